@@ -1,0 +1,237 @@
+// The rounding core: encode (float/double -> code), decode (code -> double) and quantize
+// (round, keep the input type). Every other path of precsim (bulk kernels, value types, CUDA)
+// calls into these functions. Implements formats.md: P3109 RoundToPrecision (§4.7.4) for all
+// modes incl. stochastic A/B/C, then Saturate (§4.7.5) and the per-family overflow rules.
+//
+// Constexpr, allocation- and exception-free, host/device. Formats are assumed valid
+// (precsim::validate); rounding.random_bits outside 0..64 is clamped.
+#pragma once
+
+#include <cstdint>
+
+#include "../config.hpp"
+#include "../format.hpp"
+#include "../rounding.hpp"
+#include "decompose.hpp"
+
+namespace precsim {
+namespace detail {
+
+// Code of a NaN. IEEE targets keep the sign and the leading payload bits and set the quiet bit,
+// like hardware conversions; nan_max keeps the sign (0x7F / 0xFF for e4m3fn); FNUZ/P3109 signed
+// have the single code 100..0. Formats without NaN get code 0 (+0, or the smallest value).
+PRECSIM_HD constexpr std::uint64_t nan_code(const float_format& f, bool neg,
+                                            std::uint64_t payload) noexcept {
+  const int k = storage_bits(f), m = f.mantissa_bits;
+  const std::uint64_t sign = f.is_signed && neg ? std::uint64_t{1} << (k - 1) : 0;
+  switch (f.specials) {
+    case special_values::ieee: {
+      const std::uint64_t quiet = std::uint64_t{1} << (m - 1);
+      const std::uint64_t low = m > 1 ? payload >> (64 - (m - 1)) : 0;
+      return sign | (low_mask(f.exponent_bits) << m) | quiet | low;
+    }
+    case special_values::nan_max: return sign | low_mask(f.exponent_bits + m);
+    case special_values::nan_negative_zero: return std::uint64_t{1} << (k - 1);
+    case special_values::none: break;
+  }
+  return 0;
+}
+
+PRECSIM_HD constexpr std::uint64_t inf_code(const float_format& f, bool neg) noexcept {
+  const std::uint64_t sign = f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;
+  const std::uint64_t top = low_mask(f.exponent_bits + f.mantissa_bits);
+  switch (f.specials) {
+    case special_values::ieee: return sign | (low_mask(f.exponent_bits) << f.mantissa_bits);
+    case special_values::nan_max: return sign | (top - 1);
+    default: return sign | top;
+  }
+}
+
+// The code for a result beyond max finite (or an infinite input) under saturation::none.
+PRECSIM_HD constexpr std::uint64_t overflow_code(const float_format& f, bool neg) noexcept {
+  switch (f.overflow) {
+    case overflow_value::infinity: return inf_code(f, neg);
+    case overflow_value::nan: return nan_code(f, neg, 0);
+    case overflow_value::max_finite: break;
+  }
+  return (f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0) | max_finite_code(f);
+}
+
+// Stochastic decision. rem holds the `shift` discarded bits (all of sig when shift >= 64), so
+// the discarded fraction is v = rem / 2^shift. k is v reduced to n bits by the variant's rule;
+// the result rounds away iff k + R >= 2^n.
+//
+//   rem:  | k (n bits) | r | s s s s |   r = first bit below k, s = sticky (any bit below r)
+PRECSIM_HD constexpr bool stochastic_away(std::uint64_t rem, int shift, int n, sr_variant variant,
+                                          std::uint64_t random) noexcept {
+  const int below = shift - n;  // bits of v below the n random-bit positions
+  std::uint64_t k;
+  if (below <= 0) {
+    k = rem << -below;  // exact: rem < 2^shift and shift <= n <= 64
+  } else {
+    k = below >= 64 ? 0 : rem >> below;
+    const bool r = below - 1 < 64 && ((rem >> (below - 1)) & 1) != 0;
+    const bool s = below - 1 >= 64 ? rem != 0 : (rem & low_mask(below - 1)) != 0;
+    if (variant == sr_variant::b) k += r;
+    if (variant == sr_variant::c) k += r && (s || (k & 1));
+  }
+  if (k == 0) return false;
+  const std::uint64_t rnd = random & low_mask(n);
+  if (n == 64) return rnd >= 0 - k;                     // k < 2^53 here, so 2^64 - k fits
+  return k >= (std::uint64_t{1} << n) || rnd >= (std::uint64_t{1} << n) - k;
+}
+
+// Rounds the finite nonzero input d to f: returns the magnitude code, or sets `overflow`.
+//
+// Steps (P3109 RoundToPrecision):
+//  1. quantum exponent q = max(exp, emin) - M  (flush: q = emin below emin, so S is 0 or 1)
+//  2. S = floor(|x| / 2^q), the discarded bits decide RoundAway per mode
+//  3. S += RoundAway; S may carry into the next binade (S = 2^(M+1))
+//  4. assemble field|mantissa; anything above max_finite_code is an overflow
+PRECSIM_HD constexpr std::uint64_t round_magnitude(const decomposed& d, const float_format& f,
+                                                   const rounding& r, std::uint64_t random,
+                                                   bool& overflow) noexcept {
+  const int m = f.mantissa_bits;
+  const int emin = min_exponent(f);
+  overflow = false;
+  if (d.exp < emin && f.subnormals == subnormal_mode::no_zero) return 0;  // nothing below: min
+  const bool flushing = d.exp < emin && f.subnormals == subnormal_mode::flush;
+  int q = (d.exp < emin ? emin : d.exp) - (flushing ? 0 : m);
+  const int shift = q - (d.exp - 52);  // >= 0 because m <= 52
+  std::uint64_t s = shift >= 64 ? 0 : d.sig >> shift;
+  const std::uint64_t rem = shift >= 64 ? d.sig : d.sig & low_mask(shift);
+  const bool inexact = rem != 0;
+  const bool round_bit = shift >= 1 && shift - 1 < 64 && ((d.sig >> (shift - 1)) & 1) != 0;
+  const bool sticky = shift >= 2 && (shift - 1 >= 64 ? true : (d.sig & low_mask(shift - 1)) != 0);
+  // "The code is odd": the last bit of the truncated result's code. With M = 0 a normal value's
+  // code is its biased exponent, so its parity decides.
+  const bool odd = (m == 0 && s != 0) ? ((q + f.bias) & 1) != 0 : (s & 1) != 0;
+
+  bool away = false;
+  switch (r.mode) {
+    case round_mode::nearest_even: away = round_bit && (sticky || odd); break;
+    case round_mode::nearest_away: away = round_bit; break;
+    case round_mode::toward_zero: break;
+    case round_mode::toward_positive: away = inexact && !d.neg; break;
+    case round_mode::toward_negative: away = inexact && d.neg; break;
+    case round_mode::to_odd: away = inexact && !odd; break;
+    case round_mode::stochastic: {
+      int n = r.random_bits > 64 ? 64 : r.random_bits;
+      if (n <= 0) {
+        const int discarded = q - d.ulp_exp;
+        n = discarded < 0 ? 0 : discarded > 64 ? 64 : discarded;
+      }
+      away = inexact && stochastic_away(rem, shift, n, r.variant, random);
+      break;
+    }
+  }
+  s += away;
+  if (s == 0) return 0;
+  if (flushing) { s <<= m; q -= m; }          // 1 * 2^emin is the smallest normal
+  if (s >> (m + 1)) { s >>= 1; ++q; }          // carried into the next binade
+  if ((s >> m) == 0) return s;                 // subnormal: field 0, q == emin - m
+  const int field = q + m + f.bias;
+  if (field > int(low_mask(f.exponent_bits))) { overflow = true; return 0; }
+  const std::uint64_t mag = (std::uint64_t(field) << m) | (s & low_mask(m));
+  overflow = mag > max_finite_code(f);
+  return mag;
+}
+
+template <class T>
+PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const rounding& r,
+                                               std::uint64_t random) noexcept {
+  const decomposed d = decompose(x);
+  const std::uint64_t sign =
+      f.is_signed && d.neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;
+  const std::uint64_t max_code = sign | max_finite_code(f);
+
+  if (d.cls == input_class::nan) return nan_code(f, d.neg, d.payload);
+  // Unsigned formats: negative numbers are NaN without saturation, else the smallest value.
+  if (!f.is_signed && d.neg && d.cls != input_class::zero)
+    return r.saturate == saturation::none ? nan_code(f, false, 0) : 0;
+  if (d.cls == input_class::zero) return has_negative_zero(f) || !has_zero(f) ? sign : 0;
+  if (d.cls == input_class::inf) {
+    if (r.saturate == saturation::finite) return max_code;
+    if (r.saturate == saturation::propagate) return has_inf(f) ? inf_code(f, d.neg) : max_code;
+    return overflow_code(f, d.neg);
+  }
+
+  bool overflow = false;
+  const std::uint64_t mag = round_magnitude(d, f, r, random, overflow);
+  if (!overflow) return mag == 0 && !has_negative_zero(f) && has_zero(f) ? 0 : sign | mag;
+  // Directed rounding toward zero never overflows (IEEE 754 §7.4); neither does to_odd,
+  // which truncates. Saturating modes clamp finite overflow.
+  const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
+                           (r.mode == round_mode::toward_negative && !d.neg) ||
+                           (r.mode == round_mode::toward_positive && d.neg);
+  if (toward_zero || r.saturate != saturation::none) return max_code;
+  return overflow_code(f, d.neg);
+}
+
+}  // namespace detail
+
+// The code of x rounded to f (in the low storage_bits(f) bits). `random` is the caller's random
+// word, used by round_mode::stochastic only.
+PRECSIM_HD constexpr std::uint64_t encode(float x, const float_format& f, const rounding& r = {},
+                                          std::uint64_t random = 0) noexcept {
+  return detail::encode_impl(x, f, r, random);
+}
+PRECSIM_HD constexpr std::uint64_t encode(double x, const float_format& f, const rounding& r = {},
+                                          std::uint64_t random = 0) noexcept {
+  return detail::encode_impl(x, f, r, random);
+}
+
+// The exact value of a code (bits above storage_bits(f) are ignored). NaN codes give a quiet NaN
+// (IEEE formats keep sign and payload); flush formats read their unused 0.m codes as +-0.
+PRECSIM_HD constexpr double decode(std::uint64_t code, const float_format& f) noexcept {
+  const int k = storage_bits(f), m = f.mantissa_bits;
+  code &= detail::low_mask(k);
+  const bool neg = f.is_signed && (code >> (k - 1)) != 0;
+  const std::uint64_t mag = code & detail::low_mask(f.is_signed ? k - 1 : k);
+  const std::uint64_t top = detail::low_mask(f.exponent_bits + m);
+  const std::uint64_t field = mag >> m, frac = mag & detail::low_mask(m);
+  const std::uint64_t sign = neg ? std::uint64_t{1} << 63 : 0;
+  constexpr std::uint64_t dinf = std::uint64_t{0x7FF} << 52, dquiet = std::uint64_t{1} << 51;
+
+  switch (f.specials) {
+    case special_values::ieee:
+      if (field == detail::low_mask(f.exponent_bits))
+        return detail::bit_cast<double>(sign | dinf | (frac ? dquiet | (frac << (52 - m)) : 0));
+      break;
+    case special_values::nan_max:
+      if (mag == top) return detail::bit_cast<double>(sign | dinf | dquiet);
+      if (f.infinity && mag == top - 1) return detail::bit_cast<double>(sign | dinf);
+      break;
+    case special_values::nan_negative_zero:
+      if (neg && mag == 0) return detail::bit_cast<double>(dinf | dquiet);
+      if (f.infinity && mag == top) return detail::bit_cast<double>(sign | dinf);
+      break;
+    case special_values::none: break;
+  }
+  if (field == 0 && has_zero(f)) {
+    if (f.subnormals == subnormal_mode::flush) return detail::bit_cast<double>(sign);
+    return detail::compose_double(neg, frac, min_exponent(f) - m);
+  }
+  const int e = int(field) - f.bias;
+  return detail::compose_double(neg, frac | (std::uint64_t{1} << m), e - m);
+}
+
+// "Fake quantization": x rounded to f, returned in x's type. NaN passes through unchanged (also
+// for formats without NaN, so that a diverging run stays visible); a rounded value beyond
+// float's range becomes +-inf in the float overload.
+PRECSIM_HD constexpr double quantize(double x, const float_format& f, const rounding& r = {},
+                                     std::uint64_t random = 0) noexcept {
+  if (x != x) return x;
+  return decode(encode(x, f, r, random), f);
+}
+PRECSIM_HD constexpr float quantize(float x, const float_format& f, const rounding& r = {},
+                                    std::uint64_t random = 0) noexcept {
+  if (x != x) return x;
+  const double v = decode(encode(x, f, r, random), f);
+  constexpr double float_max = 0x1.fffffep127;
+  if (v > float_max || v < -float_max)
+    return detail::bit_cast<float>(v > 0 ? 0x7F800000u : 0xFF800000u);
+  return static_cast<float>(v);
+}
+
+}  // namespace precsim
