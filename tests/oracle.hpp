@@ -10,6 +10,7 @@
 #include <limits>
 #include <ostream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 
 #include <precsim/format.hpp>
@@ -33,11 +34,12 @@ inline cpp_int floor_int(const cpp_rational& r) {  // r >= 0
   return numerator(r) / denominator(r);
 }
 
-// A value of the extended reals plus NaN; zero keeps its sign.
+// A value of the extended reals plus NaN; zero keeps its sign. Every value of a valid format is
+// a double, so the magnitude is held as one (converted exactly from the rational computation).
 struct value {
   enum kind_t { finite, inf, nan } kind = finite;
   bool neg = false;
-  cpp_rational mag;  // |value| when finite
+  double mag = 0;
 
   friend bool operator==(const value& a, const value& b) {
     if (a.kind != b.kind) return false;
@@ -48,15 +50,24 @@ struct value {
     if (v.kind == nan) return os << "NaN";
     os << (v.neg ? "-" : "+");
     if (v.kind == inf) return os << "inf";
-    return os << static_cast<double>(v.mag);
+    std::ostringstream hex;
+    hex << std::hexfloat << v.mag;
+    return os << hex.str();
   }
 };
+
+// Exact conversion of a rational that is known to be a double (asserted).
+inline double to_double(const cpp_rational& r) {
+  const double d = static_cast<double>(r);
+  if (cpp_rational(d) != r) throw std::logic_error("oracle: value is not a double");
+  return d;
+}
 
 inline value from_double(double x) {
   value v;
   if (std::isnan(x)) v.kind = value::nan;
   else if (std::isinf(x)) v.kind = value::inf;
-  else v.mag = exact(std::fabs(x));
+  else v.mag = std::fabs(x);
   v.neg = std::signbit(x);
   return v;
 }
@@ -95,28 +106,28 @@ inline value decode(std::uint64_t code, const float_format& f) {
   (void)k;
   const cpp_rational m = cpp_rational(frac) / cpp_rational(two_m);
   if (field == 0 && f.subnormals != precsim::subnormal_mode::no_zero) {
-    v.mag = f.subnormals == precsim::subnormal_mode::flush ? cpp_rational(0)
-                                                           : m * pow2(1 - f.bias);
+    v.mag = f.subnormals == precsim::subnormal_mode::flush ? 0.0 : to_double(m * pow2(1 - f.bias));
   } else {
-    v.mag = (1 + m) * pow2(static_cast<int>(field) - f.bias);
+    v.mag = to_double((1 + m) * pow2(static_cast<int>(field) - f.bias));
   }
   return v;
 }
 
 // Largest finite value, found by walking down from the top magnitude code past the specials.
-inline cpp_rational max_finite(const float_format& f) {
+inline double max_finite(const float_format& f) {
   const std::uint64_t top = (std::uint64_t{1} << (f.exponent_bits + f.mantissa_bits)) - 1;
   if (f.specials == precsim::special_values::ieee)  // whole top binade is special
-    return (2 - pow2(-f.mantissa_bits)) * pow2((1 << f.exponent_bits) - 2 - f.bias);
+    return to_double((2 - pow2(-f.mantissa_bits)) * pow2((1 << f.exponent_bits) - 2 - f.bias));
   for (std::uint64_t c = top;; --c) {
     const value v = oracle::decode(c, f);
     if (v.kind == value::finite) return v.mag;
   }
 }
 
-inline cpp_rational min_positive(const float_format& f) {
-  if (f.subnormals == precsim::subnormal_mode::gradual) return pow2(1 - f.bias - f.mantissa_bits);
-  return pow2(emin_of(f));
+inline double min_positive(const float_format& f) {
+  if (f.subnormals == precsim::subnormal_mode::gradual)
+    return to_double(pow2(1 - f.bias - f.mantissa_bits));
+  return to_double(pow2(emin_of(f)));
 }
 
 // The exponent of the input type's ulp at x ("as many random bits as the rounding discards").
@@ -128,9 +139,50 @@ int input_ulp_exp(T x) {
   return (e < emin ? emin : e) - (digits - 1);
 }
 
-// Round the real input (given as a double-valued T) per formats.md.
+// The mode-independent part of rounding a finite nonzero input (P3109 RoundToPrecision):
+// Q = max(floor(log2|x|), emin) - P + 1, S~ = |x| 2^-Q, S = floor(S~), v = S~ - S.
+struct analysis {
+  int q = 0;
+  cpp_int s;
+  cpp_int vnum, vden;     // v = vnum / vden, vden a power of two
+  int vcmp_half = 0;      // sign of v - 1/2
+  bool odd = false;       // the truncated result's code is odd
+  int input_ulp = 0;      // exponent of the input type's ulp at x
+  bool below_all = false; // no_zero format and |x| below its smallest value
+};
+
 template <class T>
-value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_t random) {
+analysis analyze(T x, const float_format& f) {
+  analysis a;
+  if (!std::isfinite(x) || x == 0) return a;
+  const int e = std::ilogb(x);  // floor(log2 |x|)
+  const int emin = emin_of(f);
+  a.input_ulp = input_ulp_exp(x);
+  if (f.subnormals == precsim::subnormal_mode::no_zero && e < emin) { a.below_all = true; return a; }
+  if (e < emin && f.subnormals == precsim::subnormal_mode::flush) a.q = emin;
+  else a.q = (e > emin ? e : emin) - f.mantissa_bits;
+  const cpp_rational st = exact(std::fabs(static_cast<double>(x))) / pow2(a.q);
+  a.s = floor_int(st);
+  const cpp_rational v = st - cpp_rational(a.s);
+  a.vnum = numerator(v);
+  a.vden = denominator(v);
+  a.vcmp_half = v < cpp_rational(1, 2) ? -1 : v == cpp_rational(1, 2) ? 0 : 1;
+  // Parity of the truncated result's code: the last significand bit, or for P = 1 the exponent.
+  if (f.mantissa_bits == 0 && a.s != 0) a.odd = ((a.q + f.bias) % 2 + 2) % 2 == 1;
+  else a.odd = a.s % 2 == 1;
+  return a;
+}
+
+// The format's extremes, computed once per format from the definition.
+struct extremes {
+  double maxv, minpos;
+  explicit extremes(const float_format& f) : maxv(oracle::max_finite(f)), minpos(min_positive(f)) {}
+};
+
+// Rounds x per formats.md, reusing a precomputed analysis of x.
+template <class T>
+value round(T x, const analysis& a, const float_format& f, const extremes& ext,
+            const precsim::rounding& r, std::uint64_t random) {
   using precsim::round_mode;
   using precsim::saturation;
   const bool has_nan = f.specials != precsim::special_values::none;
@@ -138,82 +190,68 @@ value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_
   const bool has_zero = f.subnormals != precsim::subnormal_mode::no_zero;
   const bool has_neg_zero =
       f.is_signed && has_zero && f.specials != precsim::special_values::nan_negative_zero;
-  const cpp_rational maxv = oracle::max_finite(f);
-  auto make = [&](bool neg, const cpp_rational& m) {
+  const double maxv = ext.maxv;
+  auto make = [&](bool neg, double m) {
     value v;
     v.mag = m;
     v.neg = f.is_signed && neg && (m != 0 || has_neg_zero);
     return v;
   };
-  auto nan_or_zero = [&] {  // NaN, or code 0's value where the format has no NaN
-    value v;
-    if (has_nan) v.kind = value::nan;
-    else v.mag = has_zero ? cpp_rational(0) : min_positive(f);
-    return v;
+  auto special = [](value::kind_t k, bool neg) { value v; v.kind = k; v.neg = neg; return v; };
+  auto nan_or_code0 = [&] {  // NaN, or code 0's value where the format has no NaN
+    return has_nan ? special(value::nan, false) : make(false, has_zero ? 0.0 : ext.minpos);
   };
-  auto smallest = [&] { return make(false, has_zero ? cpp_rational(0) : min_positive(f)); };
+  auto smallest = [&] { return make(false, has_zero ? 0.0 : ext.minpos); };
   auto overflow_value = [&](bool neg) {
     switch (f.overflow) {
-      case precsim::overflow_value::infinity: { value v; v.kind = value::inf; v.neg = neg; return v; }
-      case precsim::overflow_value::nan: { value v; v.kind = value::nan; return v; }
+      case precsim::overflow_value::infinity: return special(value::inf, neg);
+      case precsim::overflow_value::nan: return special(value::nan, false);
       default: return make(neg, maxv);
     }
   };
 
-  if (std::isnan(x)) return nan_or_zero();
+  if (std::isnan(x)) return nan_or_code0();
   const bool neg = std::signbit(x);
   if (!f.is_signed && neg && x != 0)
-    return r.saturate == saturation::none ? nan_or_zero() : smallest();
+    return r.saturate == saturation::none ? nan_or_code0() : smallest();
   if (std::isinf(x)) {
     if (r.saturate == saturation::finite) return make(neg, maxv);
-    if (r.saturate == saturation::propagate) {
-      if (has_inf) { value v; v.kind = value::inf; v.neg = neg; return v; }
-      return make(neg, maxv);
-    }
+    if (r.saturate == saturation::propagate) return has_inf ? special(value::inf, neg) : make(neg, maxv);
     return overflow_value(neg);
   }
-  if (x == 0) return has_zero ? make(neg, 0) : make(neg, min_positive(f));
+  if (x == 0) return make(neg, has_zero ? 0.0 : ext.minpos);
+  if (a.below_all) return make(neg, ext.minpos);
 
-  const cpp_rational a = exact(std::fabs(static_cast<double>(x)));
-  const int e = std::ilogb(x);  // floor(log2 |x|)
-  const int emin = emin_of(f);
-  if (!has_zero && e < emin) return make(neg, min_positive(f));
-  int q;
-  if (e < emin && f.subnormals == precsim::subnormal_mode::flush) q = emin;
-  else q = (e > emin ? e : emin) - f.mantissa_bits;
-  const cpp_rational st = a / pow2(q);
-  const cpp_int s = floor_int(st);
-  const cpp_rational v = st - cpp_rational(s);
-  // Parity of the truncated result's code: the last significand bit, or for P = 1 the exponent.
-  bool odd;
-  if (f.mantissa_bits == 0 && s != 0) odd = ((q + f.bias) % 2 + 2) % 2 == 1;
-  else odd = s % 2 == 1;
-  const cpp_rational half(1, 2);
+  const bool inexact = a.vnum != 0;
   bool away = false;
   switch (r.mode) {
-    case round_mode::nearest_even: away = v > half || (v == half && odd); break;
-    case round_mode::nearest_away: away = v >= half; break;
+    case round_mode::nearest_even: away = a.vcmp_half > 0 || (a.vcmp_half == 0 && a.odd); break;
+    case round_mode::nearest_away: away = a.vcmp_half >= 0; break;
     case round_mode::toward_zero: break;
-    case round_mode::toward_positive: away = v > 0 && !neg; break;
-    case round_mode::toward_negative: away = v > 0 && neg; break;
-    case round_mode::to_odd: away = v > 0 && !odd; break;
+    case round_mode::toward_positive: away = inexact && !neg; break;
+    case round_mode::toward_negative: away = inexact && neg; break;
+    case round_mode::to_odd: away = inexact && !a.odd; break;
     case round_mode::stochastic: {
+      if (!inexact) break;
       int n = r.random_bits;
-      if (n <= 0) n = std::clamp(q - input_ulp_exp(x), 0, 64);
+      if (n <= 0) n = std::clamp(a.q - a.input_ulp, 0, 64);
       if (n > 64) n = 64;
       const cpp_int two_n = cpp_int(1) << n;
       const cpp_int rr = cpp_int(random) % two_n;
-      if (v == 0) break;
+      // floor(v * 2^j) and the remainder, in integers: v * 2^j = (vnum << j) / vden.
+      auto scaled = [&](int j, cpp_int& rest) {
+        cpp_int t = a.vnum << j, quot;
+        boost::multiprecision::divide_qr(t, a.vden, quot, rest);
+        return quot;
+      };
+      cpp_int rest;
       switch (r.variant) {
-        case precsim::sr_variant::a: away = floor_int(v * cpp_rational(two_n)) + rr >= two_n; break;
-        case precsim::sr_variant::b:
-          away = floor_int(v * cpp_rational(two_n * 2)) + 2 * rr + 1 >= two_n * 2;
-          break;
-        case precsim::sr_variant::c: {
-          const cpp_rational t = v * cpp_rational(two_n);
-          cpp_int k = floor_int(t);
-          const cpp_rational frac = t - cpp_rational(k);
-          if (frac > half || (frac == half && k % 2 == 1)) k += 1;
+        case precsim::sr_variant::a: away = scaled(n, rest) + rr >= two_n; break;
+        case precsim::sr_variant::b: away = scaled(n + 1, rest) + 2 * rr + 1 >= two_n * 2; break;
+        case precsim::sr_variant::c: {  // RNE(v * 2^n) + R >= 2^n
+          cpp_int k = scaled(n, rest);
+          const cpp_int twice = rest * 2;
+          if (twice > a.vden || (twice == a.vden && k % 2 == 1)) k += 1;
           away = k + rr >= two_n;
           break;
         }
@@ -221,7 +259,7 @@ value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_
       break;
     }
   }
-  const cpp_rational res = cpp_rational(s + (away ? 1 : 0)) * pow2(q);
+  const double res = std::ldexp(static_cast<double>(a.s + (away ? 1 : 0)), a.q);  // < 2^54: exact
   if (res > maxv) {
     const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
                              (r.mode == round_mode::toward_negative && !neg) ||
@@ -230,6 +268,11 @@ value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_
     return overflow_value(neg);
   }
   return make(neg, res);
+}
+
+template <class T>
+value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_t random) {
+  return round(x, analyze(x, f), f, extremes(f), r, random);
 }
 
 inline std::string describe(const float_format& f) {

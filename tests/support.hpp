@@ -112,23 +112,42 @@ std::string hex(T x) {
   return os.str();
 }
 
-// Compares encode(x) with the oracle; on mismatch returns a description (empty when equal).
-// Zero results must use the canonical zero codes (never a flushed 0.m code).
-template <class T>
-std::string mismatch(T x, const named& nf, const precsim::rounding& r, std::uint64_t random) {
-  const std::uint64_t code = precsim::encode(x, nf.f, r, random);
-  const oracle::value got = oracle::decode(code, nf.f);
-  const oracle::value want = oracle::round(x, nf.f, r, random);
-  bool ok = got == want;
-  const int k = precsim::storage_bits(nf.f);
-  if (ok && want.kind == oracle::value::finite && want.mag == 0)
-    ok = code == 0 || (nf.f.is_signed && code == std::uint64_t{1} << (k - 1));
-  if (ok) return {};
-  std::ostringstream os;
-  os << nf.name << " x=" << hex(x) << " mode=" << mode_name(r.mode) << " sat=" << int(r.saturate)
-     << " N=" << r.random_bits << " var=" << int(r.variant) << " rnd=" << random << ": code=0x"
-     << std::hex << code << std::dec << " (" << got << ") want " << want;
-  return os.str();
-}
+// One format under test: its oracle decode table (formats up to 20 bits) and the comparison of
+// encode() against oracle::round with a readable message.
+struct format_check {
+  named nf;
+  std::vector<oracle::value> table;
+  oracle::extremes ext;
+
+  explicit format_check(named n) : nf(std::move(n)), ext(nf.f) {
+    const int k = precsim::storage_bits(nf.f);
+    if (k <= 20)
+      for (std::uint64_t c = 0; c < (std::uint64_t{1} << k); ++c)
+        table.push_back(oracle::decode(c, nf.f));
+  }
+  oracle::value value_of(std::uint64_t code) const {
+    return table.empty() ? oracle::decode(code, nf.f) : table[code];
+  }
+
+  // Empty when encode(x) matches; zero results must use the canonical zero codes (never a
+  // flushed 0.m code).
+  template <class T>
+  std::string mismatch(T x, const oracle::analysis& a, const precsim::rounding& r,
+                       std::uint64_t random) const {
+    const std::uint64_t code = precsim::encode(x, nf.f, r, random);
+    const oracle::value got = value_of(code);
+    const oracle::value want = oracle::round(x, a, nf.f, ext, r, random);
+    bool ok = got == want;
+    const int k = precsim::storage_bits(nf.f);
+    if (ok && want.kind == oracle::value::finite && want.mag == 0)
+      ok = code == 0 || (nf.f.is_signed && code == std::uint64_t{1} << (k - 1));
+    if (ok) return {};
+    std::ostringstream os;
+    os << nf.name << " x=" << hex(x) << " mode=" << mode_name(r.mode) << " sat=" << int(r.saturate)
+       << " N=" << r.random_bits << " var=" << int(r.variant) << " rnd=" << random << ": code=0x"
+       << std::hex << code << std::dec << " (" << got << ") want " << want;
+    return os.str();
+  }
+};
 
 }  // namespace test

@@ -58,21 +58,19 @@ TEST_CASE("derived properties agree with an enumeration of every code") {
     const float_format& f = nf.f;
     CAPTURE(nf.name);
     REQUIRE(invalid_reason(f) == nullptr);
-    CHECK(oracle::cpp_rational(max_finite(f)) == oracle::max_finite(f));
-    CHECK(oracle::cpp_rational(min_subnormal(f)) == oracle::min_positive(f));
+    CHECK(max_finite(f) == oracle::max_finite(f));
+    CHECK(min_subnormal(f) == oracle::min_positive(f));
     CHECK(epsilon(f) == std::ldexp(1.0, -f.mantissa_bits));
     if (storage_bits(f) > 16) continue;
     std::uint64_t nans = 0, infs = 0, neg_zero = 0, zero = 0;
-    std::set<oracle::cpp_rational> finite;  // signed values; +-0 count once
-    oracle::cpp_rational smallest_normal = -1;
+    std::set<double> finite;  // signed values; +-0 count once
     for (std::uint64_t c = 0; c < code_count(f); ++c) {
       const oracle::value v = oracle::decode(c, f);
       if (v.kind == oracle::value::nan) { ++nans; continue; }
       if (v.kind == oracle::value::inf) { ++infs; continue; }
       if (v.mag == 0) (v.neg ? neg_zero : zero) += 1;
-      finite.insert(v.neg ? oracle::cpp_rational(-v.mag) : v.mag);
+      finite.insert(v.neg ? -v.mag : v.mag);
     }
-    (void)smallest_normal;
     CHECK(nan_code_count(f) == nans);
     CHECK(has_nan(f) == (nans > 0));
     CHECK(has_inf(f) == (infs == (f.is_signed ? 2u : 1u)));
