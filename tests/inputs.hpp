@@ -23,6 +23,8 @@ struct splitmix64 {
   }
 };
 
+// Every binade of T is visited when T is float; for double, every binade within 64 of the
+// format's range and every 16th beyond it.
 template <class T>
 std::vector<T> dense_inputs(const precsim::float_format& f, std::uint64_t seed = 1) {
   using lim = std::numeric_limits<T>;
@@ -53,7 +55,9 @@ std::vector<T> dense_inputs(const precsim::float_format& f, std::uint64_t seed =
   const int m = f.mantissa_bits;
   const bool flush = f.subnormals == precsim::subnormal_mode::flush;
   splitmix64 rng{seed};
+  const int near_lo = precsim::min_positive_exponent(f) - 64, near_hi = precsim::max_exponent(f) + 64;
   for (int e = etiny; e <= emax_in; ++e) {
+    if (sizeof(T) > 4 && (e < near_lo || e > near_hi) && e % 16 != 0) continue;
     const int q = e < fmin ? (flush ? fmin : fmin - m) : e - m;
     const double g = std::ldexp(1.0, q), lo = std::ldexp(1.0, e), hi = 2 * lo;
     const double first = std::ceil(lo / g) * g;

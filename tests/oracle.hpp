@@ -28,7 +28,6 @@ inline cpp_rational pow2(int e) {
   return e >= 0 ? cpp_rational(one << e) : cpp_rational(cpp_int(1), one << -e);
 }
 
-inline cpp_rational exact(double x) { return cpp_rational(x); }  // exact for finite doubles
 
 inline cpp_int floor_int(const cpp_rational& r) {  // r >= 0
   return numerator(r) / denominator(r);
@@ -77,18 +76,17 @@ inline int emin_of(const float_format& f) {  // exponent of the lowest normal bi
 }
 
 // Decode from the definition: sign, exponent field and trailing significand taken apart with
-// integer division, specials placed as formats.md describes them.
+// integer division, specials placed as formats.md describes them, the value computed with
+// std::ldexp (exact: every value of a valid format is a double).
 inline value decode(std::uint64_t code, const float_format& f) {
   using precsim::special_values;
-  const int k = f.exponent_bits + f.mantissa_bits + (f.is_signed ? 1 : 0);
-  const cpp_int two_m = cpp_int(1) << f.mantissa_bits;
-  const cpp_int two_em = cpp_int(1) << (f.exponent_bits + f.mantissa_bits);
-  const cpp_int c = code;
+  const std::uint64_t two_m = std::uint64_t{1} << f.mantissa_bits;
+  const std::uint64_t two_em = std::uint64_t{1} << (f.exponent_bits + f.mantissa_bits);
   value v;
-  v.neg = f.is_signed && c >= two_em;
-  const cpp_int mag = f.is_signed ? c % two_em : c;
-  const cpp_int field = mag / two_m, frac = mag % two_m;
-  const cpp_int field_max = (cpp_int(1) << f.exponent_bits) - 1;
+  v.neg = f.is_signed && code >= two_em;
+  const std::uint64_t mag = f.is_signed ? code % two_em : code;
+  const std::uint64_t field = mag / two_m, frac = mag % two_m;
+  const std::uint64_t field_max = (std::uint64_t{1} << f.exponent_bits) - 1;
   switch (f.specials) {
     case special_values::ieee:
       if (field == field_max) { v.kind = frac == 0 ? value::inf : value::nan; return v; }
@@ -103,12 +101,12 @@ inline value decode(std::uint64_t code, const float_format& f) {
       break;
     case special_values::none: break;
   }
-  (void)k;
-  const cpp_rational m = cpp_rational(frac) / cpp_rational(two_m);
+  const int m = f.mantissa_bits;
   if (field == 0 && f.subnormals != precsim::subnormal_mode::no_zero) {
-    v.mag = f.subnormals == precsim::subnormal_mode::flush ? 0.0 : to_double(m * pow2(1 - f.bias));
+    v.mag = f.subnormals == precsim::subnormal_mode::flush ? 0.0
+                                                           : std::ldexp(double(frac), 1 - f.bias - m);
   } else {
-    v.mag = to_double((1 + m) * pow2(static_cast<int>(field) - f.bias));
+    v.mag = std::ldexp(double(two_m + frac), static_cast<int>(field) - f.bias - m);
   }
   return v;
 }
@@ -161,12 +159,22 @@ analysis analyze(T x, const float_format& f) {
   if (f.subnormals == precsim::subnormal_mode::no_zero && e < emin) { a.below_all = true; return a; }
   if (e < emin && f.subnormals == precsim::subnormal_mode::flush) a.q = emin;
   else a.q = (e > emin ? e : emin) - f.mantissa_bits;
-  const cpp_rational st = exact(std::fabs(static_cast<double>(x))) / pow2(a.q);
-  a.s = floor_int(st);
-  const cpp_rational v = st - cpp_rational(a.s);
-  a.vnum = numerator(v);
-  a.vden = denominator(v);
-  a.vcmp_half = v < cpp_rational(1, 2) ? -1 : v == cpp_rational(1, 2) ? 0 : 1;
+  // |x| = mant * 2^(e - 52) with a 53-bit integer mant; S~ = mant * 2^(e - 52 - Q).
+  int fe = 0;
+  const double fr = std::frexp(std::fabs(static_cast<double>(x)), &fe);  // |x| = fr * 2^fe
+  const cpp_int mant = static_cast<std::uint64_t>(std::ldexp(fr, 53));
+  const int up = (fe - 53) - a.q;
+  if (up >= 0) {
+    a.s = mant << up;
+    a.vnum = 0;
+    a.vden = 1;
+  } else {
+    a.vden = cpp_int(1) << -up;
+    a.s = mant >> -up;
+    a.vnum = mant - (a.s << -up);
+  }
+  const cpp_int twice = a.vnum * 2;
+  a.vcmp_half = twice < a.vden ? -1 : twice == a.vden ? 0 : 1;
   // Parity of the truncated result's code: the last significand bit, or for P = 1 the exponent.
   if (f.mantissa_bits == 0 && a.s != 0) a.odd = ((a.q + f.bias) % 2 + 2) % 2 == 1;
   else a.odd = a.s % 2 == 1;
