@@ -1,0 +1,185 @@
+// Host-only text I/O: format names (named formats, IEEE P3109 "binary8p3se", "eXmY[fn|fnuz]"),
+// descriptions, sign|exponent|mantissa bit strings and shortest round-trip value printing.
+// Used by the precsim-info tool; never included by the core.
+#pragma once
+
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "format.hpp"
+#include "rounding.hpp"
+
+namespace precsim {
+
+struct named_format {
+  std::string_view name;
+  float_format format;
+};
+
+// The named formats, in the ecosystem's (ml_dtypes / PyTorch / LLVM) spelling.
+inline constexpr std::array<named_format, 15> named_formats{{
+    {"float64", formats::float64},
+    {"float32", formats::float32},
+    {"tf32", formats::tf32},
+    {"float16", formats::float16},
+    {"bfloat16", formats::bfloat16},
+    {"float8_e5m2", formats::float8_e5m2},
+    {"float8_e4m3fn", formats::float8_e4m3fn},
+    {"float8_e4m3fnuz", formats::float8_e4m3fnuz},
+    {"float8_e5m2fnuz", formats::float8_e5m2fnuz},
+    {"float8_e4m3b11fnuz", formats::float8_e4m3b11fnuz},
+    {"float8_e3m4", formats::float8_e3m4},
+    {"float6_e3m2fn", formats::float6_e3m2fn},
+    {"float6_e2m3fn", formats::float6_e2m3fn},
+    {"float4_e2m1fn", formats::float4_e2m1fn},
+    {"float8_e8m0fnu", formats::float8_e8m0fnu},
+}};
+
+namespace detail {
+
+inline std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+// Reads a decimal integer at s[pos..], advancing pos; -1 when there is none.
+inline int read_int(std::string_view s, std::size_t& pos) {
+  int v = 0;
+  const auto [end, ec] = std::from_chars(s.data() + pos, s.data() + s.size(), v);
+  if (ec != std::errc{} || v < 0) return -1;
+  pos = static_cast<std::size_t>(end - s.data());
+  return v;
+}
+
+}  // namespace detail
+
+// Parses a format name: a named format ("float8_e4m3fn"), a P3109 name ("binary8p3se",
+// case-insensitive), or "eXmY" (IEEE-style: bias 2^(X-1)-1, inf and NaN), "eXmYfn" (no inf, NaN
+// at the all-ones magnitude) or "eXmYfnuz" (bias 2^(X-1), NaN at the -0 code). Throws
+// std::invalid_argument with a one-line reason.
+inline float_format parse_format(std::string_view text) {
+  const std::string s = detail::lower(text);
+  for (const auto& nf : named_formats)
+    if (s == nf.name) return nf.format;
+  std::size_t pos = 0;
+  if (s.rfind("binary", 0) == 0) {
+    pos = 6;
+    const int k = detail::read_int(s, pos);
+    if (k >= 0 && pos < s.size() && s[pos] == 'p') {
+      ++pos;
+      const int p = detail::read_int(s, pos);
+      if (p >= 0 && pos + 2 == s.size() && (s[pos] == 's' || s[pos] == 'u') &&
+          (s[pos + 1] == 'e' || s[pos + 1] == 'f'))
+        return formats::p3109(k, p, s[pos] == 's', s[pos + 1] == 'e');
+    }
+    throw std::invalid_argument("bad P3109 name '" + std::string(text) +
+                                "' (expected binaryKpP{s|u}{e|f}, e.g. binary8p3se)");
+  }
+  if (!s.empty() && s[0] == 'e') {
+    pos = 1;
+    const int e = detail::read_int(s, pos);
+    if (e >= 0 && pos < s.size() && s[pos] == 'm') {
+      ++pos;
+      const int m = detail::read_int(s, pos);
+      const std::string_view suffix = std::string_view(s).substr(pos);
+      if (m >= 0 && (suffix.empty() || suffix == "fn" || suffix == "fnuz")) {
+        if (e < 1 || e > 11) throw std::invalid_argument("float_format.exponent_bits must be in 1..11");
+        float_format f{e, m, (1 << (e - 1)) - 1};
+        if (suffix == "fn") {
+          f.specials = special_values::nan_max;
+          f.infinity = false;
+          f.overflow = overflow_value::nan;
+        } else if (suffix == "fnuz") {
+          f.bias += 1;
+          f.specials = special_values::nan_negative_zero;
+          f.infinity = false;
+          f.overflow = overflow_value::nan;
+        }
+        validate(f);
+        return f;
+      }
+    }
+  }
+  throw std::invalid_argument("unknown format '" + std::string(text) +
+                              "' (try float8_e4m3fn, binary8p3se, e3m4 or e4m3fn)");
+}
+
+// A name that parse_format() reads back as f: the named format, the P3109 name, or eXmY[fn|fnuz]
+// where one fits; otherwise a field list.
+inline std::string format_name(const float_format& f) {
+  for (const auto& nf : named_formats)
+    if (nf.format == f) return std::string(nf.name);
+  const int k = storage_bits(f), p = precision(f);
+  if (k >= 3 && k <= 16 && p <= (f.is_signed ? k - 1 : k)) {
+    const bool ext = has_inf(f);
+    if (f.exponent_bits <= 11 && formats::p3109(k, p, f.is_signed, ext) == f) {
+      std::string name = "Binary";  // appended piecewise: g++ 12 warns falsely on "lit" + string
+      name += std::to_string(k);
+      name += 'p';
+      name += std::to_string(p);
+      name += f.is_signed ? 's' : 'u';
+      name += ext ? 'e' : 'f';
+      return name;
+    }
+  }
+  std::string exmy = "e";
+  exmy += std::to_string(f.exponent_bits);
+  exmy += 'm';
+  exmy += std::to_string(f.mantissa_bits);
+  for (const char* suffix : {"", "fn", "fnuz"}) {
+    try {
+      if (parse_format(exmy + suffix) == f) return exmy + suffix;
+    } catch (const std::invalid_argument&) {
+    }
+  }
+  static constexpr const char* subs[] = {"gradual", "flush", "no_zero"};
+  static constexpr const char* specials[] = {"ieee", "nan_max", "nan_negative_zero", "none"};
+  std::string out = exmy;
+  out += "{bias ";
+  out += std::to_string(f.bias);
+  if (!f.is_signed) out += ", unsigned";
+  out += ", subnormals ";
+  out += subs[int(f.subnormals)];
+  out += ", specials ";
+  out += specials[int(f.specials)];
+  if (has_inf(f) && f.specials != special_values::ieee) out += ", inf";
+  out += '}';
+  return out;
+}
+
+// Shortest decimal that reads back as the same double.
+inline std::string to_string(double x) {
+  char buf[64];
+  const auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  return ec == std::errc{} ? std::string(buf, end) : std::string("?");
+}
+
+// "0b0|0101|010": sign | exponent field | mantissa (no sign part for unsigned formats).
+inline std::string bits_string(std::uint64_t code, const float_format& f) {
+  std::string out = "0b";
+  const int k = storage_bits(f);
+  for (int i = k - 1; i >= 0; --i) {
+    out += ((code >> i) & 1) ? '1' : '0';
+    if ((f.is_signed && i == k - 1) || (i == f.mantissa_bits && f.mantissa_bits > 0)) out += '|';
+  }
+  return out;
+}
+
+inline const char* to_string(round_mode m) {
+  constexpr const char* names[] = {"nearest_even",    "nearest_away", "toward_zero", "toward_positive",
+                                   "toward_negative", "to_odd",       "stochastic"};
+  return names[int(m)];
+}
+inline const char* to_string(saturation s) {
+  constexpr const char* names[] = {"none", "finite", "propagate"};
+  return names[int(s)];
+}
+
+}  // namespace precsim

@@ -1,0 +1,50 @@
+// Thin wrappers over hardware conversion instructions, compiled per function with
+// [[gnu::target]] so the test binary runs on any x86-64 CPU (callers check has_*() first).
+#pragma once
+
+#include <cstdint>
+#include <cstring>
+
+#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#define PRECSIM_TEST_X86 1
+#include <immintrin.h>
+
+namespace hw {
+
+inline bool has_f16c() { return __builtin_cpu_supports("f16c"); }
+inline bool has_avx512bf16() {
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
+}
+
+// direction: 0 nearest-even, 1 down, 2 up, 3 toward zero (the vcvtps2ph immediate).
+[[gnu::target("f16c")]] inline std::uint16_t f16c(float x, int direction) {
+  const __m128 v = _mm_set_ss(x);
+  __m128i h;
+  switch (direction) {
+    case 0: h = _mm_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT); break;
+    case 1: h = _mm_cvtps_ph(v, _MM_FROUND_TO_NEG_INF); break;
+    case 2: h = _mm_cvtps_ph(v, _MM_FROUND_TO_POS_INF); break;
+    default: h = _mm_cvtps_ph(v, _MM_FROUND_TO_ZERO); break;
+  }
+  return static_cast<std::uint16_t>(_mm_extract_epi16(h, 0));
+}
+
+[[gnu::target("f16c")]] inline float f16c_to_float(std::uint16_t h) {
+  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
+}
+
+[[gnu::target("avx512f,avx512bf16")]] inline std::uint16_t avx512bf16(float x) {
+  const __m256bh b = _mm512_cvtneps_pbh(_mm512_set1_ps(x));
+  std::uint16_t out[16];
+  std::memcpy(out, &b, sizeof out);
+  return out[0];
+}
+
+}  // namespace hw
+#else
+#define PRECSIM_TEST_X86 0
+namespace hw {
+inline bool has_f16c() { return false; }
+inline bool has_avx512bf16() { return false; }
+}  // namespace hw
+#endif
