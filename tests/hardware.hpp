@@ -5,16 +5,16 @@
 #include <cstdint>
 #include <cstring>
 
-#if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
+#include <precsim/cpu.hpp>
+
+#if PRECSIM_X86
 #define PRECSIM_TEST_X86 1
 #include <immintrin.h>
 
 namespace hw {
 
-inline bool has_f16c() { return __builtin_cpu_supports("f16c"); }
-inline bool has_avx512bf16() {
-  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bf16");
-}
+inline bool has_f16c() { return precsim::cpu().f16c; }
+inline bool has_avx512bf16() { return precsim::cpu().avx512bf16; }
 
 // direction: 0 nearest-even, 1 down, 2 up, 3 toward zero (the vcvtps2ph immediate).
 [[gnu::target("f16c")]] inline std::uint16_t f16c(float x, int direction) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include <precsim/io.hpp>
 #include <precsim/precsim.hpp>
 
 #include "oracle.hpp"
@@ -99,12 +100,6 @@ inline constexpr precsim::round_mode deterministic_modes[] = {
 inline constexpr precsim::saturation all_saturations[] = {
     precsim::saturation::none, precsim::saturation::finite, precsim::saturation::propagate};
 
-inline const char* mode_name(precsim::round_mode m) {
-  static const char* names[] = {"nearest_even",    "nearest_away", "toward_zero", "toward_positive",
-                                "toward_negative", "to_odd",       "stochastic"};
-  return names[int(m)];
-}
-
 template <class T>
 std::string hex(T x) {
   std::ostringstream os;
@@ -143,7 +138,7 @@ struct format_check {
       ok = code == 0 || (nf.f.is_signed && code == std::uint64_t{1} << (k - 1));
     if (ok) return {};
     std::ostringstream os;
-    os << nf.name << " x=" << hex(x) << " mode=" << mode_name(r.mode) << " sat=" << int(r.saturate)
+    os << nf.name << " x=" << hex(x) << " mode=" << precsim::to_string(r.mode) << " sat=" << int(r.saturate)
        << " N=" << r.random_bits << " var=" << int(r.variant) << " rnd=" << random << ": code=0x"
        << std::hex << code << std::dec << " (" << got << ") want " << want;
     return os.str();

@@ -71,7 +71,7 @@ TEST_CASE("decode equals the exact value of every code; encode inverts it") {
           const rounding r{mode, sat};
           std::uint64_t back = encode(d, f, r);
           if (back != c && ++bad < 5)
-            FAIL_CHECK("encode(decode(" << c << ")) = " << back << " mode " << test::mode_name(mode)
+            FAIL_CHECK("encode(decode(" << c << ")) = " << back << " mode " << precsim::to_string(mode)
                                         << " sat " << int(sat));
           const float x = static_cast<float>(d);
           if (static_cast<double>(x) == d && (back = encode(x, f, r)) != c && ++bad < 5)

@@ -39,7 +39,7 @@ TEST_CASE("f16c: float16 encode equals vcvtps2ph in all four rounding directions
     for (int d = 0; d < 4; ++d) {
       const std::uint16_t want = hw::f16c(x, d), got = std::uint16_t(encode(x, fmt::float16, {modes[d]}));
       if (want != got && ++bad <= 10)
-        FAIL_CHECK(test::hex(x) << " " << test::mode_name(modes[d]) << ": 0x" << std::hex << got << " want 0x" << want);
+        FAIL_CHECK(test::hex(x) << " " << precsim::to_string(modes[d]) << ": 0x" << std::hex << got << " want 0x" << want);
     }
   CHECK(bad == 0);
 }

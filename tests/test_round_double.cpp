@@ -88,7 +88,7 @@ TEST_CASE("quantize(double, float32) equals the hardware conversion in each IEEE
     xs.push_back((rng() & 1 ? -1 : 1) * std::ldexp(1.0 + double(rng() >> 11) * 0x1p-53,
                                                    -155 + int(rng() % 284)));
   for (const dir& d : dirs) {
-    CAPTURE(test::mode_name(d.mode));
+    CAPTURE(precsim::to_string(d.mode));
     std::size_t bad = 0, compared = 0;
     REQUIRE(std::fesetround(d.fe) == 0);
     for (double x : xs) {
