@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <limits>
 #include <regex>
 #include <string>
 
@@ -73,6 +74,7 @@ TEST_CASE("decode equals the exact value of every code; encode inverts it") {
           if (back != c && ++bad < 5)
             FAIL_CHECK("encode(decode(" << c << ")) = " << back << " mode " << precsim::to_string(mode)
                                         << " sat " << int(sat));
+          if (std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max()) continue;
           const float x = static_cast<float>(d);
           if (static_cast<double>(x) == d && (back = encode(x, f, r)) != c && ++bad < 5)
             FAIL_CHECK("encode(float(decode(" << c << "))) = " << back);
