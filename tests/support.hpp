@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <initializer_list>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -142,6 +143,26 @@ struct format_check {
        << " N=" << r.random_bits << " var=" << int(r.variant) << " rnd=" << random << ": code=0x"
        << std::hex << code << std::dec << " (" << got << ") want " << want;
     return os.str();
+  }
+
+  // Checks x in every deterministic mode and, with `sr`, for each random word, under every
+  // saturation. Returns how many roundings were checked; failures count in `bad` (10 shown).
+  template <class T>
+  std::size_t check_every_mode(T x, precsim::rounding sr, std::initializer_list<std::uint64_t> words,
+                               std::size_t& bad) const {
+    const oracle::analysis a = oracle::analyze(x, nf.f);
+    std::size_t n = 0;
+    auto one = [&](const precsim::rounding& r, std::uint64_t w) {
+      ++n;
+      const std::string msg = mismatch(x, a, r, w);
+      if (!msg.empty() && ++bad <= 10) FAIL_CHECK(msg);
+    };
+    for (auto sat : all_saturations) {
+      for (auto mode : deterministic_modes) one({mode, sat}, 0);
+      sr.saturate = sat;
+      for (std::uint64_t w : words) one(sr, w);
+    }
+    return n;
   }
 };
 

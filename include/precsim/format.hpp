@@ -199,26 +199,25 @@ inline constexpr float_format float16{5, 10, 15};
 inline constexpr float_format bfloat16{8, 7, 127};
 inline constexpr float_format float8_e5m2{5, 2, 15};
 inline constexpr float_format float8_e3m4{3, 4, 3};
-inline constexpr float_format float8_e4m3fn{4, 3, 7, true, subnormal_mode::gradual,
-                                            special_values::nan_max, false, overflow_value::nan};
-inline constexpr float_format float8_e4m3fnuz{4, 3, 8, true, subnormal_mode::gradual,
-                                              special_values::nan_negative_zero, false,
-                                              overflow_value::nan};
-inline constexpr float_format float8_e5m2fnuz{5, 2, 16, true, subnormal_mode::gradual,
-                                              special_values::nan_negative_zero, false,
-                                              overflow_value::nan};
-inline constexpr float_format float8_e4m3b11fnuz{4, 3, 11, true, subnormal_mode::gradual,
-                                                 special_values::nan_negative_zero, false,
-                                                 overflow_value::nan};
-inline constexpr float_format float6_e3m2fn{3, 2, 3, true, subnormal_mode::gradual,
-                                            special_values::none, false,
-                                            overflow_value::max_finite};
-inline constexpr float_format float6_e2m3fn{2, 3, 1, true, subnormal_mode::gradual,
-                                            special_values::none, false,
-                                            overflow_value::max_finite};
-inline constexpr float_format float4_e2m1fn{2, 1, 1, true, subnormal_mode::gradual,
-                                            special_values::none, false,
-                                            overflow_value::max_finite};
+// OCP-style formats without infinity: NaN at `nan` (all-ones magnitude or the -0 code), and
+// overflow without saturation gives NaN.
+constexpr float_format no_inf(int exponent_bits, int mantissa_bits, int bias, special_values nan) {
+  return {exponent_bits, mantissa_bits, bias, true, subnormal_mode::gradual, nan, false,
+          overflow_value::nan};
+}
+// Formats where every code is a finite number (OCP MX FP6/FP4): overflow gives max finite.
+constexpr float_format all_finite(int exponent_bits, int mantissa_bits, int bias) {
+  return {exponent_bits, mantissa_bits, bias, true, subnormal_mode::gradual, special_values::none,
+          false, overflow_value::max_finite};
+}
+
+inline constexpr float_format float8_e4m3fn = no_inf(4, 3, 7, special_values::nan_max);
+inline constexpr float_format float8_e4m3fnuz = no_inf(4, 3, 8, special_values::nan_negative_zero);
+inline constexpr float_format float8_e5m2fnuz = no_inf(5, 2, 16, special_values::nan_negative_zero);
+inline constexpr float_format float8_e4m3b11fnuz = no_inf(4, 3, 11, special_values::nan_negative_zero);
+inline constexpr float_format float6_e3m2fn = all_finite(3, 2, 3);
+inline constexpr float_format float6_e2m3fn = all_finite(2, 3, 1);
+inline constexpr float_format float4_e2m1fn = all_finite(2, 1, 1);
 inline constexpr float_format float8_e8m0fnu{8, 0, 127, false, subnormal_mode::no_zero,
                                              special_values::nan_max, false, overflow_value::nan};
 

@@ -91,17 +91,10 @@ inline float_format parse_format(std::string_view text) {
       const std::string_view suffix = std::string_view(s).substr(pos);
       if (m >= 0 && (suffix.empty() || suffix == "fn" || suffix == "fnuz")) {
         if (e < 1 || e > 11) throw std::invalid_argument("float_format.exponent_bits must be in 1..11");
-        float_format f{e, m, (1 << (e - 1)) - 1};
-        if (suffix == "fn") {
-          f.specials = special_values::nan_max;
-          f.infinity = false;
-          f.overflow = overflow_value::nan;
-        } else if (suffix == "fnuz") {
-          f.bias += 1;
-          f.specials = special_values::nan_negative_zero;
-          f.infinity = false;
-          f.overflow = overflow_value::nan;
-        }
+        const int bias = (1 << (e - 1)) - 1;
+        float_format f{e, m, bias};
+        if (suffix == "fn") f = formats::no_inf(e, m, bias, special_values::nan_max);
+        if (suffix == "fnuz") f = formats::no_inf(e, m, bias + 1, special_values::nan_negative_zero);
         validate(f);
         return f;
       }
