@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <cstring>
 #include <initializer_list>
+#include <limits>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -137,6 +138,23 @@ struct format_check {
     const int k = precsim::storage_bits(nf.f);
     if (ok && want.kind == oracle::value::finite && want.mag == 0)
       ok = code == 0 || (nf.f.is_signed && code == std::uint64_t{1} << (k - 1));
+    // quantize(): the same value in T (+-inf beyond T's range); a NaN input passes through.
+    const T q = precsim::quantize(x, nf.f, r, random);
+    T want_q = std::numeric_limits<T>::quiet_NaN();
+    if (want.kind == oracle::value::inf || (want.kind == oracle::value::finite &&
+                                            want.mag > double(std::numeric_limits<T>::max())))
+      want_q = std::numeric_limits<T>::infinity();
+    else if (want.kind == oracle::value::finite)
+      want_q = static_cast<T>(want.mag);
+    if (want.neg) want_q = -want_q;
+    const bool q_ok = (std::isnan(q) && (std::isnan(x) || std::isnan(want_q))) ||
+                      (!std::isnan(x) && std::memcmp(&q, &want_q, sizeof q) == 0);
+    if (!q_ok) {
+      std::ostringstream os;
+      os << nf.name << " x=" << hex(x) << " mode=" << precsim::to_string(r.mode) << ": quantize "
+         << hex(q) << " want " << hex(want_q);
+      return os.str();
+    }
     if (ok) return {};
     std::ostringstream os;
     os << nf.name << " x=" << hex(x) << " mode=" << precsim::to_string(r.mode) << " sat=" << int(r.saturate)
