@@ -1,7 +1,7 @@
 // float_format: the one descriptor of a floating-point encoding (formats.md), its validation, the
 // properties derived from it, and the named formats (IEEE 754, OCP FP8/MX, ml_dtypes spellings,
 // the IEEE P3109 family). A float_format is a structural literal type: it can be a template
-// argument (`floatx<formats::float8_e4m3fn>`) and an ordinary run-time value alike.
+// argument (`template <float_format F>`) and an ordinary run-time value alike.
 #pragma once
 
 #include <cstdint>
