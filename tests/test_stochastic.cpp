@@ -104,3 +104,16 @@ TEST_CASE("stochastic rounding is a pure function of the input and the random wo
     REQUIRE(quantize(x, fmt::float8_e5m2, sr, w) == float(decode(encode(x, fmt::float8_e5m2, sr, w), fmt::float8_e5m2)));
   }
 }
+
+TEST_CASE("random_bits outside 0..64 is clamped: above 64 acts as 64, negative as exact") {
+  test::splitmix64 rng{11};
+  for (int i = 0; i < 2000; ++i) {
+    const double x = std::ldexp(1.0 + double(rng() >> 11) * 0x1p-53, int(rng() % 60) - 30);
+    const std::uint64_t w = rng();
+    auto code = [&](int n) {
+      return encode(x, fmt::float8_e5m2, {round_mode::stochastic, saturation::none, n}, w);
+    };
+    REQUIRE(code(100) == code(64));
+    REQUIRE(code(-5) == code(0));
+  }
+}
