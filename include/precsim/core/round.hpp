@@ -17,13 +17,18 @@
 namespace precsim {
 namespace detail {
 
+// The sign bit of a code, set for negative values of signed formats.
+PRECSIM_HD constexpr std::uint64_t sign_code(const float_format& f, bool neg) noexcept {
+  return f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;
+}
+
 // Code of a NaN. IEEE targets keep the sign and the leading payload bits and set the quiet bit,
 // like hardware conversions; nan_max keeps the sign (0x7F / 0xFF for e4m3fn); FNUZ/P3109 signed
 // have the single code 100..0. Formats without NaN get code 0 (+0, or the smallest value).
 PRECSIM_HD constexpr std::uint64_t nan_code(const float_format& f, bool neg,
                                             std::uint64_t payload) noexcept {
-  const int k = storage_bits(f), m = f.mantissa_bits;
-  const std::uint64_t sign = f.is_signed && neg ? std::uint64_t{1} << (k - 1) : 0;
+  const int m = f.mantissa_bits;
+  const std::uint64_t sign = sign_code(f, neg);
   switch (f.specials) {
     case special_values::ieee: {
       const std::uint64_t quiet = std::uint64_t{1} << (m - 1);
@@ -31,14 +36,14 @@ PRECSIM_HD constexpr std::uint64_t nan_code(const float_format& f, bool neg,
       return sign | (low_mask(f.exponent_bits) << m) | quiet | low;
     }
     case special_values::nan_max: return sign | low_mask(f.exponent_bits + m);
-    case special_values::nan_negative_zero: return std::uint64_t{1} << (k - 1);
+    case special_values::nan_negative_zero: return sign_code(f, true);
     case special_values::none: break;
   }
   return 0;
 }
 
 PRECSIM_HD constexpr std::uint64_t inf_code(const float_format& f, bool neg) noexcept {
-  const std::uint64_t sign = f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;
+  const std::uint64_t sign = sign_code(f, neg);
   const std::uint64_t top = low_mask(f.exponent_bits + f.mantissa_bits);
   switch (f.specials) {
     case special_values::ieee: return sign | (low_mask(f.exponent_bits) << f.mantissa_bits);
@@ -54,7 +59,7 @@ PRECSIM_HD constexpr std::uint64_t overflow_code(const float_format& f, bool neg
     case overflow_value::nan: return nan_code(f, neg, 0);
     case overflow_value::max_finite: break;
   }
-  return (f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0) | max_finite_code(f);
+  return sign_code(f, neg) | max_finite_code(f);
 }
 
 // Stochastic decision. rem holds the `shift` discarded bits (all of sig when shift >= 64), so
@@ -141,8 +146,7 @@ template <class T>
 PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const rounding& r,
                                                std::uint64_t random) noexcept {
   const decomposed d = decompose(x);
-  const std::uint64_t sign =
-      f.is_signed && d.neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;
+  const std::uint64_t sign = sign_code(f, d.neg);
   const std::uint64_t max_code = sign | max_finite_code(f);
 
   if (d.cls == input_class::nan) return nan_code(f, d.neg, d.payload);
