@@ -29,7 +29,7 @@ int main() {
 
   constexpr auto p = ps::formats::p3109(8, 3, true, true);  // Binary8p3se
   constexpr ps::float_format e3m5{.exponent_bits = 3, .mantissa_bits = 5, .bias = 3};
-  static_assert(ps::max_finite(e3m5) == 15.75);
+  static_assert((ps::validate(e3m5), true) && ps::max_finite(e3m5) == 15.75);
   std::printf("%s: max %g, min subnormal %g\n", ps::format_name(p).c_str(), ps::max_finite(p),
               ps::min_subnormal(p));
   std::printf("%s: pi -> %g\n", ps::format_name(e3m5).c_str(), ps::quantize(3.14159265358979, e3m5));
