@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <initializer_list>
 #include <limits>
@@ -93,6 +94,37 @@ inline std::vector<named> custom_formats() {
       {"e6m0 unsigned no_zero finite", finite(float_format{6, 0, 31, false, subnormal_mode::no_zero})},
       {"e11m4 wide range", fmt::ieee_like(11, 4)},
   };
+}
+
+// Random valid descriptors: any split, bias, signedness, subnormal mode and special values
+// (invalid draws are skipped), at most max_bits wide. Printed names carry every field.
+inline std::vector<named> random_formats(std::size_t count, int max_bits, std::uint64_t seed) {
+  using namespace precsim;
+  std::vector<named> out;
+  std::uint64_t z = seed;
+  auto next = [&z](std::uint64_t n) {  // SplitMix64, reduced to [0, n)
+    std::uint64_t x = (z += 0x9E3779B97F4A7C15ull);
+    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
+    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
+    return (x ^ (x >> 31)) % n;
+  };
+  while (out.size() < count) {
+    float_format f;
+    f.exponent_bits = 1 + int(next(11));
+    f.mantissa_bits = int(next(std::uint64_t(std::min(52, max_bits - f.exponent_bits) + 1)));
+    const int ieee_bias = (1 << (f.exponent_bits - 1)) - 1;
+    f.bias = ieee_bias + int(next(9)) - 4;
+    f.is_signed = next(4) != 0;
+    f.subnormals = subnormal_mode(next(3));
+    f.specials = special_values(next(4));
+    f.infinity = f.specials == special_values::ieee || (f.specials != special_values::none && next(2));
+    f.overflow = f.infinity ? overflow_value::infinity
+                            : (f.specials != special_values::none && next(2)) ? overflow_value::nan
+                                                                              : overflow_value::max_finite;
+    if (invalid_reason(f) != nullptr || storage_bits(f) > max_bits) continue;
+    out.push_back({"random " + oracle::describe(f), f});
+  }
+  return out;
 }
 
 inline constexpr precsim::round_mode deterministic_modes[] = {

@@ -18,7 +18,8 @@ namespace {
 
 std::vector<test::named> all_formats() {
   std::vector<test::named> all = test::named_formats();
-  for (auto& v : {test::p3109_formats(12), test::custom_formats()}) all.insert(all.end(), v.begin(), v.end());
+  for (auto& v : {test::p3109_formats(12), test::custom_formats(), test::random_formats(40, 20, 7)})
+    all.insert(all.end(), v.begin(), v.end());
   return all;
 }
 

@@ -16,13 +16,13 @@ namespace {
 // Sweeps one format; stochastic settings rotate with the input index so that every
 // (variant, random_bits, random word) combination is hit across the inputs.
 template <class T>
-std::size_t sweep(const test::named& nf, std::size_t& bad) {
+std::size_t sweep(const test::named& nf, std::size_t& bad, std::size_t stride = 1) {
   const std::vector<T> xs = test::dense_inputs<T>(nf.f);
   const test::format_check fc(nf);
   constexpr int sr_bits[] = {0, 1, 3, 8, 13, 24, 64};
   test::splitmix64 rng{42};
   std::size_t n = 0;
-  for (std::size_t i = 0; i < xs.size(); ++i) {
+  for (std::size_t i = 0; i < xs.size(); i += stride) {
     const rounding sr{round_mode::stochastic, saturation::none, sr_bits[(i / 3) % 7], sr_variant(i % 3)};
     n += fc.check_every_mode(xs[i], sr, {0, ~std::uint64_t{0}, rng()}, bad);
   }
@@ -48,6 +48,15 @@ TEST_CASE("float inputs: every P3109 format with K <= 8 and the custom formats m
   for (const auto& nf : fs) {
     std::size_t bad = 0;
     sweep<float>(nf, bad);
+    CAPTURE(nf.name);
+    CHECK(bad == 0);
+  }
+}
+
+TEST_CASE("float inputs: random valid descriptors match the oracle") {
+  for (const auto& nf : test::random_formats(40, 16, 20261128)) {
+    std::size_t bad = 0;
+    sweep<float>(nf, bad, 3);
     CAPTURE(nf.name);
     CHECK(bad == 0);
   }
