@@ -29,10 +29,6 @@ inline bool has_avx512bf16() { return precsim::cpu().avx512bf16; }
   return static_cast<std::uint16_t>(_mm_extract_epi16(h, 0));
 }
 
-[[gnu::target("f16c")]] inline float f16c_to_float(std::uint16_t h) {
-  return _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(h)));
-}
-
 [[gnu::target("avx512f,avx512bf16")]] inline std::uint16_t avx512bf16(float x) {
   const __m256bh b = _mm512_cvtneps_pbh(_mm512_set1_ps(x));
   std::uint16_t out[16];

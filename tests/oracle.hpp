@@ -28,7 +28,6 @@ inline cpp_rational pow2(int e) {
   return e >= 0 ? cpp_rational(one << e) : cpp_rational(cpp_int(1), one << -e);
 }
 
-
 inline cpp_int floor_int(const cpp_rational& r) {  // r >= 0
   return numerator(r) / denominator(r);
 }
@@ -281,14 +280,6 @@ value round(T x, const analysis& a, const float_format& f, const extremes& ext,
 template <class T>
 value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_t random) {
   return round(x, analyze(x, f), f, extremes(f), r, random);
-}
-
-inline std::string describe(const float_format& f) {
-  std::ostringstream os;
-  os << "E" << f.exponent_bits << "M" << f.mantissa_bits << " bias " << f.bias
-     << (f.is_signed ? "" : " unsigned") << " sub " << int(f.subnormals) << " specials "
-     << int(f.specials) << " inf " << f.infinity << " ovf " << int(f.overflow);
-  return os.str();
 }
 
 }  // namespace oracle

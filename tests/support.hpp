@@ -16,6 +16,7 @@
 #include <precsim/io.hpp>
 #include <precsim/precsim.hpp>
 
+#include "inputs.hpp"
 #include "oracle.hpp"
 
 namespace test {
@@ -101,13 +102,8 @@ inline std::vector<named> custom_formats() {
 inline std::vector<named> random_formats(std::size_t count, int max_bits, std::uint64_t seed) {
   using namespace precsim;
   std::vector<named> out;
-  std::uint64_t z = seed;
-  auto next = [&z](std::uint64_t n) {  // SplitMix64, reduced to [0, n)
-    std::uint64_t x = (z += 0x9E3779B97F4A7C15ull);
-    x = (x ^ (x >> 30)) * 0xBF58476D1CE4E5B9ull;
-    x = (x ^ (x >> 27)) * 0x94D049BB133111EBull;
-    return (x ^ (x >> 31)) % n;
-  };
+  splitmix64 rng{seed};
+  auto next = [&rng](std::uint64_t n) { return rng() % n; };
   while (out.size() < count) {
     float_format f;
     f.exponent_bits = 1 + int(next(11));
@@ -122,7 +118,7 @@ inline std::vector<named> random_formats(std::size_t count, int max_bits, std::u
                             : (f.specials != special_values::none && next(2)) ? overflow_value::nan
                                                                               : overflow_value::max_finite;
     if (invalid_reason(f) != nullptr || storage_bits(f) > max_bits) continue;
-    out.push_back({"random " + oracle::describe(f), f});
+    out.push_back({"random " + precsim::format_name(f), f});
   }
   return out;
 }

@@ -7,7 +7,7 @@
 #include <set>
 #include <string>
 
-#include "support.hpp"
+#include "support.hpp"  // also precsim/io.hpp: format_name
 
 using namespace precsim;
 namespace fmt = precsim::formats;
@@ -42,7 +42,7 @@ TEST_CASE("named formats have the published max, min normal and min subnormal") 
       {fmt::float64, 0x1.fffffffffffffp1023, 0x1p-1022, 0x1p-1074, 64},
   };
   for (const auto& r : rows) {
-    CAPTURE(oracle::describe(r.f));
+    CAPTURE(format_name(r.f));
     CHECK(invalid_reason(r.f) == nullptr);
     CHECK(max_finite(r.f) == r.max);
     CHECK(min_normal(r.f) == r.min_normal);

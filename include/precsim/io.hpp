@@ -143,6 +143,8 @@ inline std::string format_name(const float_format& f) {
   out += ", specials ";
   out += specials[int(f.specials)];
   if (has_inf(f) && f.specials != special_values::ieee) out += ", inf";
+  if (f.overflow == overflow_value::nan) out += ", overflow nan";
+  if (f.overflow == overflow_value::max_finite && has_nan(f)) out += ", overflow max_finite";
   out += '}';
   return out;
 }

@@ -153,15 +153,17 @@ PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const
   // Unsigned formats: negative numbers are NaN without saturation, else the smallest value.
   if (!f.is_signed && d.neg && d.cls != input_class::zero)
     return r.saturate == saturation::none ? nan_code(f, false, 0) : 0;
-  if (d.cls == input_class::zero) return has_negative_zero(f) || !has_zero(f) ? sign : 0;
   if (d.cls == input_class::inf) {
     if (r.saturate == saturation::finite) return max_code;
     if (r.saturate == saturation::propagate) return has_inf(f) ? inf_code(f, d.neg) : max_code;
     return overflow_code(f, d.neg);
   }
 
+  // A zero input is magnitude code 0 like any result that rounds to zero (or, without a zero,
+  // to the smallest value); only formats with -0 keep the sign of a zero.
   bool overflow = false;
-  const std::uint64_t mag = round_magnitude(d, f, r, random, overflow);
+  const std::uint64_t mag =
+      d.cls == input_class::zero ? 0 : round_magnitude(d, f, r, random, overflow);
   if (!overflow) return mag == 0 && !has_negative_zero(f) && has_zero(f) ? 0 : sign | mag;
   // Directed rounding toward zero never overflows (IEEE 754 §7.4); neither does to_odd,
   // which truncates. Saturating modes clamp finite overflow.
