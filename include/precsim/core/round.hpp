@@ -62,6 +62,17 @@ PRECSIM_HD constexpr std::uint64_t overflow_code(const float_format& f, bool neg
   return sign_code(f, neg) | max_finite_code(f);
 }
 
+// The code of a finite value that rounds beyond max finite. Directed rounding toward zero never
+// overflows (IEEE 754 §7.4); neither does to_odd, which truncates. Saturating modes clamp.
+PRECSIM_HD constexpr std::uint64_t overflow_result(const float_format& f, const rounding& r,
+                                                   bool neg) noexcept {
+  const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
+                           (r.mode == round_mode::toward_negative && !neg) ||
+                           (r.mode == round_mode::toward_positive && neg);
+  if (toward_zero || r.saturate != saturation::none) return sign_code(f, neg) | max_finite_code(f);
+  return overflow_code(f, neg);
+}
+
 // Stochastic decision. rem holds the `shift` discarded bits (all of sig when shift >= 64), so
 // the discarded fraction is v = rem / 2^shift. k is v reduced to n bits by the variant's rule;
 // the result rounds away iff k + R >= 2^n.
@@ -165,13 +176,7 @@ PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const
   const std::uint64_t mag =
       d.cls == input_class::zero ? 0 : round_magnitude(d, f, r, random, overflow);
   if (!overflow) return mag == 0 && !has_negative_zero(f) && has_zero(f) ? 0 : sign | mag;
-  // Directed rounding toward zero never overflows (IEEE 754 §7.4); neither does to_odd,
-  // which truncates. Saturating modes clamp finite overflow.
-  const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
-                           (r.mode == round_mode::toward_negative && !d.neg) ||
-                           (r.mode == round_mode::toward_positive && d.neg);
-  if (toward_zero || r.saturate != saturation::none) return max_code;
-  return overflow_code(f, d.neg);
+  return overflow_result(f, r, d.neg);
 }
 
 }  // namespace detail

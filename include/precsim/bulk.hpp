@@ -1,0 +1,199 @@
+// Bulk rounding over contiguous spans: fake quantization (round, keep the type), encode to codes,
+// decode codes. Float inputs run the vector kernel of the best instruction set (simd/), large
+// spans run on several threads (parallel.hpp); every path gives the scalar core's bits:
+//
+//   out[i] == quantize(in[i], f, r', w)   resp. encode(in[i], f, r', w)
+//
+// where for stochastic rounding w is the random word of absolute index stream.offset + i
+// (random.hpp) and r' is r with random_bits = r.random_bits, or when that is 0: 32 for float
+// inputs (one Philox word per element) and 64 for double (two words).
+#pragma once
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <stdexcept>
+#include <string>
+
+#include "core/round.hpp"
+#include "format.hpp"
+#include "parallel.hpp"
+#include "random.hpp"
+#include "rounding.hpp"
+#include "simd/dispatch.hpp"
+
+namespace precsim {
+namespace detail {
+
+[[noreturn]] inline void bulk_error(const char* fn, const std::string& what) {
+  std::string msg = "precsim::";
+  msg += fn;
+  msg += ": ";
+  msg += what;
+  throw std::invalid_argument(msg);
+}
+
+template <class In, class Out>
+void check_spans(const char* fn, std::span<In> in, std::span<Out> out) {
+  if (in.size() != out.size())
+    bulk_error(fn, "out has " + std::to_string(out.size()) + " elements, in has " +
+                       std::to_string(in.size()));
+  const auto* ib = reinterpret_cast<const unsigned char*>(in.data());
+  const auto* ob = reinterpret_cast<const unsigned char*>(out.data());
+  const bool same = static_cast<const void*>(ib) == static_cast<const void*>(ob) &&
+                    sizeof(In) == sizeof(Out);
+  if (!same && in.size() && ib < ob + out.size_bytes() && ob < ib + in.size_bytes())
+    bulk_error(fn, "in and out overlap (only the identical span may be used in place)");
+}
+
+template <class Code>
+void check_code_width(const char* fn, const float_format& f) {
+  validate(f);
+  if (storage_bits(f) > int(sizeof(Code)) * 8)
+    bulk_error(fn, "codes of " + std::to_string(storage_bits(f)) + " bits do not fit a " +
+                       std::to_string(sizeof(Code) * 8) + "-bit integer");
+}
+
+// Element-by-element through the scalar core: the reference, and the path for double inputs,
+// formats the kernel does not cover, and the scalar level.
+template <class T, class Out>
+void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, std::uint64_t j,
+                  const T* in, Out* out, std::size_t n) noexcept {
+  rounding rr = r;
+  rr.random_bits = bulk_random_bits<T>(r);
+  const bool sr = r.mode == round_mode::stochastic;
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::uint64_t w = sr ? bulk_random_word(s, j + i, rr.random_bits) : 0;
+    if constexpr (std::is_same_v<Out, T>)
+      out[i] = quantize(in[i], f, rr, w);
+    else
+      out[i] = static_cast<Out>(encode(in[i], f, rr, w));
+  }
+}
+
+template <class T, class Out>
+void bulk_round(const T* in, Out* out, std::size_t n, const float_format& f, const rounding& r,
+                const sr_stream& s) {
+  const simd_level level = active_simd_level();
+  constexpr bool vector = std::is_same_v<T, float> && sizeof(Out) <= 4;
+  kernel_params p;
+  if constexpr (vector)
+    if (level != simd_level::scalar) p = make_kernel_params(f, r);
+  parallel_for(n, [&](std::size_t b, std::size_t e) {
+#if PRECSIM_VECTOR_KERNELS
+    if constexpr (vector)
+      if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
+#endif
+    scalar_round(f, r, s, s.offset + b, in + b, out + b, e - b);
+  });
+}
+
+template <class Code, class T>
+void bulk_decode(const Code* in, T* out, std::size_t n, const float_format& f) {
+  const simd_level level = active_simd_level();
+  const bool vector = sizeof(Code) <= 4 && level != simd_level::scalar;
+  const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
+  parallel_for(n, [&](std::size_t b, std::size_t e) {
+#if PRECSIM_VECTOR_KERNELS
+    if constexpr (sizeof(Code) <= 4) if (p.eligible) {
+      if constexpr (std::is_same_v<T, float>) {
+        return vector_decode(level, p, in + b, out + b, e - b);
+      } else {  // every value of an eligible format is a float: decode to float, widen
+        float tmp[1024];
+        for (std::size_t i = b; i < e; i += 1024) {
+          const std::size_t c = std::min<std::size_t>(1024, e - i);
+          vector_decode(level, p, in + i, tmp, c);
+          for (std::size_t k = 0; k < c; ++k) out[i + k] = tmp[k];
+        }
+        return;
+      }
+    }
+#endif
+    for (std::size_t i = b; i < e; ++i) {
+      const double v = decode(in[i], f);
+      if constexpr (std::is_same_v<T, float>)
+        out[i] = bit_cast<float>(float_bits_of(v));
+      else
+        out[i] = v;
+    }
+  });
+}
+
+}  // namespace detail
+
+// ---- fake quantization: round to f, keep the input type ----------------------------------------
+// NaN passes through; float results beyond float's range become +-inf (as scalar quantize()).
+// in and out have equal sizes and are the same span or do not overlap.
+
+inline void quantize(std::span<const float> in, std::span<float> out, const float_format& f,
+                     const rounding& r = {}, const sr_stream& s = {}) {
+  validate(f);
+  detail::check_spans("quantize", in, out);
+  detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);
+}
+inline void quantize(std::span<const double> in, std::span<double> out, const float_format& f,
+                     const rounding& r = {}, const sr_stream& s = {}) {
+  validate(f);
+  detail::check_spans("quantize", in, out);
+  detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);
+}
+// In place.
+inline void quantize(std::span<float> data, const float_format& f, const rounding& r = {},
+                     const sr_stream& s = {}) {
+  quantize(std::span<const float>(data), data, f, r, s);
+}
+inline void quantize(std::span<double> data, const float_format& f, const rounding& r = {},
+                     const sr_stream& s = {}) {
+  quantize(std::span<const double>(data), data, f, r, s);
+}
+
+// Compile-time format: the same kernels and bits; an invalid F does not compile.
+template <float_format F>
+void quantize(std::span<const float> in, std::span<float> out, const rounding& r = {},
+              const sr_stream& s = {}) {
+  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  quantize(in, out, F, r, s);
+}
+template <float_format F>
+void quantize(std::span<const double> in, std::span<double> out, const rounding& r = {},
+              const sr_stream& s = {}) {
+  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  quantize(in, out, F, r, s);
+}
+
+// ---- codes ------------------------------------------------------------------------------------
+// encode: the code of each input in the low storage_bits(f) bits; the code type must hold
+// storage_bits(f) bits. decode: the value of each code (higher bits ignored).
+
+#define PRECSIM_BULK_CODES(Code)                                                                  \
+  inline void encode(std::span<const float> in, std::span<Code> out, const float_format& f,       \
+                     const rounding& r = {}, const sr_stream& s = {}) {                           \
+    detail::check_code_width<Code>("encode", f);                                                  \
+    detail::check_spans("encode", in, out);                                                       \
+    detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);                                \
+  }                                                                                               \
+  inline void encode(std::span<const double> in, std::span<Code> out, const float_format& f,      \
+                     const rounding& r = {}, const sr_stream& s = {}) {                           \
+    detail::check_code_width<Code>("encode", f);                                                  \
+    detail::check_spans("encode", in, out);                                                       \
+    detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);                                \
+  }                                                                                               \
+  inline void decode(std::span<const Code> in, std::span<float> out, const float_format& f) {     \
+    detail::check_code_width<Code>("decode", f);                                                  \
+    detail::check_spans("decode", in, out);                                                       \
+    detail::bulk_decode(in.data(), out.data(), in.size(), f);                                     \
+  }                                                                                               \
+  inline void decode(std::span<const Code> in, std::span<double> out, const float_format& f) {    \
+    detail::check_code_width<Code>("decode", f);                                                  \
+    detail::check_spans("decode", in, out);                                                       \
+    detail::bulk_decode(in.data(), out.data(), in.size(), f);                                     \
+  }
+
+PRECSIM_BULK_CODES(std::uint8_t)
+PRECSIM_BULK_CODES(std::uint16_t)
+PRECSIM_BULK_CODES(std::uint32_t)
+PRECSIM_BULK_CODES(std::uint64_t)
+#undef PRECSIM_BULK_CODES
+
+}  // namespace precsim

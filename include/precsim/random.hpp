@@ -1,0 +1,70 @@
+// Counter-based random bits for reproducible stochastic rounding: Philox4x32-10 (Salmon et al.,
+// SC'11; the generator of cuRAND, JAX and PyTorch), keyed by (seed, stream) and indexed by the
+// absolute element index, so that element i's random word never depends on how the work was
+// split (SIMD width, threads, chunked calls, host or device).
+#pragma once
+
+#include <cstdint>
+
+#include "config.hpp"
+
+namespace precsim {
+
+// Where a bulk call takes its random bits from: element i of a span rounds with the word of
+// absolute index `offset + i` in stream `stream` of generator `seed`. A training loop that wants
+// independent, reproducible noise gives each (tensor, step) its own stream, e.g.
+// stream = step * tensor_count + tensor_id, and uses offset to continue a tensor split over
+// several calls.
+struct sr_stream {
+  std::uint64_t seed = 0;
+  std::uint64_t stream = 0;
+  std::uint64_t offset = 0;
+};
+
+struct philox_block {
+  std::uint32_t v[4];
+};
+
+namespace detail {
+inline constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
+inline constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
+}  // namespace detail
+
+// Philox4x32 with 10 rounds: 128-bit counter, 64-bit key, 128 random bits.
+PRECSIM_HD constexpr philox_block philox4x32_10(philox_block ctr, std::uint32_t key0,
+                                                std::uint32_t key1) noexcept {
+  for (int round = 0; round < 10; ++round) {
+    const std::uint64_t p0 = std::uint64_t{detail::philox_m0} * ctr.v[0];
+    const std::uint64_t p1 = std::uint64_t{detail::philox_m1} * ctr.v[2];
+    ctr = {{std::uint32_t(p1 >> 32) ^ ctr.v[1] ^ key0, std::uint32_t(p1),
+            std::uint32_t(p0 >> 32) ^ ctr.v[3] ^ key1, std::uint32_t(p0)}};
+    key0 += detail::philox_w0;
+    key1 += detail::philox_w1;
+  }
+  return ctr;
+}
+
+// Stream layout. Index j belongs to group g = j / 64 and takes word (j / 16) % 4 of the Philox
+// block with counter {block, stream} where block = 16 g + j % 16, key = seed. Each block feeds 4
+// indices 16 apart, so a vector of up to 16 consecutive indices is one word of consecutive
+// counters: no shuffles at any SIMD width, and every block's 4 words are used.
+PRECSIM_HD constexpr std::uint64_t philox_counter_of(std::uint64_t j) noexcept {
+  return ((j >> 6) << 4) | (j & 15);
+}
+
+// The 32 random bits of index j (absolute: stream.offset is not added here).
+PRECSIM_HD constexpr std::uint32_t random_u32(const sr_stream& s, std::uint64_t j) noexcept {
+  const std::uint64_t block = philox_counter_of(j);
+  const philox_block out = philox4x32_10(
+      {{std::uint32_t(block), std::uint32_t(block >> 32), std::uint32_t(s.stream),
+        std::uint32_t(s.stream >> 32)}},
+      std::uint32_t(s.seed), std::uint32_t(s.seed >> 32));
+  return out.v[(j >> 4) & 3];
+}
+
+// 64 random bits of index j: the 32-bit words of indices 2j (low half) and 2j + 1 (high half).
+PRECSIM_HD constexpr std::uint64_t random_u64(const sr_stream& s, std::uint64_t j) noexcept {
+  return random_u32(s, 2 * j) | std::uint64_t{random_u32(s, 2 * j + 1)} << 32;
+}
+
+}  // namespace precsim

@@ -1,0 +1,143 @@
+// Instruction-set levels for the bulk kernels and the one-time choice among them. The kernel
+// source (simd/kernel.hpp) is compiled once per level inside [[gnu::target]] functions, so the
+// library stays header-only and runs on any x86-64 (or other) CPU; the best level the running
+// CPU supports is picked on first use.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <stdexcept>
+#include <type_traits>
+
+#include "../cpu.hpp"
+#include "kernel.hpp"
+
+namespace precsim {
+
+// scalar: the rounding core, element by element (the reference every level must equal).
+// portable: the vector kernel on 4 lanes, any GCC/Clang target. avx2 / avx512: 8 / 16 lanes.
+enum class simd_level : std::uint8_t { scalar, portable, avx2, avx512 };
+
+inline constexpr const char* to_string(simd_level l) noexcept {
+  switch (l) {
+    case simd_level::scalar: return "scalar";
+    case simd_level::portable: return "portable";
+    case simd_level::avx2: return "avx2";
+    case simd_level::avx512: return "avx512";
+  }
+  return "?";
+}
+
+// Whether this build and this CPU can run level l.
+inline bool simd_level_supported(simd_level l) noexcept {
+  switch (l) {
+    case simd_level::scalar: return true;
+    case simd_level::portable: return PRECSIM_VECTOR_KERNELS != 0;
+    case simd_level::avx2: return PRECSIM_X86 && cpu().avx2;
+    case simd_level::avx512: return PRECSIM_X86 && cpu().avx512f && cpu().avx512bw && cpu().avx512vl;
+  }
+  return false;
+}
+
+inline simd_level best_simd_level() noexcept {
+  for (auto l : {simd_level::avx512, simd_level::avx2, simd_level::portable})
+    if (simd_level_supported(l)) return l;
+  return simd_level::scalar;
+}
+
+namespace detail {
+inline std::atomic<simd_level>& simd_setting() noexcept {
+  static std::atomic<simd_level> level{best_simd_level()};
+  return level;
+}
+}  // namespace detail
+
+// The level bulk calls use (default: best_simd_level()). For tests and comparisons; throws
+// std::invalid_argument for a level this build or CPU cannot run.
+inline void set_simd_level(simd_level l) {
+  if (!simd_level_supported(l))
+    throw std::invalid_argument(std::string("precsim::set_simd_level: ") + to_string(l) +
+                                " is not supported by this CPU or compiler");
+  detail::simd_setting() = l;
+}
+inline simd_level active_simd_level() noexcept { return detail::simd_setting(); }
+
+namespace detail {
+
+// Calls f(std::integral_constant<round_mode, m>{}): the mode is chosen once per call.
+template <class F>
+void with_mode(round_mode m, F&& f) {
+  using rm = round_mode;
+  switch (m) {
+    case rm::nearest_even: f(std::integral_constant<rm, rm::nearest_even>{}); break;
+    case rm::nearest_away: f(std::integral_constant<rm, rm::nearest_away>{}); break;
+    case rm::toward_zero: f(std::integral_constant<rm, rm::toward_zero>{}); break;
+    case rm::toward_positive: f(std::integral_constant<rm, rm::toward_positive>{}); break;
+    case rm::toward_negative: f(std::integral_constant<rm, rm::toward_negative>{}); break;
+    case rm::to_odd: f(std::integral_constant<rm, rm::to_odd>{}); break;
+    case rm::stochastic: f(std::integral_constant<rm, rm::stochastic>{}); break;
+  }
+}
+
+#if PRECSIM_VECTOR_KERNELS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+// One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
+// that tests cover the AVX-512 lane layout on any CPU.
+#define PRECSIM_LEVEL_KERNELS(name, W, ...)                                                       \
+  template <round_mode Mode, class Out>                                                           \
+  __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
+                                const float* in, Out* out, std::size_t n) {                       \
+    round_span<W, Mode>(p, s, j, in, out, n);                                                     \
+  }                                                                                               \
+  template <class In>                                                                             \
+  __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
+    decode_span<W>(p, in, out, n);                                                                \
+  }
+
+PRECSIM_LEVEL_KERNELS(portable, 4)
+PRECSIM_LEVEL_KERNELS(wide16, 16)
+#if PRECSIM_X86
+PRECSIM_LEVEL_KERNELS(avx2, 8, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#endif
+#undef PRECSIM_LEVEL_KERNELS
+
+// Tests only: run the 16-lane layout at the portable level.
+inline std::atomic<bool>& wide16_for_tests() noexcept {
+  static std::atomic<bool> on{false};
+  return on;
+}
+
+// Vector rounding of float inputs at level l (not scalar).
+template <class Out>
+void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
+                  const float* in, Out* out, std::size_t n) {
+  with_mode(p.mode, [&](auto mode) {
+    constexpr round_mode M = decltype(mode)::value;
+    if (l == simd_level::portable && wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
+#if PRECSIM_X86
+    if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);
+    if (l == simd_level::avx2) return avx2_round<M>(p, s, j, in, out, n);
+#endif
+    portable_round<M>(p, s, j, in, out, n);
+  });
+}
+
+template <class In>
+void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
+  if (l == simd_level::portable && wide16_for_tests()) return wide16_decode(p, in, out, n);
+#if PRECSIM_X86
+  if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
+  if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
+#endif
+  portable_decode(p, in, out, n);
+}
+
+#pragma GCC diagnostic pop
+#endif  // PRECSIM_VECTOR_KERNELS
+
+}  // namespace detail
+}  // namespace precsim

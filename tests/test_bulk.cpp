@@ -1,0 +1,303 @@
+// The bulk span API against the scalar core, bit for bit: every instruction-set level this CPU
+// runs (plus the 16-lane AVX-512 layout emulated at the portable level), 1 and 2 threads, every
+// named / custom / random format and many P3109 ones, every mode and saturation, stochastic
+// variants and bit counts, on dense edge inputs and random bit patterns. Then the span
+// mechanics: offsets, chunking, in place, unaligned pointers, tails, errors.
+#include <doctest/doctest.h>
+
+#include <cstring>
+#include <functional>
+#include <vector>
+
+#include <precsim/bulk.hpp>
+
+#include "inputs.hpp"
+#include "support.hpp"
+
+using namespace precsim;
+namespace fmt = precsim::formats;
+
+namespace {
+
+struct level_config {
+  std::string name;
+  simd_level level;
+  bool wide16;
+};
+
+std::vector<level_config> levels() {
+  std::vector<level_config> out{{"scalar", simd_level::scalar, false}};
+  if (simd_level_supported(simd_level::portable)) {
+    out.push_back({"portable", simd_level::portable, false});
+    out.push_back({"portable-16-lanes", simd_level::portable, true});
+  }
+  for (auto l : {simd_level::avx2, simd_level::avx512})
+    if (simd_level_supported(l)) out.push_back({to_string(l), l, false});
+  return out;
+}
+
+// Sets level, lane layout and threads for a scope (threshold 0: 2 threads really split).
+struct scoped_config {
+  simd_level saved_level = active_simd_level();
+  unsigned saved_threads = max_threads();
+  std::size_t saved_threshold = parallel_threshold();
+  scoped_config(const level_config& c, unsigned threads) {
+    set_simd_level(c.level);
+    detail::wide16_for_tests() = c.wide16;
+    set_max_threads(threads);
+    set_parallel_threshold(0);
+  }
+  ~scoped_config() {
+    set_simd_level(saved_level);
+    detail::wide16_for_tests() = false;
+    set_max_threads(saved_threads);
+    set_parallel_threshold(saved_threshold);
+  }
+};
+
+std::vector<rounding> all_roundings() {
+  std::vector<rounding> out;
+  for (auto m : test::deterministic_modes)
+    for (auto s : test::all_saturations) out.push_back({m, s});
+  for (auto s : {saturation::none, saturation::finite})
+    for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c})
+      for (int bits : {0, 1, 7, 23, 32}) out.push_back({round_mode::stochastic, s, bits, v});
+  out.push_back({round_mode::stochastic, saturation::propagate, 40, sr_variant::c});  // 64-bit words
+  return out;
+}
+
+std::string describe(const rounding& r) {
+  return std::string(to_string(r.mode)) + "/" + to_string(r.saturate) + "/bits " +
+         std::to_string(r.random_bits) + "/variant " + std::to_string(int(r.variant));
+}
+
+// The documented contract, computed element by element from the public scalar API.
+template <class T>
+std::uint64_t expected_code(T x, const float_format& f, const rounding& r, const sr_stream& s,
+                            std::uint64_t i) {
+  rounding rr = r;
+  rr.random_bits = r.random_bits ? r.random_bits : int(sizeof(T)) * 8;
+  std::uint64_t w = 0;
+  if (r.mode == round_mode::stochastic)
+    w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+  return encode(x, f, rr, w);
+}
+template <class T>
+T expected_value(T x, const float_format& f, const rounding& r, const sr_stream& s, std::uint64_t i) {
+  rounding rr = r;
+  rr.random_bits = r.random_bits ? r.random_bits : int(sizeof(T)) * 8;
+  std::uint64_t w = 0;
+  if (r.mode == round_mode::stochastic)
+    w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+  return quantize(x, f, rr, w);
+}
+
+template <class T>
+auto bits_of(T x) {
+  if constexpr (sizeof(T) == 4) return detail::bit_cast<std::uint32_t>(x);
+  else return detail::bit_cast<std::uint64_t>(x);
+}
+
+std::vector<float> float_inputs(const float_format& f) {
+  std::vector<float> xs = test::dense_inputs<float>(f);
+  test::splitmix64 rng{7};
+  for (int i = 0; i < 4096; ++i) xs.push_back(detail::bit_cast<float>(std::uint32_t(rng())));
+  return xs;
+}
+
+// Bulk quantize and encode of xs under every level x thread count == the contract.
+template <class Code>
+void check_format(const test::named& nf, const std::vector<float>& xs, std::size_t& cases) {
+  const float_format& f = nf.f;
+  const sr_stream stream{0x5EED, 3, 1000};
+  std::vector<float> want_v(xs.size()), got_v(xs.size());
+  std::vector<Code> want_c(xs.size()), got_c(xs.size());
+  for (const rounding& r : all_roundings()) {
+    for (std::size_t i = 0; i < xs.size(); ++i) {
+      want_v[i] = expected_value(xs[i], f, r, stream, i);
+      want_c[i] = Code(expected_code(xs[i], f, r, stream, i));
+    }
+    for (const level_config& lc : levels())
+      for (unsigned threads : {1u, 2u}) {
+        const scoped_config scope(lc, threads);
+        quantize(xs, got_v, f, r, stream);
+        encode(xs, std::span<Code>(got_c), f, r, stream);
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          if (bits_of(got_v[i]) == bits_of(want_v[i]) && got_c[i] == want_c[i]) continue;
+          FAIL_CHECK(nf.name << " " << describe(r) << " level " << lc.name << " threads " << threads
+                             << " x=" << test::hex(bits_of(xs[i])) << " value "
+                             << test::hex(bits_of(got_v[i])) << " want " << test::hex(bits_of(want_v[i]))
+                             << " code " << test::hex(std::uint64_t(got_c[i])) << " want "
+                             << test::hex(std::uint64_t(want_c[i])));
+          return;
+        }
+        ++cases;
+      }
+  }
+}
+
+void check_format(const test::named& nf, std::size_t& cases) {
+  const std::vector<float> xs = float_inputs(nf.f);
+  const int k = storage_bits(nf.f);
+  if (k <= 8) check_format<std::uint8_t>(nf, xs, cases);
+  else if (k <= 16) check_format<std::uint16_t>(nf, xs, cases);
+  else check_format<std::uint32_t>(nf, xs, cases);
+}
+
+}  // namespace
+
+TEST_CASE("bulk quantize and encode of floats equal the scalar core at every level and thread count") {
+  std::vector<test::named> formats = test::named_formats();
+  for (auto& nf : test::custom_formats()) formats.push_back(nf);
+  for (auto& nf : test::random_formats(24, 16, 0xB01C)) formats.push_back(nf);
+  for (auto& nf : test::p3109_formats(8))
+    if (nf.f.exponent_bits + nf.f.mantissa_bits + nf.f.is_signed == 8 || storage_bits(nf.f) <= 4)
+      formats.push_back(nf);
+  std::size_t cases = 0;
+  for (const auto& nf : formats) {
+    if (storage_bits(nf.f) > 32) continue;  // float64 codes: uint64 spans, checked below
+    check_format(nf, cases);
+  }
+  MESSAGE(cases << " (format, rounding, level, threads) sweeps over " << formats.size() << " formats");
+  CHECK(cases > 0);
+}
+
+TEST_CASE("every code of every format up to 16 bits decodes like the scalar core, float and double") {
+  std::vector<test::named> formats = test::named_formats();
+  for (auto& nf : test::custom_formats()) formats.push_back(nf);
+  for (auto& nf : test::p3109_formats(10)) formats.push_back(nf);
+  for (auto& nf : test::random_formats(24, 16, 0xDEC0)) formats.push_back(nf);
+  for (const auto& nf : formats) {
+    const int k = storage_bits(nf.f);
+    if (k > 16) continue;
+    std::vector<std::uint16_t> codes(std::size_t{1} << k);
+    for (std::size_t c = 0; c < codes.size(); ++c) codes[c] = std::uint16_t(c);
+    std::vector<float> want_f(codes.size()), got_f(codes.size());
+    std::vector<double> want_d(codes.size()), got_d(codes.size());
+    for (std::size_t c = 0; c < codes.size(); ++c) {
+      want_d[c] = decode(c, nf.f);
+      want_f[c] = detail::bit_cast<float>(detail::float_bits_of(want_d[c]));
+    }
+    for (const level_config& lc : levels())
+      for (unsigned threads : {1u, 2u}) {
+        const scoped_config scope(lc, threads);
+        decode(codes, got_f, nf.f);
+        decode(codes, got_d, nf.f);
+        for (std::size_t c = 0; c < codes.size(); ++c) {
+          if (bits_of(got_f[c]) == bits_of(want_f[c]) && bits_of(got_d[c]) == bits_of(want_d[c])) continue;
+          FAIL_CHECK(nf.name << " level " << lc.name << " code " << test::hex(c) << " float "
+                             << test::hex(bits_of(got_f[c])) << " want " << test::hex(bits_of(want_f[c]))
+                             << " double " << test::hex(bits_of(got_d[c])) << " want "
+                             << test::hex(bits_of(want_d[c])));
+          break;
+        }
+      }
+  }
+}
+
+TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox words per element)") {
+  std::vector<test::named> formats = test::named_formats();
+  for (auto& nf : test::custom_formats()) formats.push_back(nf);
+  const sr_stream stream{99, 1, 5};
+  for (const auto& nf : formats) {
+    std::vector<double> xs = test::dense_inputs<double>(nf.f);
+    xs.resize(std::min<std::size_t>(xs.size(), 20000));
+    std::vector<double> got(xs.size());
+    std::vector<std::uint64_t> codes(xs.size());
+    for (const rounding& r : {rounding{}, rounding{round_mode::toward_negative, saturation::finite},
+                              rounding{round_mode::stochastic}, rounding{round_mode::stochastic, saturation::none, 9}})
+      for (unsigned threads : {1u, 2u}) {
+        const scoped_config scope({"default", best_simd_level(), false}, threads);
+        quantize(xs, got, nf.f, r, stream);
+        encode(xs, std::span<std::uint64_t>(codes), nf.f, r, stream);
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          const double want = expected_value(xs[i], nf.f, r, stream, i);
+          if (bits_of(got[i]) == bits_of(want) && codes[i] == expected_code(xs[i], nf.f, r, stream, i)) continue;
+          FAIL_CHECK(nf.name << " " << describe(r) << " x=" << xs[i] << " got " << got[i] << " want " << want);
+          break;
+        }
+      }
+  }
+}
+
+TEST_CASE("stochastic results depend only on (seed, stream, offset + i): chunked calls equal one call") {
+  const float_format f = fmt::float8_e4m3fn;
+  const rounding r{round_mode::stochastic};
+  std::vector<float> xs(5000);
+  test::splitmix64 rng{3};
+  for (auto& x : xs) x = float(double(rng() >> 11) * 0x1p-53 * 8 - 4);
+  std::vector<float> whole(xs.size()), pieces(xs.size());
+  for (const level_config& lc : levels()) {
+    const scoped_config scope(lc, 1);
+    quantize(xs, whole, f, r, {11, 22, 0});
+    for (std::size_t b = 0, len = 1; b < xs.size(); b += len, len = len * 3 % 257 + 1) {
+      const std::size_t n = std::min(len, xs.size() - b);
+      quantize(std::span<const float>(xs).subspan(b, n), std::span<float>(pieces).subspan(b, n), f, r,
+               {11, 22, b});
+    }
+    CHECK_MESSAGE(std::memcmp(whole.data(), pieces.data(), xs.size() * 4) == 0, lc.name);
+    // Another stream or seed gives other bits.
+    quantize(xs, pieces, f, r, {11, 23, 0});
+    CHECK(std::memcmp(whole.data(), pieces.data(), xs.size() * 4) != 0);
+    quantize(xs, pieces, f, r, {12, 22, 0});
+    CHECK(std::memcmp(whole.data(), pieces.data(), xs.size() * 4) != 0);
+  }
+}
+
+TEST_CASE("in place, unaligned pointers and every length up to 200 give the same bits") {
+  std::vector<float> xs(260);
+  test::splitmix64 rng{5};
+  for (auto& x : xs) x = float(double(rng() >> 11) * 0x1p-53 * 1000 - 500);
+  for (const level_config& lc : levels()) {
+    const scoped_config scope(lc, 1);
+    for (const rounding& r : {rounding{}, rounding{round_mode::stochastic}}) {
+      for (std::size_t start = 0; start < 3; ++start)
+        for (std::size_t n = 0; n <= 200; n += (n < 70 ? 1 : 13)) {
+          std::span<const float> in(xs.data() + start, n);
+          std::vector<float> out(n), inplace(in.begin(), in.end());
+          quantize(in, out, fmt::float16, r, {1, 2, start});
+          quantize(std::span<float>(inplace), fmt::float16, r, {1, 2, start});
+          for (std::size_t i = 0; i < n; ++i) {
+            const float want = expected_value(in[i], fmt::float16, r, {1, 2, start}, i);
+            REQUIRE_MESSAGE(bits_of(out[i]) == bits_of(want), lc.name << " n=" << n << " i=" << i);
+            REQUIRE(bits_of(inplace[i]) == bits_of(want));
+          }
+        }
+    }
+  }
+}
+
+TEST_CASE("compile-time formats give the runtime bits") {
+  std::vector<float> xs(1000), a(1000), b(1000);
+  for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float(i) * 0.0137f - 3;
+  quantize<fmt::float8_e5m2>(xs, a, {round_mode::stochastic}, {4, 4, 4});
+  quantize(xs, b, fmt::float8_e5m2, {round_mode::stochastic}, {4, 4, 4});
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+}
+
+TEST_CASE("misuse is rejected with std::invalid_argument naming the problem") {
+  std::vector<float> x(10), y(9), z(10);
+  std::vector<std::uint8_t> c8(10);
+  auto message = [](const std::function<void()>& f) {
+    try {
+      f();
+    } catch (const std::invalid_argument& e) {
+      return std::string(e.what());
+    }
+    return std::string("no exception");
+  };
+  CHECK(message([&] { quantize(x, y, fmt::float16); }).find("out has 9 elements, in has 10") != std::string::npos);
+  CHECK(message([&] { encode(x, std::span<std::uint8_t>(c8), fmt::float16); }).find("16 bits do not fit") != std::string::npos);
+  CHECK(message([&] { decode(std::span<const std::uint8_t>(c8), std::span<float>(z), fmt::bfloat16); }).find("do not fit") != std::string::npos);
+  CHECK(message([&] {
+          quantize(std::span<const float>(x.data(), 8), std::span<float>(x.data() + 1, 8), fmt::float16);
+        }).find("overlap") != std::string::npos);
+  CHECK(message([&] {
+          encode(std::span<const float>(x.data(), 2), std::span<std::uint8_t>(reinterpret_cast<std::uint8_t*>(x.data()), 2),
+                 fmt::float8_e4m3fn);
+        }).find("overlap") != std::string::npos);
+  float_format bad = fmt::float16;
+  bad.mantissa_bits = 60;
+  CHECK(message([&] { quantize(x, z, bad); }).find("mantissa_bits") != std::string::npos);
+  CHECK_THROWS_AS(set_simd_level(simd_level(99)), std::invalid_argument);
+}
