@@ -86,12 +86,22 @@ void with_mode(round_mode m, F&& f) {
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
 // that tests cover the AVX-512 lane layout on any CPU.
+#if PRECSIM_FAST_PATH
+#define PRECSIM_LEVEL_FAST(name, W, ...)                                                          \
+  template <round_mode Mode>                                                                      \
+  __VA_ARGS__ void name##_fast(const kernel_params& p, const float* in, float* out, std::size_t n) { \
+    fast_span<W, Mode>(p, in, out, n);                                                            \
+  }
+#else
+#define PRECSIM_LEVEL_FAST(name, W, ...)
+#endif
 #define PRECSIM_LEVEL_KERNELS(name, W, ...)                                                       \
   template <round_mode Mode, class Out>                                                           \
   __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n) {                       \
     round_span<W, Mode>(p, s, j, in, out, n);                                                     \
   }                                                                                               \
+  PRECSIM_LEVEL_FAST(name, W, __VA_ARGS__)                                                        \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
     decode_span<W>(p, in, out, n);                                                                \
@@ -104,6 +114,7 @@ PRECSIM_LEVEL_KERNELS(avx2, 8, __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #endif
 #undef PRECSIM_LEVEL_KERNELS
+#undef PRECSIM_LEVEL_FAST
 
 // Tests only: run the 16-lane layout at the portable level.
 inline std::atomic<bool>& wide16_for_tests() noexcept {
@@ -117,6 +128,18 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
                   const float* in, Out* out, std::size_t n) {
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
+#if PRECSIM_FAST_PATH
+    constexpr bool fast_mode = M == round_mode::nearest_even || M == round_mode::toward_zero ||
+                               M == round_mode::toward_positive || M == round_mode::toward_negative;
+    if constexpr (fast_mode && std::is_same_v<Out, float>) {
+      if (p.fast) {
+        if (l == simd_level::portable && wide16_for_tests()) return wide16_fast<M>(p, in, out, n);
+        if (l == simd_level::avx512) return avx512_fast<M>(p, in, out, n);
+        if (l == simd_level::avx2) return avx2_fast<M>(p, in, out, n);
+        return portable_fast<M>(p, in, out, n);
+      }
+    }
+#endif
     if (l == simd_level::portable && wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
 #if PRECSIM_X86
     if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);

@@ -21,6 +21,12 @@
 #else
 #define PRECSIM_VECTOR_KERNELS 0
 #endif
+// The fast path sets the SSE rounding mode (MXCSR) for its float additions.
+#if PRECSIM_VECTOR_KERNELS && defined(__x86_64__)
+#define PRECSIM_FAST_PATH 1
+#else
+#define PRECSIM_FAST_PATH 0
+#endif
 
 namespace precsim::detail {
 
@@ -47,6 +53,9 @@ struct kernel_params {
   // float bits of decoded values, for fake quantization and decode
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
+  // fake quantization fast path (x86): rounding in the float's own bit pattern, see fast_lanes
+  bool fast = false;
+  std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
 };
@@ -111,6 +120,23 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   p.sub_adjust = std::uint32_t(emin - m) << 23;
   p.subnormal_field = mask(has_subnormals(f) && f.bias != 127);
 
+#if PRECSIM_FAST_PATH
+  const bool fast_mode = r.mode == round_mode::nearest_even || r.mode == round_mode::toward_zero ||
+                         r.mode == round_mode::toward_positive || r.mode == round_mode::toward_negative;
+  p.fast = fast_mode && m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
+           f.subnormals != subnormal_mode::no_zero;
+  if (p.fast) {
+    const bool flush = f.subnormals == subnormal_mode::flush;
+    p.fast_lowm = (1u << (23 - m)) - 1;
+    p.fast_min_normal = std::uint32_t(emin + 127) << 23;
+    p.fast_max = float_bits_of(max_finite(f));
+    p.fast_magic = std::uint32_t((flush ? emin : emin - m) + 23 + 127) << 23;
+    const unsigned rc = r.mode == round_mode::nearest_even      ? 0
+                        : r.mode == round_mode::toward_negative ? 1
+                        : r.mode == round_mode::toward_positive ? 2 : 3;
+    p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
+  }
+#endif
   const std::uint32_t top = p.mag_mask;
   switch (f.specials) {
     case special_values::ieee:
@@ -392,8 +418,12 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, std::
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of 64, the tail) through a zero-padded copy.
 template <int W, round_mode Mode, class Out>
-PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, std::uint64_t j,
-                              const float* in, Out* out, std::size_t n) {
+PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream,
+                              std::uint64_t j, const float* in, Out* out, std::size_t n) {
+  // Local copies: stores through `out` could alias the caller's objects and force a reload of
+  // every parameter in every iteration.
+  const kernel_params p = params;
+  const sr_stream s = stream;
   std::size_t i = 0;
   while (i < n) {
     const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
@@ -413,8 +443,67 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, std::u
   }
 }
 
+#if PRECSIM_FAST_PATH
+// Fake quantization for signed formats with m >= 1 in the modes the FPU has (nearest_even,
+// toward_zero/positive/negative), the common case, in about a third of the general kernel's
+// operations:
+//   |x| >= min normal: round the float's bit pattern at bit 23 - m. Adding below the kept bits
+//     carries into the exponent field exactly like the significand would (CPFloat's trick):
+//       nearest_even: + (half - 1) + kept lsb     toward zero: + 0     away: + (2^(23-m) - 1)
+//   |x| <  min normal: the quantum 2^(emin - m) (flush: 2^emin) is fixed: x + C - C with
+//     C = +-2^(q + 23) rounds x to it in one float addition, in the mode set in MXCSR.
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32& b,
+                              typename vec<W>::u32& v) {
+  using u32 = typename vec<W>::u32;
+  using f32 = typename vec<W>::f32;
+  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+  u32 rn;
+  if constexpr (Mode == round_mode::nearest_even) {
+    rn = (a + (p.fast_lowm >> 1) + ((a >> (23 - p.m)) & 1)) & ~p.fast_lowm;
+  } else if constexpr (Mode == round_mode::toward_zero) {
+    rn = a & ~p.fast_lowm;
+  } else {
+    const u32 away = Mode == round_mode::toward_positive ? u32(sign == 0) : u32(sign != 0);
+    rn = (a + (away & p.fast_lowm)) & ~p.fast_lowm;
+  }
+  const f32 c = f32(sign | p.fast_magic);
+  const u32 rs = u32((f32(b) + c) - c) & 0x7FFFFFFFu;
+  const u32 r = i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal) ? rs : rn;
+  v = r | (sign & (u32(r != 0) | p.keep_zero_sign));
+  const i32_of<W> neg = i32_of<W>(sign) != 0;
+  v = i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max) ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
+  v = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
+  v = a > 0x7F800000u ? b : v;
+}
+
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, float* out, std::size_t n) {
+  const kernel_params p = params;
+  const unsigned saved = __builtin_ia32_stmxcsr();
+  __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | p.fast_csr);
+  typename vec<W>::u32 x, y;
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) {
+    load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+    fast_lanes<W, Mode>(p, x, y);
+    store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+  }
+  if (i < n) {
+    std::uint32_t tin[W] = {}, tout[W];
+    std::memcpy(tin, in + i, (n - i) * sizeof(float));
+    load_lanes<W>(tin, x);
+    fast_lanes<W, Mode>(p, x, y);
+    store_lanes<W>(tout, y);
+    std::memcpy(out + i, tout, (n - i) * sizeof(float));
+  }
+  __builtin_ia32_ldmxcsr(saved);  // also drops the exception flags the additions raised
+}
+#endif
+
 template <int W, class In>
-PRECSIM_LANES void decode_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
+PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
+  const kernel_params p = params;
   std::size_t i = 0;
   typename vec<W>::u32 c, v;
   for (; i + W <= n; i += W) {
