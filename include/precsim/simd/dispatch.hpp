@@ -13,6 +13,10 @@
 #include "../cpu.hpp"
 #include "kernel.hpp"
 
+#if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
+#include <immintrin.h>
+#endif
+
 namespace precsim {
 
 // scalar: the rounding core, element by element (the reference every level must equal).
@@ -95,11 +99,15 @@ void with_mode(round_mode m, F&& f) {
 #else
 #define PRECSIM_LEVEL_FAST(name, W, ...)
 #endif
-#define PRECSIM_LEVEL_KERNELS(name, W, ...)                                                       \
+// MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
+// that it may use that level's intrinsics.
+#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, ...)                                                \
   template <round_mode Mode, class Out>                                                           \
   __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n) {                       \
-    round_span<W, Mode>(p, s, j, in, out, n);                                                     \
+    using u32 = typename vec<W>::u32;                                                             \
+    const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
+    round_span<W, Mode>(p, s, mulhi, j, in, out, n);                                              \
   }                                                                                               \
   PRECSIM_LEVEL_FAST(name, W, __VA_ARGS__)                                                        \
   template <class In>                                                                             \
@@ -107,12 +115,32 @@ void with_mode(round_mode m, F&& f) {
     decode_span<W>(p, in, out, n);                                                                \
   }
 
-PRECSIM_LEVEL_KERNELS(portable, 4)
-PRECSIM_LEVEL_KERNELS(wide16, 16)
+#define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
+PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC)
+PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
 #if PRECSIM_X86
-PRECSIM_LEVEL_KERNELS(avx2, 8, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+// Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
+// (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
+#define PRECSIM_MULHI_AVX2(x, m, hi)                                                              \
+  do {                                                                                            \
+    const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));                              \
+    const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);                         \
+    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);                          \
+    hi = std::remove_reference_t<decltype(hi)>(_mm256_blend_epi32(even, odd, 0xAA));                                     \
+  } while (0)
+#define PRECSIM_MULHI_AVX512(x, m, hi)                                                            \
+  do {                                                                                            \
+    const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));                              \
+    const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32); \
+    const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);  \
+    hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));                                \
+  } while (0)
+PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#undef PRECSIM_MULHI_AVX2
+#undef PRECSIM_MULHI_AVX512
 #endif
+#undef PRECSIM_MULHI_GENERIC
 #undef PRECSIM_LEVEL_KERNELS
 #undef PRECSIM_LEVEL_FAST
 

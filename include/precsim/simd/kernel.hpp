@@ -184,10 +184,17 @@ template <int W>
 struct philox_words {
   typename vec<W>::u32 w[4];
 };
+// The high halves of the 32x32-bit products x * m, portably. (GCC widens to 64-bit lanes and
+// multiplies in full; the x86 levels pass a one-instruction version, see simd/dispatch.hpp.)
 template <int W>
-PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, philox_words<W>& out) {
-  using u32 = typename vec<W>::u32;
+PRECSIM_LANES void mulhi_generic(const typename vec<W>::u32& x, std::uint32_t m, typename vec<W>::u32& hi) {
   using u64 = typename vec<W>::u64;
+  hi = __builtin_convertvector((__builtin_convertvector(x, u64) * m) >> 32, typename vec<W>::u32);
+}
+
+template <int W, class Mulhi>
+PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mulhi mulhi, philox_words<W>& out) {
+  using u32 = typename vec<W>::u32;
   u32 c0 = u32{} + std::uint32_t(first);
   for (int l = 0; l < W; ++l) c0[l] += std::uint32_t(l);
   u32 c1 = u32{} + std::uint32_t(first >> 32);  // blocks of one group share the high word
@@ -195,10 +202,10 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, philox_
   u32 c3 = u32{} + std::uint32_t(s.stream >> 32);
   std::uint32_t k0 = std::uint32_t(s.seed), k1 = std::uint32_t(s.seed >> 32);
   for (int round = 0; round < 10; ++round) {
-    const u64 p0 = __builtin_convertvector(c0, u64) * philox_m0;
-    const u64 p1 = __builtin_convertvector(c2, u64) * philox_m1;
-    const u32 hi0 = __builtin_convertvector(p0 >> 32, u32), lo0 = c0 * philox_m0;
-    const u32 hi1 = __builtin_convertvector(p1 >> 32, u32), lo1 = c2 * philox_m1;
+    u32 hi0, hi1;
+    mulhi(c0, philox_m0, hi0);
+    mulhi(c2, philox_m1, hi1);
+    const u32 lo0 = c0 * philox_m0, lo1 = c2 * philox_m1;
     c0 = hi1 ^ c1 ^ k0;
     c1 = lo1;
     c2 = hi0 ^ c3 ^ k1;
@@ -390,13 +397,14 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
 
 // Rounds one group of 64 consecutive elements with absolute indices j0 .. j0 + 63 (j0 % 64 == 0).
 // Out = float: fake quantization; an unsigned integer type: codes.
-template <int W, round_mode Mode, class Out>
-PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, std::uint64_t j0,
-                               const float* in, Out* out) {
+template <int W, round_mode Mode, class Out, class Mulhi>
+PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
+                               std::uint64_t j0, const float* in, Out* out) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd{};
-    if constexpr (Mode == round_mode::stochastic) philox_lanes<W>(philox_counter_of(j0) + h, s, rnd);
+    if constexpr (Mode == round_mode::stochastic)
+      philox_lanes<W>(philox_counter_of(j0) + h, s, mulhi, rnd);
     for (int w = 0; w < 4; ++w) {
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
@@ -413,12 +421,13 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, std::
     }
   }
   (void)s;
+  (void)mulhi;
 }
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of 64, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, class Out>
-PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream,
+template <int W, round_mode Mode, class Out, class Mulhi>
+PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
                               std::uint64_t j, const float* in, Out* out, std::size_t n) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
@@ -429,7 +438,7 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
     const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= 64) {
-      round_group<W, Mode>(p, s, g0, in + i, out + i);
+      round_group<W, Mode>(p, s, mulhi, g0, in + i, out + i);
       i += 64;
       continue;
     }
@@ -437,7 +446,7 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
     float tin[64] = {};
     Out tout[64];
     std::memcpy(tin + lead, in + i, count * sizeof(float));
-    round_group<W, Mode>(p, s, g0, tin, tout);
+    round_group<W, Mode>(p, s, mulhi, g0, tin, tout);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }

@@ -1,0 +1,209 @@
+// Bulk throughput: float32 fake quantization and encode over spans, against memcpy of the same
+// bytes and the hardware round trips (F16C / AVX512-FP16 float->half->float, AVX512-BF16
+// float->bf16->float) measured in the same run. Names:
+//   quantize|encode / format / mode / normal|wide / size / threads:T
+//   baseline / memcpy|f16c|avx512fp16|avx512bf16 / size
+// normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs.
+// Items are elements; bytes count what is read plus what is written.
+#include <benchmark/benchmark.h>
+
+#include <cmath>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <precsim/io.hpp>
+#include <precsim/precsim.hpp>
+
+#if PRECSIM_X86
+#include <immintrin.h>
+#endif
+
+namespace {
+
+using namespace precsim;
+
+std::vector<float> inputs(std::size_t n, bool wide) {
+  std::vector<float> x(n);
+  std::mt19937_64 g(12345);
+  std::normal_distribution<float> normal;
+  std::uniform_real_distribution<double> expo(-30, 20);
+  for (auto& v : x) {
+    if (!wide) {
+      v = normal(g);
+    } else {
+      const double m = std::exp2(expo(g));
+      v = float(g() & 1 ? -m : m);
+    }
+  }
+  return x;
+}
+
+const std::vector<float>& cached_inputs(std::size_t n, bool wide) {
+  static std::vector<float> normal, widev;
+  auto& v = wide ? widev : normal;
+  if (v.size() < n) v = inputs(n, wide);
+  return v;
+}
+
+struct threads_scope {
+  unsigned saved = max_threads();
+  std::size_t saved_threshold = parallel_threshold();
+  explicit threads_scope(unsigned t) {
+    set_max_threads(t);
+    set_parallel_threshold(0);
+  }
+  ~threads_scope() {
+    set_max_threads(saved);
+    set_parallel_threshold(saved_threshold);
+  }
+};
+
+void set_counters(benchmark::State& state, std::size_t n, std::size_t bytes_per_item) {
+  state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(n));
+  state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(n * bytes_per_item));
+}
+
+void bench_quantize(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
+                    unsigned threads) {
+  const auto& x = cached_inputs(n, wide);
+  std::vector<float> y(n);
+  const threads_scope scope(threads);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    quantize(std::span<const float>(x.data(), n), y, f, r, {1, step++, 0});
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 8);
+}
+
+template <class Code>
+void bench_encode(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
+                  unsigned threads) {
+  const auto& x = cached_inputs(n, wide);
+  std::vector<Code> y(n);
+  const threads_scope scope(threads);
+  std::uint64_t step = 0;
+  for (auto _ : state) {
+    encode(std::span<const float>(x.data(), n), std::span<Code>(y), f, r, {1, step++, 0});
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 4 + sizeof(Code));
+}
+
+void bench_memcpy(benchmark::State& state, std::size_t n) {
+  const auto& x = cached_inputs(n, false);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    std::memcpy(y.data(), x.data(), n * sizeof(float));
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 8);
+}
+
+#if PRECSIM_X86
+__attribute__((target("avx2,f16c"))) void f16c_round_trip(const float* x, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i h = _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT);
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(h));
+  }
+  for (; i < n; ++i) y[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
+}
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((target("avx512f,avx512bf16,avx512vl"))) void bf16_round_trip(const float* x, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256bh h = _mm512_cvtneps_pbh(_mm512_loadu_ps(x + i));
+    // maskz forms: GCC 12 warns about the undefined pass-through of the plain ones
+    const __m512i w = _mm512_maskz_slli_epi32(0xFFFF, _mm512_maskz_cvtepu16_epi32(0xFFFF, (__m256i)h), 16);
+    _mm512_storeu_ps(y + i, _mm512_castsi512_ps(w));
+  }
+  for (; i < n; ++i) y[i] = quantize(x[i], formats::bfloat16);
+}
+#define PRECSIM_BENCH_BF16 1
+#endif
+#if defined(__GNUC__) && !defined(__clang__) && __GNUC__ >= 12
+__attribute__((target("avx512fp16,avx512vl"))) void fp16_round_trip(const float* x, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256h h = _mm512_cvtxps_ph(_mm512_loadu_ps(x + i));
+    _mm512_storeu_ps(y + i, _mm512_cvtxph_ps(h));
+  }
+  for (; i < n; ++i) y[i] = quantize(x[i], formats::float16);
+}
+#define PRECSIM_BENCH_FP16 1
+#endif
+
+void bench_hw(benchmark::State& state, void (*fn)(const float*, float*, std::size_t), std::size_t n) {
+  const auto& x = cached_inputs(n, false);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    fn(x.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 8);
+}
+#endif
+
+std::string size_name(std::size_t n) {
+  return n >= (1u << 20) ? std::to_string(n >> 20) + "Mi" : std::to_string(n >> 10) + "Ki";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  struct named_format { const char* name; float_format f; };
+  const named_format fmts[] = {{"float16", formats::float16},
+                               {"bfloat16", formats::bfloat16},
+                               {"float8_e4m3fn", formats::float8_e4m3fn},
+                               {"float8_e5m2", formats::float8_e5m2},
+                               {"float4_e2m1fn", formats::float4_e2m1fn},
+                               {"binary8p3se", formats::p3109(8, 3, true, true)},
+                               {"e3m5", formats::ieee_like(3, 5)}};
+  const round_mode modes[] = {round_mode::nearest_even, round_mode::toward_zero, round_mode::stochastic};
+  const std::size_t sizes[] = {4u << 10, 256u << 10, 16u << 20, 64u << 20};
+
+  for (std::size_t n : sizes) {
+    const std::string sz = size_name(n);
+    benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy, n)->UseRealTime();
+#if PRECSIM_X86
+    if (cpu().f16c && cpu().avx2)
+      benchmark::RegisterBenchmark(("baseline/f16c/" + sz).c_str(), bench_hw, f16c_round_trip, n)->UseRealTime();
+#ifdef PRECSIM_BENCH_BF16
+    if (cpu().avx512bf16)
+      benchmark::RegisterBenchmark(("baseline/avx512bf16/" + sz).c_str(), bench_hw, bf16_round_trip, n)->UseRealTime();
+#endif
+#ifdef PRECSIM_BENCH_FP16
+    if (cpu().avx512fp16)
+      benchmark::RegisterBenchmark(("baseline/avx512fp16/" + sz).c_str(), bench_hw, fp16_round_trip, n)->UseRealTime();
+#endif
+#endif
+    for (const auto& nf : fmts)
+      for (round_mode m : modes)
+        for (bool wide : {false, true})
+          for (unsigned t : {1u, 2u}) {
+            const std::string tail = std::string("/") + nf.name + "/" + to_string(m) + "/" +
+                                     (wide ? "wide" : "normal") + "/" + sz + "/threads:" + std::to_string(t);
+            const rounding r{m};
+            benchmark::RegisterBenchmark(("quantize" + tail).c_str(), bench_quantize, nf.f, r, wide, n, t)
+                ->UseRealTime();
+            if (storage_bits(nf.f) <= 8)
+              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_encode<std::uint8_t>, nf.f, r, wide, n, t)
+                  ->UseRealTime();
+            else
+              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_encode<std::uint16_t>, nf.f, r, wide, n, t)
+                  ->UseRealTime();
+          }
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  std::printf("simd level: %s, threads available: %u\n", to_string(active_simd_level()), max_threads());
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+}
