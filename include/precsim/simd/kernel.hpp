@@ -54,7 +54,7 @@ struct kernel_params {
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
   // fake quantization fast path (x86): rounding in the float's own bit pattern, see fast_lanes
-  bool fast = false;
+  bool fast = false, fast_sr = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
@@ -123,9 +123,11 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
 #if PRECSIM_FAST_PATH
   const bool fast_mode = r.mode == round_mode::nearest_even || r.mode == round_mode::toward_zero ||
                          r.mode == round_mode::toward_positive || r.mode == round_mode::toward_negative;
-  p.fast = fast_mode && m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
-           f.subnormals != subnormal_mode::no_zero;
-  if (p.fast) {
+  const bool fast_format = m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
+                           f.subnormals != subnormal_mode::no_zero;
+  p.fast = fast_mode && fast_format;
+  p.fast_sr = r.mode == round_mode::stochastic && p.random_bits == 32 && fast_format;
+  if (fast_format) {
     const bool flush = f.subnormals == subnormal_mode::flush;
     p.fast_lowm = (1u << (23 - m)) - 1;
     p.fast_min_normal = std::uint32_t(emin + 127) << 23;
@@ -409,6 +411,14 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
       load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+#if PRECSIM_FAST_PATH
+      if constexpr (Mode == round_mode::stochastic && std::is_floating_point_v<Out>) {
+        if (p.fast_sr && fast_sr_lanes<W>(p, x, rnd.w[w], y)) {
+          store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+          continue;
+        }
+      }
+#endif
       rounded_lanes<W> r;
       round_lanes<W, Mode>(p, x, rnd.w[w], r);
       if constexpr (std::is_floating_point_v<Out>) {
@@ -484,6 +494,27 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   v = i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max) ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
   v = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
   v = a > 0x7F800000u ? b : v;
+}
+
+// Stochastic rounding with 32 random bits R, numbers >= min normal only: add R's top 23 - m bits
+// below the kept bits, then mask. Exact: with k = discarded bits << (9 + m), k + R >= 2^32 iff
+// discarded + (R >> (9 + m)) >= 2^(23 - m). Returns false when a lane needs the general kernel.
+template <int W>
+PRECSIM_LANES bool fast_sr_lanes(const kernel_params& p, const typename vec<W>::u32& b,
+                                 const typename vec<W>::u32& random, typename vec<W>::u32& v) {
+  using u32 = typename vec<W>::u32;
+  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+  const u32 low = u32(i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal));
+  std::uint32_t any = 0;
+  for (int l = 0; l < W; ++l) any |= low[l];
+  if (any) return false;
+  const u32 r = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
+  const i32_of<W> neg = i32_of<W>(sign) != 0;
+  v = r | sign;
+  v = i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max) ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
+  v = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
+  v = a > 0x7F800000u ? b : v;
+  return true;
 }
 
 template <int W, round_mode Mode>
