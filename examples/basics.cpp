@@ -2,6 +2,8 @@
 // P3109 and custom formats.
 #include <cstdio>
 #include <random>
+#include <vector>
+#include <cmath>
 
 #include <precsim/io.hpp>
 #include <precsim/precsim.hpp>
@@ -33,5 +35,16 @@ int main() {
   std::printf("%s: max %g, min subnormal %g\n", ps::format_name(p).c_str(), ps::max_finite(p),
               ps::min_subnormal(p));
   std::printf("%s: pi -> %g\n", ps::format_name(e3m5).c_str(), ps::quantize(3.14159265358979, e3m5));
+
+  // The bulk span API (README "Tensors"): a tensor with reproducible stochastic rounding.
+  std::vector<float> w(1000), wq(w.size());
+  for (std::size_t i = 0; i < w.size(); ++i) w[i] = std::sin(float(i));
+  const std::uint64_t step = 7, n_tensors = 3, tensor_id = 1;
+  ps::sr_stream noise{.seed = 1234, .stream = step * n_tensors + tensor_id, .offset = 0};
+  ps::quantize(w, wq, ps::formats::float8_e5m2, {ps::round_mode::stochastic}, noise);
+  std::vector<std::uint8_t> fp4(ps::packed_size(w.size(), 4));
+  ps::encode_packed(w, fp4, ps::formats::float4_e2m1fn);
+  std::printf("bulk: sin(1) -> e5m2 stochastic %g; fp4 first byte 0x%02x (level %s)\n", wq[1], fp4[0],
+              ps::to_string(ps::active_simd_level()));
   return 0;
 }

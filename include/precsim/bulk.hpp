@@ -75,9 +75,9 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
 template <class T, class Out>
 void bulk_round(const T* in, Out* out, std::size_t n, const float_format& f, const rounding& r,
                 const sr_stream& s) {
-  const simd_level level = active_simd_level();
+  [[maybe_unused]] const simd_level level = active_simd_level();
   constexpr bool vector = std::is_same_v<T, float> && sizeof(Out) <= 4;
-  kernel_params p;
+  [[maybe_unused]] kernel_params p;
   if constexpr (vector)
     if (level != simd_level::scalar) p = make_kernel_params(f, r);
   parallel_for(n, [&](std::size_t b, std::size_t e) {
@@ -91,9 +91,9 @@ void bulk_round(const T* in, Out* out, std::size_t n, const float_format& f, con
 
 template <class Code, class T>
 void bulk_decode(const Code* in, T* out, std::size_t n, const float_format& f) {
-  const simd_level level = active_simd_level();
+  [[maybe_unused]] const simd_level level = active_simd_level();
   const bool vector = sizeof(Code) <= 4 && level != simd_level::scalar;
-  const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
+  [[maybe_unused]] const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
   parallel_for(n, [&](std::size_t b, std::size_t e) {
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (sizeof(Code) <= 4) if (p.eligible) {

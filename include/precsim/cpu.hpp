@@ -31,8 +31,9 @@ inline cpu_features detect_cpu() noexcept {
   if (!osxsave) return c;
   unsigned xcr0_lo = 0, xcr0_hi = 0;
   __asm__("xgetbv" : "=a"(xcr0_lo), "=d"(xcr0_hi) : "c"(0));
-  const bool ymm = (xcr0_lo & 0x6) == 0x6;            // SSE + AVX state enabled by the OS
-  const bool zmm = ymm && (xcr0_lo & 0xE0) == 0xE0;   // opmask + upper ZMM state
+  const unsigned long long xcr0 = (static_cast<unsigned long long>(xcr0_hi) << 32) | xcr0_lo;
+  const bool ymm = (xcr0 & 0x6) == 0x6;            // SSE + AVX state enabled by the OS
+  const bool zmm = ymm && (xcr0 & 0xE0) == 0xE0;   // opmask + upper ZMM state
   const bool avx = ymm && ((cx >> 28) & 1);
   c.f16c = avx && ((cx >> 29) & 1);
   unsigned max_leaf = __get_cpuid_max(0, nullptr);

@@ -38,8 +38,8 @@ inline bool simd_level_supported(simd_level l) noexcept {
   switch (l) {
     case simd_level::scalar: return true;
     case simd_level::portable: return PRECSIM_VECTOR_KERNELS != 0;
-    case simd_level::avx2: return PRECSIM_X86 && cpu().avx2;
-    case simd_level::avx512: return PRECSIM_X86 && cpu().avx512f && cpu().avx512bw && cpu().avx512vl;
+    case simd_level::avx2: return PRECSIM_VECTOR_KERNELS && PRECSIM_X86 && cpu().avx2;
+    case simd_level::avx512: return PRECSIM_VECTOR_KERNELS && PRECSIM_X86 && cpu().avx512f && cpu().avx512bw && cpu().avx512vl;
   }
   return false;
 }

@@ -16,7 +16,9 @@
 #include "../core/round.hpp"
 #include "../random.hpp"
 
-#if defined(__GNUC__) || defined(__clang__)
+// GCC/Clang vector extensions; not under nvcc, whose front end lacks vector conditionals (CUDA
+// translation units get the scalar path on the host).
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__)
 #define PRECSIM_VECTOR_KERNELS 1
 #else
 #define PRECSIM_VECTOR_KERNELS 0
