@@ -7,6 +7,7 @@
 
 #include <cstring>
 #include <functional>
+#include <utility>
 #include <vector>
 
 #include <precsim/bulk.hpp>
@@ -76,24 +77,26 @@ std::string describe(const rounding& r) {
          std::to_string(r.random_bits) + "/variant " + std::to_string(int(r.variant));
 }
 
-// The documented contract, computed element by element from the public scalar API.
+// The documented contract, computed element by element from the public scalar API: the
+// rounding with its effective random-bit count, and element i's random word.
 template <class T>
-std::uint64_t expected_code(T x, const float_format& f, const rounding& r, const sr_stream& s,
-                            std::uint64_t i) {
+std::pair<rounding, std::uint64_t> contract(const rounding& r, const sr_stream& s, std::uint64_t i) {
   rounding rr = r;
   rr.random_bits = r.random_bits ? r.random_bits : int(sizeof(T)) * 8;
   std::uint64_t w = 0;
   if (r.mode == round_mode::stochastic)
     w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+  return {rr, w};
+}
+template <class T>
+std::uint64_t expected_code(T x, const float_format& f, const rounding& r, const sr_stream& s,
+                            std::uint64_t i) {
+  const auto [rr, w] = contract<T>(r, s, i);
   return encode(x, f, rr, w);
 }
 template <class T>
 T expected_value(T x, const float_format& f, const rounding& r, const sr_stream& s, std::uint64_t i) {
-  rounding rr = r;
-  rr.random_bits = r.random_bits ? r.random_bits : int(sizeof(T)) * 8;
-  std::uint64_t w = 0;
-  if (r.mode == round_mode::stochastic)
-    w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+  const auto [rr, w] = contract<T>(r, s, i);
   return quantize(x, f, rr, w);
 }
 
