@@ -92,8 +92,8 @@ void with_mode(round_mode m, F&& f) {
 // that tests cover the AVX-512 lane layout on any CPU.
 #if PRECSIM_FAST_PATH
 #define PRECSIM_LEVEL_FAST(name, W, ...)                                                          \
-  template <round_mode Mode>                                                                      \
-  __VA_ARGS__ void name##_fast(const kernel_params& p, const float* in, float* out, std::size_t n) { \
+  template <round_mode Mode, class Out>                                                           \
+  __VA_ARGS__ void name##_fast(const kernel_params& p, const float* in, Out* out, std::size_t n) { \
     fast_span<W, Mode>(p, in, out, n);                                                            \
   }
 #else
@@ -159,7 +159,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 #if PRECSIM_FAST_PATH
     constexpr bool fast_mode = M == round_mode::nearest_even || M == round_mode::toward_zero ||
                                M == round_mode::toward_positive || M == round_mode::toward_negative;
-    if constexpr (fast_mode && std::is_same_v<Out, float>) {
+    if constexpr (fast_mode) {
       if (p.fast) {
         if (l == simd_level::portable && wide16_for_tests()) return wide16_fast<M>(p, in, out, n);
         if (l == simd_level::avx512) return avx512_fast<M>(p, in, out, n);

@@ -55,7 +55,7 @@ struct kernel_params {
   // float bits of decoded values, for fake quantization and decode
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
-  // fake quantization fast path (x86): rounding in the float's own bit pattern, see fast_lanes
+  // fast path (x86): rounding in the float's own bit pattern, see fast_round
   bool fast = false, fast_sr = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
@@ -414,9 +414,14 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       typename vec<W>::u32 x, y;
       load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
 #if PRECSIM_FAST_PATH
-      if constexpr (Mode == round_mode::stochastic && std::is_floating_point_v<Out>) {
-        if (p.fast_sr && fast_sr_lanes<W>(p, x, rnd.w[w], y)) {
-          store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+      if constexpr (Mode == round_mode::stochastic) {
+        typename vec<W>::u32 rounded;
+        if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
+          fast_finish<W, Out>(p, x, rounded, y);
+          if constexpr (std::is_floating_point_v<Out>)
+            store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+          else
+            store_lanes<W>(out + i, y);
           continue;
         }
       }
@@ -473,9 +478,10 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
 //       nearest_even: + (half - 1) + kept lsb     toward zero: + 0     away: + (2^(23-m) - 1)
 //   |x| <  min normal: the quantum 2^(emin - m) (flush: 2^emin) is fixed: x + C - C with
 //     C = +-2^(q + 23) rounds x to it in one float addition, in the mode set in MXCSR.
+// |x| rounded, as float bits (beyond max finite where the rounding overflows).
 template <int W, round_mode Mode>
-PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32& b,
-                              typename vec<W>::u32& v) {
+PRECSIM_LANES void fast_round(const kernel_params& p, const typename vec<W>::u32& b,
+                              typename vec<W>::u32& r) {
   using u32 = typename vec<W>::u32;
   using f32 = typename vec<W>::f32;
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
@@ -490,56 +496,85 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   }
   const f32 c = f32(sign | p.fast_magic);
   const u32 rs = u32((f32(b) + c) - c) & 0x7FFFFFFFu;
-  const u32 r = i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal) ? rs : rn;
-  v = r | (sign & (u32(r != 0) | p.keep_zero_sign));
+  r = i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal) ? rs : rn;
+}
+
+// Input bits b, rounded magnitude r -> the output: float bits (Out = float) or the code.
+//   code of a rounded magnitude: field|frac = (r - (127 - bias) << 23) >> (23 - m) for normal
+//   numbers (and every number when bias = 127); subnormals: r * 2^(m - emin) by an exponent
+//   subtraction, then an exact float->int conversion.
+template <int W, class Out>
+PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u32& b,
+                               const typename vec<W>::u32& r, typename vec<W>::u32& y) {
+  using u32 = typename vec<W>::u32;
+  using f32 = typename vec<W>::f32;
+  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
   const i32_of<W> neg = i32_of<W>(sign) != 0;
-  v = i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max) ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
-  v = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
-  v = a > 0x7F800000u ? b : v;
+  const u32 ovf = u32(i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max));
+  if constexpr (std::is_floating_point_v<Out>) {
+    y = r | (sign & (u32(r != 0) | p.keep_zero_sign));
+    y = ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : y;
+    y = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : y;
+    y = a > 0x7F800000u ? b : y;
+  } else {
+    const u32 normal = (r - p.val_offset) >> (23 - p.m);
+    const u32 sub = u32(__builtin_convertvector(f32(r - p.sub_adjust), i32_of<W>));
+    const u32 subnormal = u32(i32_of<W>(r) < i32_of<W>(u32{} + p.fast_min_normal)) & p.subnormal_field;
+    const u32 mag = r == 0 ? u32{} : subnormal ? sub : normal;
+    y = mag | (u32(neg) & p.sign_bit & (u32(mag != 0) | p.keep_zero_sign));
+    y = ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : y;
+    y = a == 0x7F800000u ? (neg ? p.inf_code[1] : p.inf_code[0]) : y;
+    const u32 nan = (neg ? p.nan_code[1] : p.nan_code[0]) | (((a & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload);
+    y = a > 0x7F800000u ? nan : y;
+  }
 }
 
 // Stochastic rounding with 32 random bits R, numbers >= min normal only: add R's top 23 - m bits
 // below the kept bits, then mask. Exact: with k = discarded bits << (9 + m), k + R >= 2^32 iff
 // discarded + (R >> (9 + m)) >= 2^(23 - m). Returns false when a lane needs the general kernel.
 template <int W>
-PRECSIM_LANES bool fast_sr_lanes(const kernel_params& p, const typename vec<W>::u32& b,
-                                 const typename vec<W>::u32& random, typename vec<W>::u32& v) {
+PRECSIM_LANES bool fast_sr_round(const kernel_params& p, const typename vec<W>::u32& b,
+                                 const typename vec<W>::u32& random, typename vec<W>::u32& r) {
   using u32 = typename vec<W>::u32;
-  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+  const u32 a = b & 0x7FFFFFFFu;
   const u32 low = u32(i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal));
   std::uint32_t any = 0;
   for (int l = 0; l < W; ++l) any |= low[l];
   if (any) return false;
-  const u32 r = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
-  const i32_of<W> neg = i32_of<W>(sign) != 0;
-  v = r | sign;
-  v = i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max) ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
-  v = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
-  v = a > 0x7F800000u ? b : v;
+  r = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
   return true;
 }
 
-template <int W, round_mode Mode>
-PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, float* out, std::size_t n) {
+// MXCSR for the fast path's float additions: the mode's rounding, no FTZ / DAZ, exceptions
+// masked. Restoring it also drops the exception flags the additions raised.
+struct scoped_mxcsr {
+  unsigned saved = __builtin_ia32_stmxcsr();
+  explicit scoped_mxcsr(unsigned csr) { __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr); }
+  ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
+};
+
+template <int W, round_mode Mode, class Out>
+PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* out, std::size_t n) {
   const kernel_params p = params;
-  const unsigned saved = __builtin_ia32_stmxcsr();
-  __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | p.fast_csr);
-  typename vec<W>::u32 x, y;
+  const scoped_mxcsr csr(p.fast_csr);
+  typename vec<W>::u32 x, r, y;
   std::size_t i = 0;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-    fast_lanes<W, Mode>(p, x, y);
-    store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+    fast_round<W, Mode>(p, x, r);
+    fast_finish<W, Out>(p, x, r, y);
+    store_lanes<W>(reinterpret_cast<std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>*>(out) + i, y);
   }
   if (i < n) {
-    std::uint32_t tin[W] = {}, tout[W];
+    std::uint32_t tin[W] = {};
+    std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
     load_lanes<W>(tin, x);
-    fast_lanes<W, Mode>(p, x, y);
+    fast_round<W, Mode>(p, x, r);
+    fast_finish<W, Out>(p, x, r, y);
     store_lanes<W>(tout, y);
-    std::memcpy(out + i, tout, (n - i) * sizeof(float));
+    std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
-  __builtin_ia32_ldmxcsr(saved);  // also drops the exception flags the additions raised
 }
 #endif
 
