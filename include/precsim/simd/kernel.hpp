@@ -58,6 +58,7 @@ struct kernel_params {
   // fast path (x86): rounding in the float's own bit pattern, see fast_round
   bool fast = false, fast_sr = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
+  std::int32_t fast_sr_shift0 = 0;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
 };
@@ -135,6 +136,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_min_normal = std::uint32_t(emin + 127) << 23;
     p.fast_max = float_bits_of(max_finite(f));
     p.fast_magic = std::uint32_t((flush ? emin : emin - m) + 23 + 127) << 23;
+    p.fast_sr_shift0 = (flush ? emin : emin - m) + 150;  // q - ulp exponent + max(E, 1)
     const unsigned rc = r.mode == round_mode::nearest_even      ? 0
                         : r.mode == round_mode::toward_negative ? 1
                         : r.mode == round_mode::toward_positive ? 2 : 3;
@@ -377,8 +379,8 @@ PRECSIM_LANES void store_lanes(T* out, const typename vec<W>::u32& v) {
     const auto n = __builtin_convertvector(v, typename vec<W>::u16);
     std::memcpy(out, &n, sizeof n);
   } else {
-    static_assert(sizeof(T) == 1);
-    const auto n = __builtin_convertvector(v, typename vec<W>::u8);
+    static_assert(sizeof(T) == 1);  // via 16 bits: GCC 12 narrows 32 -> 8 bits lane by lane
+    const auto n = __builtin_convertvector(__builtin_convertvector(v, typename vec<W>::u16), typename vec<W>::u8);
     std::memcpy(out, &n, sizeof n);
   }
 }
@@ -529,19 +531,47 @@ PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u3
   }
 }
 
-// Stochastic rounding with 32 random bits R, numbers >= min normal only: add R's top 23 - m bits
-// below the kept bits, then mask. Exact: with k = discarded bits << (9 + m), k + R >= 2^32 iff
-// discarded + (R >> (9 + m)) >= 2^(23 - m). Returns false when a lane needs the general kernel.
+// Stochastic rounding with 32 random bits R: add R's top bits below the kept bits, then cut.
+// Exact: with rem the `shift` discarded bits and k = rem << (32 - shift), k + R >= 2^32 iff
+// rem + (R >> (32 - shift)) >= 2^shift.
+//   |x| >= min normal: shift = 23 - m, in the float's bit pattern (as fast_round)
+//   |x| <  min normal: shift = q - ulp(x) on the 24-bit significand; the result s * 2^q is
+//     rebuilt as float bits like a subnormal code (value_from_mag's rule)
+// Returns false when a nonzero lane has shift > 31 (|x| < 2^(q - 8)): the general kernel then
+// reduces the discarded bits to 32 by the variant's rule.
 template <int W>
 PRECSIM_LANES bool fast_sr_round(const kernel_params& p, const typename vec<W>::u32& b,
                                  const typename vec<W>::u32& random, typename vec<W>::u32& r) {
   using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
   const u32 a = b & 0x7FFFFFFFu;
-  const u32 low = u32(i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal));
-  std::uint32_t any = 0;
-  for (int l = 0; l < W; ++l) any |= low[l];
-  if (any) return false;
-  r = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
+  const u32 rn = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
+  const u32 low = u32(i32(a) < i32(u32{} + p.fast_min_normal));
+  std::uint32_t any_low = 0;
+  for (int l = 0; l < W; ++l) any_low |= low[l];
+  if (!any_low) {
+    r = rn;
+    return true;
+  }
+  const i32 E = i32(a >> 23);
+  const i32 Eeff = E > 1 ? E : 1;
+  const i32 shift = p.fast_sr_shift0 - Eeff;
+  const u32 tiny = low & u32(shift > 31) & u32(a != 0);
+  std::uint32_t any_tiny = 0;
+  for (int l = 0; l < W; ++l) any_tiny |= tiny[l];
+  if (any_tiny) return false;
+  const u32 sh = u32(low ? (shift < 31 ? shift : 31) : 1);
+  const u32 sig = a - u32((Eeff - 1) << 23);
+  const u32 q = (sig + (random >> (32 - sh))) >> sh;  // the rounded count of quanta
+  u32 rs;
+  if (p.flush) {
+    rs = q != 0 ? u32{} + p.fast_min_normal : u32{};
+  } else if (p.subnormal_field) {
+    rs = q != 0 ? u32(__builtin_convertvector(i32(q), typename vec<W>::f32)) + p.sub_adjust : u32{};
+  } else {  // bias 127: float subnormals line up with the code
+    rs = q << (23 - p.m);
+  }
+  r = low ? rs : rn;
   return true;
 }
 
