@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 """Markdown tables from bench_bulk JSON output: items/s, bytes/s and ratios to the baselines
-measured in the same run. Usage: bench/table.py results.json"""
+measured in the same run (medians when the run has repetitions). Usage: bench/table.py results.json"""
 import json, sys
 
 runs = json.load(open(sys.argv[1]))["benchmarks"]
+# With --benchmark_repetitions, use the medians.
+if any(r.get("run_type") == "aggregate" for r in runs):
+    runs = [r for r in runs if r.get("aggregate_name") == "median"]
 rate = {}
 for r in runs:
-    name = r["name"].removesuffix("/real_time")
+    name = r["run_name"].removesuffix("/real_time")
     rate[name] = (r["items_per_second"], r["bytes_per_second"])
 
 def g(x):
