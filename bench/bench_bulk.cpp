@@ -65,33 +65,24 @@ void set_counters(benchmark::State& state, std::size_t n, std::size_t bytes_per_
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(n * bytes_per_item));
 }
 
-void bench_quantize(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
-                    unsigned threads) {
+// Out = float: fake quantization; an unsigned type: encode to codes.
+template <class Out>
+void bench_round(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
+                 unsigned threads) {
   const auto& x = cached_inputs(n, wide);
-  std::vector<float> y(n);
+  std::vector<Out> y(n);
   const threads_scope scope(threads);
   std::uint64_t step = 0;
   for (auto _ : state) {
-    quantize(std::span<const float>(x.data(), n), y, f, r, {1, step++, 0});
+    const std::span<const float> in(x.data(), n);
+    if constexpr (std::is_same_v<Out, float>)
+      quantize(in, y, f, r, {1, step++, 0});
+    else
+      encode(in, std::span<Out>(y), f, r, {1, step++, 0});
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  set_counters(state, n, 8);
-}
-
-template <class Code>
-void bench_encode(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
-                  unsigned threads) {
-  const auto& x = cached_inputs(n, wide);
-  std::vector<Code> y(n);
-  const threads_scope scope(threads);
-  std::uint64_t step = 0;
-  for (auto _ : state) {
-    encode(std::span<const float>(x.data(), n), std::span<Code>(y), f, r, {1, step++, 0});
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
-  set_counters(state, n, 4 + sizeof(Code));
+  set_counters(state, n, 4 + sizeof(Out));
 }
 
 void bench_memcpy(benchmark::State& state, std::size_t n) {
@@ -191,13 +182,13 @@ int main(int argc, char** argv) {
             const std::string tail = std::string("/") + nf.name + "/" + to_string(m) + "/" +
                                      (wide ? "wide" : "normal") + "/" + sz + "/threads:" + std::to_string(t);
             const rounding r{m};
-            benchmark::RegisterBenchmark(("quantize" + tail).c_str(), bench_quantize, nf.f, r, wide, n, t)
+            benchmark::RegisterBenchmark(("quantize" + tail).c_str(), bench_round<float>, nf.f, r, wide, n, t)
                 ->UseRealTime();
             if (storage_bits(nf.f) <= 8)
-              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_encode<std::uint8_t>, nf.f, r, wide, n, t)
+              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_round<std::uint8_t>, nf.f, r, wide, n, t)
                   ->UseRealTime();
             else
-              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_encode<std::uint16_t>, nf.f, r, wide, n, t)
+              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_round<std::uint16_t>, nf.f, r, wide, n, t)
                   ->UseRealTime();
           }
   }
