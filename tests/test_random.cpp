@@ -25,14 +25,18 @@ TEST_CASE("philox4x32_10 reproduces the Random123 known-answer vectors") {
   static_assert(philox4x32_10({{0, 0, 0, 0}}, 0, 0).v[0] == 0x6627e8d5, "usable in constant expressions");
 }
 
-TEST_CASE("index j takes word (j/16)%4 of block 16*(j/64) + j%16, counter high words = stream") {
+TEST_CASE("index j takes word (j/16)%4 of block 16*(j/64) + j%16 (64-bit: words 2k, 2k+1 of block 16*(j/32) + j%16)") {
   const sr_stream s{0x0123456789ABCDEFull, 0xFEDCBA9876543210ull, 0};
   for (std::uint64_t j : {0ull, 1ull, 15ull, 16ull, 17ull, 63ull, 64ull, 1000003ull, (1ull << 40) + 77}) {
     const std::uint64_t block = (j / 64) * 16 + j % 16;
     const philox_block b = philox4x32_10(
         {{std::uint32_t(block), std::uint32_t(block >> 32), 0x76543210u, 0xFEDCBA98u}}, 0x89ABCDEFu, 0x01234567u);
     CHECK(random_u32(s, j) == b.v[(j / 16) % 4]);
-    CHECK(random_u64(s, j) == (random_u32(s, 2 * j) | std::uint64_t{random_u32(s, 2 * j + 1)} << 32));
+    const std::uint64_t block64 = (j / 32) * 16 + j % 16;
+    const philox_block b64 = philox4x32_10(
+        {{std::uint32_t(block64), std::uint32_t(block64 >> 32), 0x76543210u, 0xFEDCBA98u}}, 0x89ABCDEFu, 0x01234567u);
+    const std::uint64_t k = (j / 16) % 2;
+    CHECK(random_u64(s, j) == (b64.v[2 * k] | std::uint64_t{b64.v[2 * k + 1]} << 32));
   }
 }
 

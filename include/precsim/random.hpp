@@ -52,19 +52,25 @@ PRECSIM_HD constexpr std::uint64_t philox_counter_of(std::uint64_t j) noexcept {
   return ((j >> 6) << 4) | (j & 15);
 }
 
+namespace detail {
+PRECSIM_HD constexpr philox_block philox_at(const sr_stream& s, std::uint64_t block) noexcept {
+  return philox4x32_10({{std::uint32_t(block), std::uint32_t(block >> 32), std::uint32_t(s.stream),
+                         std::uint32_t(s.stream >> 32)}},
+                       std::uint32_t(s.seed), std::uint32_t(s.seed >> 32));
+}
+}  // namespace detail
+
 // The 32 random bits of index j (absolute: stream.offset is not added here).
 PRECSIM_HD constexpr std::uint32_t random_u32(const sr_stream& s, std::uint64_t j) noexcept {
-  const std::uint64_t block = philox_counter_of(j);
-  const philox_block out = philox4x32_10(
-      {{std::uint32_t(block), std::uint32_t(block >> 32), std::uint32_t(s.stream),
-        std::uint32_t(s.stream >> 32)}},
-      std::uint32_t(s.seed), std::uint32_t(s.seed >> 32));
-  return out.v[(j >> 4) & 3];
+  return detail::philox_at(s, philox_counter_of(j)).v[(j >> 4) & 3];
 }
 
-// 64 random bits of index j: the 32-bit words of indices 2j (low half) and 2j + 1 (high half).
+// 64 random bits of index j (a stream of its own kind: 64-bit index j takes words 2k (low half)
+// and 2k + 1 (high half), k = (j / 16) % 2, of block 16 (j / 32) + j % 16; one block per call).
 PRECSIM_HD constexpr std::uint64_t random_u64(const sr_stream& s, std::uint64_t j) noexcept {
-  return random_u32(s, 2 * j) | std::uint64_t{random_u32(s, 2 * j + 1)} << 32;
+  const philox_block b = detail::philox_at(s, ((j >> 5) << 4) | (j & 15));
+  const int k = int((j >> 4) & 1);
+  return b.v[2 * k] | std::uint64_t{b.v[2 * k + 1]} << 32;
 }
 
 }  // namespace precsim
