@@ -184,7 +184,7 @@ TEST_CASE("every code of every format up to 16 bits decodes like the scalar core
     std::vector<double> want_d(codes.size()), got_d(codes.size());
     for (std::size_t c = 0; c < codes.size(); ++c) {
       want_d[c] = decode(c, nf.f);
-      want_f[c] = detail::bit_cast<float>(detail::float_bits_of(want_d[c]));
+      want_f[c] = detail::to_float(want_d[c]);
     }
     for (const level_config& lc : levels())
       for (unsigned threads : {1u, 2u}) {

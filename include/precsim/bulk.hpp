@@ -49,7 +49,6 @@ void check_spans(const char* fn, std::span<In> in, std::span<Out> out) {
 
 template <class Code>
 void check_code_width(const char* fn, const float_format& f) {
-  validate(f);
   if (storage_bits(f) > int(sizeof(Code)) * 8)
     bulk_error(fn, "codes of " + std::to_string(storage_bits(f)) + " bits do not fit a " +
                        std::to_string(sizeof(Code) * 8) + "-bit integer");
@@ -72,9 +71,22 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
   }
 }
 
+// The checks every span call makes, in this order: the format, the code width, the spans.
+template <class In, class Out>
+void check_call(const char* fn, std::span<const In> in, std::span<Out> out, const float_format& f) {
+  validate(f);
+  if constexpr (std::is_integral_v<In>) check_code_width<In>(fn, f);
+  if constexpr (std::is_integral_v<Out>) check_code_width<Out>(fn, f);
+  check_spans(fn, in, out);
+}
+
 template <class T, class Out>
-void bulk_round(const T* in, Out* out, std::size_t n, const float_format& f, const rounding& r,
-                const sr_stream& s) {
+void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, const float_format& f,
+                const rounding& r, const sr_stream& s) {
+  check_call(fn, ins, outs, f);
+  const T* in = ins.data();
+  Out* out = outs.data();
+  const std::size_t n = ins.size();
   [[maybe_unused]] const simd_level level = active_simd_level();
   constexpr bool vector = std::is_same_v<T, float> && sizeof(Out) <= 4;
   [[maybe_unused]] kernel_params p;
@@ -90,7 +102,11 @@ void bulk_round(const T* in, Out* out, std::size_t n, const float_format& f, con
 }
 
 template <class Code, class T>
-void bulk_decode(const Code* in, T* out, std::size_t n, const float_format& f) {
+void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_format& f) {
+  check_call("decode", ins, outs, f);
+  const Code* in = ins.data();
+  T* out = outs.data();
+  const std::size_t n = ins.size();
   [[maybe_unused]] const simd_level level = active_simd_level();
   const bool vector = sizeof(Code) <= 4 && level != simd_level::scalar;
   [[maybe_unused]] const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
@@ -113,7 +129,7 @@ void bulk_decode(const Code* in, T* out, std::size_t n, const float_format& f) {
     for (std::size_t i = b; i < e; ++i) {
       const double v = decode(in[i], f);
       if constexpr (std::is_same_v<T, float>)
-        out[i] = bit_cast<float>(float_bits_of(v));
+        out[i] = to_float(v);
       else
         out[i] = v;
     }
@@ -128,15 +144,11 @@ void bulk_decode(const Code* in, T* out, std::size_t n, const float_format& f) {
 
 inline void quantize(std::span<const float> in, std::span<float> out, const float_format& f,
                      const rounding& r = {}, const sr_stream& s = {}) {
-  validate(f);
-  detail::check_spans("quantize", in, out);
-  detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);
+  detail::bulk_round("quantize", in, out, f, r, s);
 }
 inline void quantize(std::span<const double> in, std::span<double> out, const float_format& f,
                      const rounding& r = {}, const sr_stream& s = {}) {
-  validate(f);
-  detail::check_spans("quantize", in, out);
-  detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);
+  detail::bulk_round("quantize", in, out, f, r, s);
 }
 // In place.
 inline void quantize(std::span<float> data, const float_format& f, const rounding& r = {},
@@ -169,25 +181,17 @@ void quantize(std::span<const double> in, std::span<double> out, const rounding&
 #define PRECSIM_BULK_CODES(Code)                                                                  \
   inline void encode(std::span<const float> in, std::span<Code> out, const float_format& f,       \
                      const rounding& r = {}, const sr_stream& s = {}) {                           \
-    detail::check_code_width<Code>("encode", f);                                                  \
-    detail::check_spans("encode", in, out);                                                       \
-    detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);                                \
+    detail::bulk_round("encode", in, out, f, r, s);                                               \
   }                                                                                               \
   inline void encode(std::span<const double> in, std::span<Code> out, const float_format& f,      \
                      const rounding& r = {}, const sr_stream& s = {}) {                           \
-    detail::check_code_width<Code>("encode", f);                                                  \
-    detail::check_spans("encode", in, out);                                                       \
-    detail::bulk_round(in.data(), out.data(), in.size(), f, r, s);                                \
+    detail::bulk_round("encode", in, out, f, r, s);                                               \
   }                                                                                               \
   inline void decode(std::span<const Code> in, std::span<float> out, const float_format& f) {     \
-    detail::check_code_width<Code>("decode", f);                                                  \
-    detail::check_spans("decode", in, out);                                                       \
-    detail::bulk_decode(in.data(), out.data(), in.size(), f);                                     \
+    detail::bulk_decode(in, out, f);                                                              \
   }                                                                                               \
   inline void decode(std::span<const Code> in, std::span<double> out, const float_format& f) {    \
-    detail::check_code_width<Code>("decode", f);                                                  \
-    detail::check_spans("decode", in, out);                                                       \
-    detail::bulk_decode(in.data(), out.data(), in.size(), f);                                     \
+    detail::bulk_decode(in, out, f);                                                              \
   }
 
 PRECSIM_BULK_CODES(std::uint8_t)

@@ -91,35 +91,46 @@ inline void unpack(std::span<const std::uint8_t> packed, std::span<std::uint8_t>
   }
 }
 
+namespace detail {
+// The code width of a packable format, after the same checks as pack/unpack.
+inline int packed_bits(const char* fn, const float_format& f, std::size_t codes, std::size_t bytes) {
+  validate(f);
+  const int bits = storage_bits(f);
+  if (bits > 8) bulk_error(fn, "packing needs a format of at most 8 bits");
+  check_packing(fn, bits, codes, bytes);
+  return bits;
+}
+
+// Calls step(first, count, packed bytes of those codes) over chunks of at most 4096 codes: a
+// multiple of 8 codes, so every chunk starts on a byte boundary for every width.
+template <class Bytes, class Step>
+void for_packed_chunks(std::size_t n, int bits, std::span<Bytes> packed, Step&& step) {
+  constexpr std::size_t chunk = 4096;
+  for (std::size_t b = 0; b < n; b += chunk) {
+    const std::size_t count = std::min(chunk, n - b);
+    step(b, count, packed.subspan(b * bits / 8, packed_size(count, bits)));
+  }
+}
+}  // namespace detail
+
 // Round straight into packed storage: storage_bits(f) <= 8 bits per code.
 inline void encode_packed(std::span<const float> in, std::span<std::uint8_t> packed, const float_format& f,
                           const rounding& r = {}, const sr_stream& s = {}) {
-  validate(f);
-  const int bits = storage_bits(f);
-  if (bits > 8) detail::bulk_error("encode_packed", "packing needs a format of at most 8 bits");
-  detail::check_packing("encode_packed", bits, in.size(), packed.size());
-  // Chunks of a multiple of 8 codes end on a byte boundary for every width.
-  constexpr std::size_t chunk = 4096;
-  std::uint8_t codes[chunk];
-  for (std::size_t b = 0; b < in.size(); b += chunk) {
-    const std::size_t n = std::min(chunk, in.size() - b);
+  const int bits = detail::packed_bits("encode_packed", f, in.size(), packed.size());
+  std::uint8_t codes[4096];
+  detail::for_packed_chunks(in.size(), bits, packed, [&](std::size_t b, std::size_t n, auto bytes) {
     encode(in.subspan(b, n), std::span<std::uint8_t>(codes, n), f, r, {s.seed, s.stream, s.offset + b});
-    pack(std::span<const std::uint8_t>(codes, n), packed.subspan(b * bits / 8, packed_size(n, bits)), bits);
-  }
+    pack(std::span<const std::uint8_t>(codes, n), bytes, bits);
+  });
 }
 
 inline void decode_packed(std::span<const std::uint8_t> packed, std::span<float> out, const float_format& f) {
-  validate(f);
-  const int bits = storage_bits(f);
-  if (bits > 8) detail::bulk_error("decode_packed", "packing needs a format of at most 8 bits");
-  detail::check_packing("decode_packed", bits, out.size(), packed.size());
-  constexpr std::size_t chunk = 4096;
-  std::uint8_t codes[chunk];
-  for (std::size_t b = 0; b < out.size(); b += chunk) {
-    const std::size_t n = std::min(chunk, out.size() - b);
-    unpack(packed.subspan(b * bits / 8, packed_size(n, bits)), std::span<std::uint8_t>(codes, n), bits);
+  const int bits = detail::packed_bits("decode_packed", f, out.size(), packed.size());
+  std::uint8_t codes[4096];
+  detail::for_packed_chunks(out.size(), bits, packed, [&](std::size_t b, std::size_t n, auto bytes) {
+    unpack(bytes, std::span<std::uint8_t>(codes, n), bits);
     decode(std::span<const std::uint8_t>(codes, n), out.subspan(b, n), f);
-  }
+  });
 }
 
 }  // namespace precsim

@@ -179,6 +179,13 @@ PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const
   return overflow_result(f, r, d.neg);
 }
 
+// A format value (exact in double) as float; beyond float's range it becomes +-inf.
+PRECSIM_HD constexpr float to_float(double v) noexcept {
+  constexpr double float_max = 0x1.fffffep127;
+  if (v > float_max || v < -float_max) return bit_cast<float>(v > 0 ? 0x7F800000u : 0xFF800000u);
+  return static_cast<float>(v);
+}
+
 }  // namespace detail
 
 // The code of x rounded to f (in the low storage_bits(f) bits). `random` is the caller's random
@@ -238,11 +245,7 @@ PRECSIM_HD constexpr double quantize(double x, const float_format& f, const roun
 PRECSIM_HD constexpr float quantize(float x, const float_format& f, const rounding& r = {},
                                     std::uint64_t random = 0) noexcept {
   if (x != x) return x;
-  const double v = decode(encode(x, f, r, random), f);
-  constexpr double float_max = 0x1.fffffep127;
-  if (v > float_max || v < -float_max)
-    return detail::bit_cast<float>(v > 0 ? 0x7F800000u : 0xFF800000u);
-  return static_cast<float>(v);
+  return detail::to_float(decode(encode(x, f, r, random), f));
 }
 
 }  // namespace precsim

@@ -63,13 +63,7 @@ struct kernel_params {
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
 };
 
-// A decoded value as float bits (values beyond float's range become +-inf, like quantize()).
-inline std::uint32_t float_bits_of(double v) noexcept {
-  constexpr double float_max = 0x1.fffffep127;
-  if (v > float_max) return 0x7F800000u;
-  if (v < -float_max) return 0xFF800000u;
-  return bit_cast<std::uint32_t>(static_cast<float>(v));
-}
+inline std::uint32_t float_bits_of(double v) noexcept { return bit_cast<std::uint32_t>(to_float(v)); }
 
 inline kernel_params make_kernel_params(const float_format& f, const rounding& r) noexcept {
   kernel_params p;
@@ -320,7 +314,7 @@ PRECSIM_LANES void lanes_code(const kernel_params& p, const rounded_lanes<W>& r,
   code = r.mag | (p.sign_bit & u32(neg) & (u32(r.mag != 0) | p.keep_zero_sign));
   code = r.ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : code;
   code = r.inf ? (neg ? p.inf_code[1] : p.inf_code[0]) : code;
-  code = r.uneg ? p.uneg_code : code;
+  if (p.is_unsigned) code = r.uneg ? p.uneg_code : code;
   const u32 nan = (neg ? p.nan_code[1] : p.nan_code[0]) |
                   (((r.bits & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload);
   code = r.nan ? nan : code;
@@ -343,15 +337,22 @@ PRECSIM_LANES void lanes_value(const kernel_params& p, const typename vec<W>::u3
   v = mag == 0 ? (neg != 0 ? p.zero_val[1] : p.zero_val[0]) : v;
 }
 
+// The special lanes of fake quantization over the numbers' float bits v.
+template <int W>
+PRECSIM_LANES void value_specials(const kernel_params& p, const rounded_lanes<W>& r,
+                                  typename vec<W>::u32& v) {
+  const i32_of<W> neg = i32_of<W>(r.neg) != 0;
+  v = r.ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
+  v = r.inf ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
+  if (p.is_unsigned) v = r.uneg ? p.uneg_val : v;
+  v = r.nan ? r.bits : v;  // NaN passes through, as in scalar quantize()
+}
+
 template <int W>
 PRECSIM_LANES void lanes_fake_quant(const kernel_params& p, const rounded_lanes<W>& r,
                                     typename vec<W>::u32& v) {
-  const i32_of<W> neg = i32_of<W>(r.neg) != 0;
   lanes_value<W>(p, r.mag, r.neg, v);
-  v = r.ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
-  v = r.inf ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
-  v = r.uneg ? p.uneg_val : v;
-  v = r.nan ? r.bits : v;  // NaN passes through, as in scalar quantize()
+  value_specials<W>(p, r, v);
 }
 
 // Codes to float bits (scalar: float_bits_of(decode(code, f))).
@@ -511,23 +512,22 @@ PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u3
   using u32 = typename vec<W>::u32;
   using f32 = typename vec<W>::f32;
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-  const i32_of<W> neg = i32_of<W>(sign) != 0;
-  const u32 ovf = u32(i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max));
+  rounded_lanes<W> rl;  // fast-path formats are signed: no unsigned-negative lanes
+  rl.bits = b;
+  rl.neg = sign >> 31;
+  rl.nan = u32(a > 0x7F800000u);
+  rl.inf = u32(a == 0x7F800000u);
+  rl.uneg = u32{};
+  rl.ovf = u32(i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max));
   if constexpr (std::is_floating_point_v<Out>) {
     y = r | (sign & (u32(r != 0) | p.keep_zero_sign));
-    y = ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : y;
-    y = a == 0x7F800000u ? (neg ? p.inf_val[1] : p.inf_val[0]) : y;
-    y = a > 0x7F800000u ? b : y;
+    value_specials<W>(p, rl, y);
   } else {
     const u32 normal = (r - p.val_offset) >> (23 - p.m);
     const u32 sub = u32(__builtin_convertvector(f32(r - p.sub_adjust), i32_of<W>));
     const u32 subnormal = u32(i32_of<W>(r) < i32_of<W>(u32{} + p.fast_min_normal)) & p.subnormal_field;
-    const u32 mag = r == 0 ? u32{} : subnormal ? sub : normal;
-    y = mag | (u32(neg) & p.sign_bit & (u32(mag != 0) | p.keep_zero_sign));
-    y = ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : y;
-    y = a == 0x7F800000u ? (neg ? p.inf_code[1] : p.inf_code[0]) : y;
-    const u32 nan = (neg ? p.nan_code[1] : p.nan_code[0]) | (((a & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload);
-    y = a > 0x7F800000u ? nan : y;
+    rl.mag = r == 0 ? u32{} : subnormal ? sub : normal;
+    lanes_code<W>(p, rl, y);
   }
 }
 
