@@ -90,15 +90,6 @@ void with_mode(round_mode m, F&& f) {
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
 // that tests cover the AVX-512 lane layout on any CPU.
-#if PRECSIM_FAST_PATH
-#define PRECSIM_LEVEL_FAST(name, W, ...)                                                          \
-  template <round_mode Mode, class Out>                                                           \
-  __VA_ARGS__ void name##_fast(const kernel_params& p, const float* in, Out* out, std::size_t n) { \
-    fast_span<W, Mode>(p, in, out, n);                                                            \
-  }
-#else
-#define PRECSIM_LEVEL_FAST(name, W, ...)
-#endif
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
 // that it may use that level's intrinsics.
 #define PRECSIM_LEVEL_KERNELS(name, W, MULHI, ...)                                                \
@@ -109,7 +100,6 @@ void with_mode(round_mode m, F&& f) {
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
     round_span<W, Mode>(p, s, mulhi, j, in, out, n);                                              \
   }                                                                                               \
-  PRECSIM_LEVEL_FAST(name, W, __VA_ARGS__)                                                        \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
     decode_span<W>(p, in, out, n);                                                                \
@@ -142,7 +132,6 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("a
 #endif
 #undef PRECSIM_MULHI_GENERIC
 #undef PRECSIM_LEVEL_KERNELS
-#undef PRECSIM_LEVEL_FAST
 
 // Tests only: run the 16-lane layout at the portable level.
 inline std::atomic<bool>& wide16_for_tests() noexcept {
@@ -156,18 +145,6 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
                   const float* in, Out* out, std::size_t n) {
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
-#if PRECSIM_FAST_PATH
-    constexpr bool fast_mode = M == round_mode::nearest_even || M == round_mode::toward_zero ||
-                               M == round_mode::toward_positive || M == round_mode::toward_negative;
-    if constexpr (fast_mode) {
-      if (p.fast) {
-        if (l == simd_level::portable && wide16_for_tests()) return wide16_fast<M>(p, in, out, n);
-        if (l == simd_level::avx512) return avx512_fast<M>(p, in, out, n);
-        if (l == simd_level::avx2) return avx2_fast<M>(p, in, out, n);
-        return portable_fast<M>(p, in, out, n);
-      }
-    }
-#endif
     if (l == simd_level::portable && wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
 #if PRECSIM_X86
     if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);

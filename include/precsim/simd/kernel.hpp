@@ -402,76 +402,6 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
   }
 }
 
-// Rounds one group of 64 consecutive elements with absolute indices j0 .. j0 + 63 (j0 % 64 == 0).
-// Out = float: fake quantization; an unsigned integer type: codes.
-template <int W, round_mode Mode, class Out, class Mulhi>
-PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
-                               std::uint64_t j0, const float* in, Out* out) {
-  static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
-  for (int h = 0; h < 16; h += W) {
-    philox_words<W> rnd{};
-    if constexpr (Mode == round_mode::stochastic)
-      philox_lanes<W>(philox_counter_of(j0) + h, s, mulhi, rnd);
-    for (int w = 0; w < 4; ++w) {
-      const int i = 16 * w + h;
-      typename vec<W>::u32 x, y;
-      load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-#if PRECSIM_FAST_PATH
-      if constexpr (Mode == round_mode::stochastic) {
-        typename vec<W>::u32 rounded;
-        if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
-          fast_finish<W, Out>(p, x, rounded, y);
-          if constexpr (std::is_floating_point_v<Out>)
-            store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
-          else
-            store_lanes<W>(out + i, y);
-          continue;
-        }
-      }
-#endif
-      rounded_lanes<W> r;
-      round_lanes<W, Mode>(p, x, rnd.w[w], r);
-      if constexpr (std::is_floating_point_v<Out>) {
-        lanes_fake_quant<W>(p, r, y);
-        store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
-      } else {
-        lanes_code<W>(p, r, y);
-        store_lanes<W>(out + i, y);
-      }
-    }
-  }
-  (void)s;
-  (void)mulhi;
-}
-
-// Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
-// (a head before the first multiple of 64, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, class Out, class Mulhi>
-PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
-                              std::uint64_t j, const float* in, Out* out, std::size_t n) {
-  // Local copies: stores through `out` could alias the caller's objects and force a reload of
-  // every parameter in every iteration.
-  const kernel_params p = params;
-  const sr_stream s = stream;
-  std::size_t i = 0;
-  while (i < n) {
-    const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
-    const std::size_t lead = std::size_t(j + i - g0);
-    if (lead == 0 && n - i >= 64) {
-      round_group<W, Mode>(p, s, mulhi, g0, in + i, out + i);
-      i += 64;
-      continue;
-    }
-    const std::size_t count = n - i < 64 - lead ? n - i : 64 - lead;
-    float tin[64] = {};
-    Out tout[64];
-    std::memcpy(tin + lead, in + i, count * sizeof(float));
-    round_group<W, Mode>(p, s, mulhi, g0, tin, tout);
-    std::memcpy(out + i, tout + lead, count * sizeof(Out));
-    i += count;
-  }
-}
-
 #if PRECSIM_FAST_PATH
 // Fake quantization for signed formats with m >= 1 in the modes the FPU has (nearest_even,
 // toward_zero/positive/negative), the common case, in about a third of the general kernel's
@@ -607,6 +537,83 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* 
   }
 }
 #endif
+
+// Rounds one group of 64 consecutive elements with absolute indices j0 .. j0 + 63 (j0 % 64 == 0).
+// Out = float: fake quantization; an unsigned integer type: codes.
+template <int W, round_mode Mode, class Out, class Mulhi>
+PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
+                               std::uint64_t j0, const float* in, Out* out) {
+  static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
+  for (int h = 0; h < 16; h += W) {
+    philox_words<W> rnd{};
+    if constexpr (Mode == round_mode::stochastic)
+      philox_lanes<W>(philox_counter_of(j0) + h, s, mulhi, rnd);
+    for (int w = 0; w < 4; ++w) {
+      const int i = 16 * w + h;
+      typename vec<W>::u32 x, y;
+      load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+#if PRECSIM_FAST_PATH
+      if constexpr (Mode == round_mode::stochastic) {
+        typename vec<W>::u32 rounded;
+        if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
+          fast_finish<W, Out>(p, x, rounded, y);
+          if constexpr (std::is_floating_point_v<Out>)
+            store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+          else
+            store_lanes<W>(out + i, y);
+          continue;
+        }
+      }
+#endif
+      rounded_lanes<W> r;
+      round_lanes<W, Mode>(p, x, rnd.w[w], r);
+      if constexpr (std::is_floating_point_v<Out>) {
+        lanes_fake_quant<W>(p, r, y);
+        store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
+      } else {
+        lanes_code<W>(p, r, y);
+        store_lanes<W>(out + i, y);
+      }
+    }
+  }
+  (void)s;
+  (void)mulhi;
+}
+
+// Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
+// (a head before the first multiple of 64, the tail) through a zero-padded copy.
+template <int W, round_mode Mode, class Out, class Mulhi>
+PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
+                              std::uint64_t j, const float* in, Out* out, std::size_t n) {
+  // Local copies: stores through `out` could alias the caller's objects and force a reload of
+  // every parameter in every iteration.
+#if PRECSIM_FAST_PATH
+  constexpr bool fast_mode = Mode == round_mode::nearest_even || Mode == round_mode::toward_zero ||
+                             Mode == round_mode::toward_positive || Mode == round_mode::toward_negative;
+  if constexpr (fast_mode)
+    if (params.fast) return fast_span<W, Mode>(params, in, out, n);
+#endif
+  const kernel_params p = params;
+  const sr_stream s = stream;
+  std::size_t i = 0;
+  while (i < n) {
+    const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
+    const std::size_t lead = std::size_t(j + i - g0);
+    if (lead == 0 && n - i >= 64) {
+      round_group<W, Mode>(p, s, mulhi, g0, in + i, out + i);
+      i += 64;
+      continue;
+    }
+    const std::size_t count = n - i < 64 - lead ? n - i : 64 - lead;
+    float tin[64] = {};
+    Out tout[64];
+    std::memcpy(tin + lead, in + i, count * sizeof(float));
+    round_group<W, Mode>(p, s, mulhi, g0, tin, tout);
+    std::memcpy(out + i, tout + lead, count * sizeof(Out));
+    i += count;
+  }
+}
+
 
 template <int W, class In>
 PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
