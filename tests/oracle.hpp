@@ -148,36 +148,34 @@ struct analysis {
   bool below_all = false; // no_zero format and |x| below its smallest value
 };
 
-template <class T>
-analysis analyze(T x, const float_format& f) {
+// The analysis of a finite positive exact value `mag` (a rational), where input_ulp is the
+// exponent of the input's last place (for "as many random bits as the rounding discards").
+inline analysis analyze_exact(const cpp_rational& mag, int input_ulp, const float_format& f) {
   analysis a;
-  if (!std::isfinite(x) || x == 0) return a;
-  const int e = std::ilogb(x);  // floor(log2 |x|)
+  a.input_ulp = input_ulp;
+  const cpp_int& num = numerator(mag);
+  const cpp_int& den = denominator(mag);
+  int e = static_cast<int>(msb(num)) - static_cast<int>(msb(den));  // floor(log2 mag) or one more
+  if (mag < pow2(e)) --e;
   const int emin = emin_of(f);
-  a.input_ulp = input_ulp_exp(x);
   if (f.subnormals == precsim::subnormal_mode::no_zero && e < emin) { a.below_all = true; return a; }
   if (e < emin && f.subnormals == precsim::subnormal_mode::flush) a.q = emin;
   else a.q = (e > emin ? e : emin) - f.mantissa_bits;
-  // |x| = mant * 2^(e - 52) with a 53-bit integer mant; S~ = mant * 2^(e - 52 - Q).
-  int fe = 0;
-  const double fr = std::frexp(std::fabs(static_cast<double>(x)), &fe);  // |x| = fr * 2^fe
-  const cpp_int mant = static_cast<std::uint64_t>(std::ldexp(fr, 53));
-  const int up = (fe - 53) - a.q;
-  if (up >= 0) {
-    a.s = mant << up;
-    a.vnum = 0;
-    a.vden = 1;
-  } else {
-    a.vden = cpp_int(1) << -up;
-    a.s = mant >> -up;
-    a.vnum = mant - (a.s << -up);
-  }
+  const cpp_rational scaled = mag * pow2(-a.q);  // S~
+  a.vden = denominator(scaled);
+  boost::multiprecision::divide_qr(numerator(scaled), a.vden, a.s, a.vnum);
   const cpp_int twice = a.vnum * 2;
   a.vcmp_half = twice < a.vden ? -1 : twice == a.vden ? 0 : 1;
   // Parity of the truncated result's code: the last significand bit, or for P = 1 the exponent.
   if (f.mantissa_bits == 0 && a.s != 0) a.odd = ((a.q + f.bias) % 2 + 2) % 2 == 1;
   else a.odd = a.s % 2 == 1;
   return a;
+}
+
+template <class T>
+analysis analyze(T x, const float_format& f) {
+  if (!std::isfinite(x) || x == 0) return analysis{};
+  return analyze_exact(cpp_rational(std::fabs(static_cast<double>(x))), input_ulp_exp(x), f);
 }
 
 // The format's extremes, computed once per format from the definition.
@@ -187,9 +185,16 @@ struct extremes {
 };
 
 // Rounds x per formats.md, reusing a precomputed analysis of x.
-template <class T>
-value round(T x, const analysis& a, const float_format& f, const extremes& ext,
-            const precsim::rounding& r, std::uint64_t random) {
+// What rounds: NaN, +-inf, or a (signed) finite exact value, zero included.
+struct exact {
+  value::kind_t kind = value::finite;
+  bool neg = false;
+  cpp_rational mag;  // finite only, >= 0
+};
+
+// Rounds x per formats.md, reusing a precomputed analysis of |x|.
+inline value round_exact(const exact& x, const analysis& a, const float_format& f,
+                         const extremes& ext, const precsim::rounding& r, std::uint64_t random) {
   using precsim::round_mode;
   using precsim::saturation;
   const bool has_nan = f.specials != precsim::special_values::none;
@@ -217,16 +222,16 @@ value round(T x, const analysis& a, const float_format& f, const extremes& ext,
     }
   };
 
-  if (std::isnan(x)) return nan_or_code0();
-  const bool neg = std::signbit(x);
-  if (!f.is_signed && neg && x != 0)
+  if (x.kind == value::nan) return nan_or_code0();
+  const bool neg = x.neg;
+  if (!f.is_signed && neg && (x.kind == value::inf || x.mag != 0))
     return r.saturate == saturation::none ? nan_or_code0() : smallest();
-  if (std::isinf(x)) {
+  if (x.kind == value::inf) {
     if (r.saturate == saturation::finite) return make(neg, maxv);
     if (r.saturate == saturation::propagate) return has_inf ? special(value::inf, neg) : make(neg, maxv);
     return overflow_value(neg);
   }
-  if (x == 0) return make(neg, has_zero ? 0.0 : ext.minpos);
+  if (x.mag == 0) return make(neg, has_zero ? 0.0 : ext.minpos);
   if (a.below_all) return make(neg, ext.minpos);
 
   const bool inexact = a.vnum != 0;
@@ -278,8 +283,115 @@ value round(T x, const analysis& a, const float_format& f, const extremes& ext,
 }
 
 template <class T>
+exact to_exact(T x) {
+  exact e;
+  e.kind = std::isnan(x) ? value::nan : std::isinf(x) ? value::inf : value::finite;
+  e.neg = std::signbit(x);
+  if (e.kind == value::finite) e.mag = cpp_rational(std::fabs(static_cast<double>(x)));
+  return e;
+}
+
+// Rounds x per formats.md, reusing a precomputed analysis of x.
+template <class T>
+value round(T x, const analysis& a, const float_format& f, const extremes& ext,
+            const precsim::rounding& r, std::uint64_t random) {
+  return round_exact(to_exact(x), a, f, ext, r, random);
+}
+
+template <class T>
 value round(T x, const float_format& f, const precsim::rounding& r, std::uint64_t random) {
   return round(x, analyze(x, f), f, extremes(f), r, random);
+}
+
+// ---- arithmetic: exact results of operations on format values -------------------------------
+// IEEE 754 §6 and §7 special cases written out; finite results as exact rationals. An exact
+// result has no last place of its own: input_ulp below everything caps stochastic rounding's
+// "as many bits as discarded" at 64, as for the library's arithmetic.
+
+inline constexpr int exact_input_ulp = -100000;
+
+inline exact nan_result() { exact e; e.kind = value::nan; return e; }
+inline exact inf_result(bool neg) { exact e; e.kind = value::inf; e.neg = neg; return e; }
+inline exact finite_result(const cpp_rational& signed_value, bool neg_if_zero) {
+  exact e;
+  e.neg = signed_value < 0 || (signed_value == 0 && neg_if_zero);
+  e.mag = signed_value < 0 ? cpp_rational(-signed_value) : signed_value;
+  return e;
+}
+inline cpp_rational signed_rational(const value& v) {
+  const cpp_rational m(v.mag);
+  return v.neg ? cpp_rational(-m) : m;
+}
+
+// toward_negative: the rounding direction, which decides the sign of an exact zero sum.
+inline exact add(const value& a, const value& b, bool toward_negative) {
+  if (a.kind == value::nan || b.kind == value::nan) return nan_result();
+  if (a.kind == value::inf && b.kind == value::inf) return a.neg == b.neg ? inf_result(a.neg) : nan_result();
+  if (a.kind == value::inf) return inf_result(a.neg);
+  if (b.kind == value::inf) return inf_result(b.neg);
+  const cpp_rational sum = signed_rational(a) + signed_rational(b);
+  // x + y == 0: -0 when both are -0, or for opposite signs when rounding toward negative.
+  const bool neg_zero = (a.neg && b.neg) || (a.neg != b.neg && toward_negative);
+  return finite_result(sum, neg_zero);
+}
+
+inline exact mul(const value& a, const value& b) {
+  if (a.kind == value::nan || b.kind == value::nan) return nan_result();
+  const bool neg = a.neg != b.neg;
+  if (a.kind == value::inf || b.kind == value::inf) {
+    const bool zero = (a.kind == value::finite && a.mag == 0) || (b.kind == value::finite && b.mag == 0);
+    return zero ? nan_result() : inf_result(neg);
+  }
+  return finite_result(signed_rational(a) * signed_rational(b), neg);
+}
+
+inline exact div(const value& a, const value& b) {
+  if (a.kind == value::nan || b.kind == value::nan) return nan_result();
+  const bool neg = a.neg != b.neg;
+  if (a.kind == value::inf) return b.kind == value::inf ? nan_result() : inf_result(neg);
+  if (b.kind == value::inf) return finite_result(0, neg);
+  if (b.mag == 0) return a.mag == 0 ? nan_result() : inf_result(neg);
+  return finite_result(signed_rational(a) / signed_rational(b), neg);
+}
+
+inline exact fma(const value& a, const value& b, const value& c, bool toward_negative) {
+  if (a.kind == value::nan || b.kind == value::nan || c.kind == value::nan) return nan_result();
+  const exact p = mul(a, b);
+  if (p.kind == value::nan) return p;
+  if (p.kind == value::inf) {
+    if (c.kind == value::inf && c.neg != p.neg) return nan_result();
+    return p;
+  }
+  if (c.kind == value::inf) return inf_result(c.neg);
+  const cpp_rational ps = p.neg ? cpp_rational(-p.mag) : p.mag;
+  const bool neg_zero = (p.neg && c.neg) || (p.neg != c.neg && toward_negative);
+  return finite_result(ps + signed_rational(c), neg_zero);
+}
+
+// sqrt is irrational in general: the result is floor(sqrt(x) * 2^t) / 2^t, plus 2^-(t+1) when
+// that is inexact. With t = 1300 this stays strictly between the same two multiples of 2^-t as
+// the true root, ~200 bits below the last place of any result, so every rounding mode (and
+// stochastic rounding with up to 64 random bits) treats it like the true root.
+inline exact sqrt(const value& a) {
+  if (a.kind == value::nan || (a.neg && (a.kind == value::inf || a.mag != 0))) return nan_result();
+  if (a.kind == value::inf) return inf_result(false);
+  if (a.mag == 0) return finite_result(0, a.neg);
+  constexpr int t = 1300;
+  const cpp_rational x(a.mag);
+  const cpp_int scaled = numerator(x) * (cpp_int(1) << (2 * t)) / denominator(x);  // floor(x * 4^t)
+  const cpp_int root = boost::multiprecision::sqrt(scaled);  // floor(sqrt(x) * 2^t)
+  const bool inexact = root * root != scaled || numerator(x) * (cpp_int(1) << (2 * t)) % denominator(x) != 0;
+  cpp_rational r = cpp_rational(root) * pow2(-t);
+  if (inexact) r += pow2(-t - 1);
+  return finite_result(r, false);
+}
+
+// Rounds an operation's result; analysis of exact finite nonzero values done here.
+inline value round_result(const exact& x, const float_format& f, const extremes& ext,
+                          const precsim::rounding& r, std::uint64_t random) {
+  const analysis a = x.kind == value::finite && x.mag != 0 ? analyze_exact(x.mag, exact_input_ulp, f)
+                                                            : analysis{};
+  return round_exact(x, a, f, ext, r, random);
 }
 
 }  // namespace oracle

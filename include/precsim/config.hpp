@@ -11,6 +11,14 @@
 #define PRECSIM_HD
 #endif
 
+// Inlined even where the optimizer would not: value types call the core with a constant format,
+// which only pays off once the format's fields fold into the code.
+#if defined(__GNUC__) || defined(__clang__)
+#define PRECSIM_INLINE __attribute__((always_inline)) inline
+#else
+#define PRECSIM_INLINE inline
+#endif
+
 #if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
 #define PRECSIM_DEVICE_PASS 1
 #else

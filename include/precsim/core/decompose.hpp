@@ -4,6 +4,7 @@
 #include <cstdint>
 
 #include "../config.hpp"
+#include "wide.hpp"
 
 namespace precsim::detail {
 
@@ -14,14 +15,26 @@ enum class input_class : std::uint8_t { finite, zero, inf, nan };
 // and ulp_exp is the exponent of the input type's unit in the last place at x, which is what
 // "as many random bits as the rounding discards" counts from.
 // For NaN, payload holds the payload bits below the quiet bit, left-aligned in 64 bits.
-struct decomposed {
+//
+// Exact arithmetic results use the same shape with a 128-bit significand (basic_decomposed<u128>,
+// |x| = sig * 2^(exp - 127), bit 127 set), where a set bit 0 may stand for nonzero bits further
+// down (round to odd: enough for every rounding mode while 66+ bits below the result's last
+// place stay exact).
+template <class Sig>
+struct basic_decomposed {
   input_class cls;
   bool neg;
   int exp;
   int ulp_exp;
-  std::uint64_t sig;
+  Sig sig;
   std::uint64_t payload;
 };
+using decomposed = basic_decomposed<std::uint64_t>;
+using wide_decomposed = basic_decomposed<u128>;
+
+// Position of the leading significand bit.
+template <class Sig> inline constexpr int sig_top = 52;
+template <> inline constexpr int sig_top<u128> = 127;
 
 // Common to both IEEE binary input types: Bits the storage word, M fraction bits, bias B.
 template <class Bits, int M, int B>

@@ -78,16 +78,17 @@ PRECSIM_HD constexpr std::uint64_t overflow_result(const float_format& f, const 
 // the result rounds away iff k + R >= 2^n.
 //
 //   rem:  | k (n bits) | r | s s s s |   r = first bit below k, s = sticky (any bit below r)
-PRECSIM_HD constexpr bool stochastic_away(std::uint64_t rem, int shift, int n, sr_variant variant,
+template <class Sig>
+PRECSIM_HD constexpr bool stochastic_away(const Sig& rem, int shift, int n, sr_variant variant,
                                           std::uint64_t random) noexcept {
   const int below = shift - n;  // bits of v below the n random-bit positions
   std::uint64_t k;
   if (below <= 0) {
-    k = rem << -below;  // exact: rem < 2^shift and shift <= n <= 64
+    k = low64(rem) << -below;  // exact: rem < 2^shift and shift <= n <= 64
   } else {
-    k = below >= 64 ? 0 : rem >> below;
-    const bool r = below - 1 < 64 && ((rem >> (below - 1)) & 1) != 0;
-    const bool s = below - 1 >= 64 ? rem != 0 : (rem & low_mask(below - 1)) != 0;
+    k = low64(shr(rem, below));
+    const bool r = test_bit(rem, below - 1);
+    const bool s = nonzero(low_bits(rem, below - 1));
     if (variant == sr_variant::b) k += r;
     if (variant == sr_variant::c) k += r && (s || (k & 1));
   }
@@ -104,7 +105,8 @@ PRECSIM_HD constexpr bool stochastic_away(std::uint64_t rem, int shift, int n, s
 //  2. S = floor(|x| / 2^q), the discarded bits decide RoundAway per mode
 //  3. S += RoundAway; S may carry into the next binade (S = 2^(M+1))
 //  4. assemble field|mantissa; anything above max_finite_code is an overflow
-PRECSIM_HD constexpr std::uint64_t round_magnitude(const decomposed& d, const float_format& f,
+template <class Sig>
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t round_magnitude(const basic_decomposed<Sig>& d, const float_format& f,
                                                    const rounding& r, std::uint64_t random,
                                                    bool& overflow) noexcept {
   const int m = f.mantissa_bits;
@@ -113,12 +115,12 @@ PRECSIM_HD constexpr std::uint64_t round_magnitude(const decomposed& d, const fl
   if (d.exp < emin && f.subnormals == subnormal_mode::no_zero) return 0;  // nothing below: min
   const bool flushing = d.exp < emin && f.subnormals == subnormal_mode::flush;
   int q = (d.exp < emin ? emin : d.exp) - (flushing ? 0 : m);
-  const int shift = q - (d.exp - 52);  // >= 0 because m <= 52
-  std::uint64_t s = shift >= 64 ? 0 : d.sig >> shift;
-  const std::uint64_t rem = shift >= 64 ? d.sig : d.sig & low_mask(shift);
-  const bool inexact = rem != 0;
-  const bool round_bit = shift >= 1 && shift - 1 < 64 && ((d.sig >> (shift - 1)) & 1) != 0;
-  const bool sticky = shift >= 2 && (shift - 1 >= 64 ? true : (d.sig & low_mask(shift - 1)) != 0);
+  const int shift = q - (d.exp - sig_top<Sig>);  // >= 0 because m <= 52
+  std::uint64_t s = low64(shr(d.sig, shift));      // < 2^(m+1)
+  const Sig rem = low_bits(d.sig, shift);
+  const bool inexact = nonzero(rem);
+  const bool round_bit = shift >= 1 && test_bit(d.sig, shift - 1);
+  const bool sticky = shift >= 2 && nonzero(low_bits(d.sig, shift - 1));
   // "The code is odd": the last bit of the truncated result's code. With M = 0 a normal value's
   // code is its biased exponent, so its parity decides.
   const bool odd = (m == 0 && s != 0) ? ((q + f.bias) & 1) != 0 : (s & 1) != 0;
@@ -153,10 +155,11 @@ PRECSIM_HD constexpr std::uint64_t round_magnitude(const decomposed& d, const fl
   return mag;
 }
 
-template <class T>
-PRECSIM_HD constexpr std::uint64_t encode_impl(T x, const float_format& f, const rounding& r,
-                                               std::uint64_t random) noexcept {
-  const decomposed d = decompose(x);
+// Encodes a decomposed input (a float/double, or an exact arithmetic result).
+template <class Sig>
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_decomposed<Sig>& d,
+                                                     const float_format& f, const rounding& r,
+                                                     std::uint64_t random) noexcept {
   const std::uint64_t sign = sign_code(f, d.neg);
   const std::uint64_t max_code = sign | max_finite_code(f);
 
@@ -192,16 +195,16 @@ PRECSIM_HD constexpr float to_float(double v) noexcept {
 // word, used by round_mode::stochastic only.
 PRECSIM_HD constexpr std::uint64_t encode(float x, const float_format& f, const rounding& r = {},
                                           std::uint64_t random = 0) noexcept {
-  return detail::encode_impl(x, f, r, random);
+  return detail::encode_decomposed(detail::decompose(x), f, r, random);
 }
 PRECSIM_HD constexpr std::uint64_t encode(double x, const float_format& f, const rounding& r = {},
                                           std::uint64_t random = 0) noexcept {
-  return detail::encode_impl(x, f, r, random);
+  return detail::encode_decomposed(detail::decompose(x), f, r, random);
 }
 
 // The exact value of a code (bits above storage_bits(f) are ignored). NaN codes give a quiet NaN
 // (IEEE formats keep sign and payload); flush formats read their unused 0.m codes as +-0.
-PRECSIM_HD constexpr double decode(std::uint64_t code, const float_format& f) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code, const float_format& f) noexcept {
   const int k = storage_bits(f), m = f.mantissa_bits;
   code &= detail::low_mask(k);
   const bool neg = f.is_signed && (code >> (k - 1)) != 0;

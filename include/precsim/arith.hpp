@@ -1,0 +1,262 @@
+// Correctly rounded arithmetic: the code of (a op b) rounded once, from the exact result, to a
+// format. Operands are doubles (every value of every format is one); IEEE 754 rules for NaN,
+// infinities and signed zeros; the exact result goes through the rounding core like any input,
+// so saturation and the format's overflow and NaN policies apply unchanged. floatx is built on
+// these; they are public for code that keeps its own storage.
+#pragma once
+
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <type_traits>
+
+#include "config.hpp"
+#include "core/exact.hpp"
+#include "core/round.hpp"
+
+namespace precsim {
+namespace detail {
+
+PRECSIM_HD constexpr double default_nan() noexcept {
+  return bit_cast<double>(std::uint64_t{0x7FF8000000000000});
+}
+PRECSIM_HD constexpr double signed_zero(bool neg) noexcept { return neg ? -0.0 : 0.0; }
+PRECSIM_HD constexpr double infinity(bool neg) noexcept {
+  return bit_cast<double>(std::uint64_t{neg ? 0xFFF0000000000000 : 0x7FF0000000000000});
+}
+
+// IEEE 754 §6.3: an exact zero sum of operands of opposite signs (or x - x) is +0, except when
+// rounding toward negative, where it is -0.
+PRECSIM_HD constexpr bool cancel_is_negative(const rounding& r) noexcept {
+  return r.mode == round_mode::toward_negative;
+}
+
+PRECSIM_HD constexpr std::uint64_t encode_wide(const wide_decomposed& w, bool zero_negative,
+                                               const float_format& f, const rounding& r,
+                                               std::uint64_t random) noexcept {
+  if (w.cls == input_class::zero) return encode(signed_zero(zero_negative), f, r);
+  return encode_decomposed(w, f, r, random);
+}
+
+// a + b rounded to f (encode's conventions: `random` is used by stochastic rounding only).
+PRECSIM_HD constexpr std::uint64_t exact_rounded_add(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  const decomposed x = decompose(a), y = decompose(b);
+  if (x.cls == input_class::nan) return encode(a, f, r);
+  if (y.cls == input_class::nan) return encode(b, f, r);
+  if (x.cls == input_class::inf || y.cls == input_class::inf) {
+    if (x.cls == y.cls && x.neg != y.neg) return encode(default_nan(), f, r);  // inf - inf
+    return encode(x.cls == input_class::inf ? a : b, f, r);
+  }
+  if (x.cls == input_class::zero && y.cls == input_class::zero)
+    return encode(signed_zero(x.neg == y.neg ? x.neg : cancel_is_negative(r)), f, r);
+  if (x.cls == input_class::zero) return encode(b, f, r, random);
+  if (y.cls == input_class::zero) return encode(a, f, r, random);
+  return encode_wide(exact_add(widen(x), widen(y)), cancel_is_negative(r), f, r, random);
+}
+
+PRECSIM_HD constexpr std::uint64_t exact_rounded_sub(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  return exact_rounded_add(a, -b, f, r, random);
+}
+
+PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  const decomposed x = decompose(a), y = decompose(b);
+  if (x.cls == input_class::nan) return encode(a, f, r);
+  if (y.cls == input_class::nan) return encode(b, f, r);
+  const bool neg = x.neg != y.neg;
+  const bool zero = x.cls == input_class::zero || y.cls == input_class::zero;
+  if (x.cls == input_class::inf || y.cls == input_class::inf)
+    return encode(zero ? default_nan() : infinity(neg), f, r);  // 0 * inf: NaN
+  if (zero) return encode(signed_zero(neg), f, r);
+  return encode_decomposed(exact_mul(x, y), f, r, random);
+}
+
+PRECSIM_HD constexpr std::uint64_t exact_rounded_div(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  const decomposed x = decompose(a), y = decompose(b);
+  if (x.cls == input_class::nan) return encode(a, f, r);
+  if (y.cls == input_class::nan) return encode(b, f, r);
+  const bool neg = x.neg != y.neg;
+  const double inf = infinity(neg);
+  if (x.cls == input_class::inf)
+    return encode(y.cls == input_class::inf ? default_nan() : inf, f, r);     // inf / inf: NaN
+  if (y.cls == input_class::inf) return encode(signed_zero(neg), f, r);
+  if (y.cls == input_class::zero)                                              // division by zero
+    return encode(x.cls == input_class::zero ? default_nan() : inf, f, r);
+  if (x.cls == input_class::zero) return encode(signed_zero(neg), f, r);
+  return encode_decomposed(exact_div(x, y), f, r, random);
+}
+
+PRECSIM_HD constexpr std::uint64_t exact_rounded_sqrt(double a, const float_format& f,
+                                                const rounding& r = {},
+                                                std::uint64_t random = 0) noexcept {
+  const decomposed x = decompose(a);
+  if (x.cls == input_class::nan) return encode(a, f, r);
+  if (x.cls == input_class::zero) return encode(a, f, r);  // sqrt(-0) = -0
+  if (x.neg) return encode(default_nan(), f, r);
+  if (x.cls == input_class::inf) return encode(a, f, r);
+  return encode_decomposed(exact_sqrt(x), f, r, random);
+}
+
+// a * b + c with one rounding.
+PRECSIM_HD constexpr std::uint64_t exact_rounded_fma(double a, double b, double c, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  const decomposed x = decompose(a), y = decompose(b), z = decompose(c);
+  if (x.cls == input_class::nan) return encode(a, f, r);
+  if (y.cls == input_class::nan) return encode(b, f, r);
+  if (z.cls == input_class::nan) return encode(c, f, r);
+  const bool pneg = x.neg != y.neg;
+  const bool pzero = x.cls == input_class::zero || y.cls == input_class::zero;
+  const bool pinf = x.cls == input_class::inf || y.cls == input_class::inf;
+  if (pinf && pzero) return encode(default_nan(), f, r);  // 0 * inf
+  if (pinf) {
+    if (z.cls == input_class::inf && z.neg != pneg) return encode(default_nan(), f, r);
+    return encode(infinity(pneg), f, r);
+  }
+  if (z.cls == input_class::inf) return encode(c, f, r);
+  if (pzero) {
+    if (z.cls == input_class::zero)
+      return encode(signed_zero(pneg == z.neg ? pneg : cancel_is_negative(r)), f, r);
+    return encode(c, f, r, random);
+  }
+  const wide_decomposed p = exact_mul(x, y);
+  if (z.cls == input_class::zero) return encode_decomposed(p, f, r, random);
+  return encode_wide(exact_add(p, widen(z)), cancel_is_negative(r), f, r, random);
+}
+
+
+// ---- host fast path ---------------------------------------------------------------------------
+// The operation in hardware double plus the exact sign of its error: the result handed to the
+// rounding core is then the exact value, or (when inexact) the double rounded to odd, which
+// rounds to any precision <= 51 like the exact value in every deterministic mode. Stochastic
+// rounding of an inexact result, fma, constant evaluation and operands outside [2^-450, 2^450]
+// (where error terms could underflow) take the exact path. Assumes the default floating-point
+// environment (round to nearest, as compilers do without -frounding-math).
+
+struct fast_result {
+  bool ok;
+  std::uint64_t code;
+};
+
+PRECSIM_HD constexpr bool tame(double x) noexcept {
+  const double a = x < 0 ? -x : x;
+  return a == 0 || (a >= 0x1p-450 && a <= 0x1p450);
+}
+
+// x (the double result, nonzero) with `beyond` telling whether the exact magnitude is above |x|
+// (inexact results only): the code of the exact value rounded to f.
+PRECSIM_HD constexpr fast_result finish_fast(double x, int inexact_dir, const float_format& f,
+                                             const rounding& r, std::uint64_t random) noexcept {
+  if (!tame(x)) return {false, 0};
+  decomposed d = decompose(x);
+  d.ulp_exp = exact_ulp_exp;  // stochastic rounding counts bits like the exact path
+  if (inexact_dir == 0) return {true, encode_decomposed(d, f, r, random)};
+  if (r.mode == round_mode::stochastic || precision(f) > 51) return {false, 0};
+  // Round to odd: truncate (step one double toward zero when the exact value is below |x|),
+  // then set the last bit. sig keeps its leading bit: 2^52 - 1 only arises from a power of two,
+  // whose predecessor has the next lower exponent.
+  if (inexact_dir < 0) {
+    d.sig -= 1;
+    if (d.sig < (std::uint64_t{1} << 52)) { d.sig = (d.sig << 1) | 1; d.exp -= 1; }
+  }
+  d.sig |= 1;
+  return {true, encode_decomposed(d, f, r, random)};
+}
+
+// Sign of |n| - |p| * |q| for finite nonzero doubles whose exponents make the two sides close
+// (n = p * q up to a factor 4): exact, from the 106-bit integer product.
+PRECSIM_HD constexpr int compare_product(double n, double p, double q) noexcept {
+  const decomposed a = decompose(n), b = decompose(p), c = decompose(q);
+  const int k = a.exp - b.exp - c.exp + 52;  // n.sig * 2^k is on p.sig * q.sig's scale
+  if (k < 50 || k > 55) return k < 50 ? -1 : 1;
+  const u128 lhs = shl(u128{0, a.sig}, k), rhs = mul64(b.sig, c.sig);
+  return lhs == rhs ? 0 : lhs < rhs ? -1 : 1;
+}
+
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
+inline constexpr bool fast_path_enabled = false;  // x87 excess precision breaks TwoSum
+#else
+inline constexpr bool fast_path_enabled = !PRECSIM_DEVICE_PASS;
+#endif
+
+PRECSIM_HD constexpr fast_result fast_add(double a, double b, const float_format& f,
+                                          const rounding& r, std::uint64_t random) noexcept {
+  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  const double s = a + b;
+  if (s == 0) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
+  const double bb = s - a;         // TwoSum (Knuth): s + err == a + b exactly
+  const double err = (a - (s - bb)) + (b - bb);
+  return finish_fast(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
+}
+
+PRECSIM_HD constexpr fast_result fast_mul(double a, double b, const float_format& f,
+                                          const rounding& r, std::uint64_t random) noexcept {
+  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  const double p = a * b;
+  return finish_fast(p, -compare_product(p, a, b), f, r, random);
+}
+
+PRECSIM_HD constexpr fast_result fast_div(double a, double b, const float_format& f,
+                                          const rounding& r, std::uint64_t random) noexcept {
+  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  const double q = a / b;
+  return finish_fast(q, compare_product(a, q, b), f, r, random);
+}
+
+}  // namespace detail
+
+// a + b rounded to f, once, from the exact sum (encode's conventions: `random` is used by
+// stochastic rounding only).
+PRECSIM_HD constexpr std::uint64_t rounded_add(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  if (detail::fast_path_enabled && !std::is_constant_evaluated())
+    if (const detail::fast_result x = detail::fast_add(a, b, f, r, random); x.ok) return x.code;
+  return detail::exact_rounded_add(a, b, f, r, random);
+}
+PRECSIM_HD constexpr std::uint64_t rounded_sub(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  return rounded_add(a, -b, f, r, random);
+}
+PRECSIM_HD constexpr std::uint64_t rounded_mul(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  if (detail::fast_path_enabled && !std::is_constant_evaluated())
+    if (const detail::fast_result x = detail::fast_mul(a, b, f, r, random); x.ok) return x.code;
+  return detail::exact_rounded_mul(a, b, f, r, random);
+}
+PRECSIM_HD constexpr std::uint64_t rounded_div(double a, double b, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  if (detail::fast_path_enabled && !std::is_constant_evaluated())
+    if (const detail::fast_result x = detail::fast_div(a, b, f, r, random); x.ok) return x.code;
+  return detail::exact_rounded_div(a, b, f, r, random);
+}
+PRECSIM_HD constexpr std::uint64_t rounded_sqrt(double a, const float_format& f,
+                                                const rounding& r = {},
+                                                std::uint64_t random = 0) noexcept {
+#if !PRECSIM_DEVICE_PASS
+  if (detail::fast_path_enabled && !std::is_constant_evaluated() && a > 0 && detail::tame(a)) {
+    const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
+    const detail::fast_result x = detail::finish_fast(s, detail::compare_product(a, s, s), f, r, random);
+    if (x.ok) return x.code;
+  }
+#endif
+  return detail::exact_rounded_sqrt(a, f, r, random);
+}
+// a * b + c with one rounding (always the exact path).
+PRECSIM_HD constexpr std::uint64_t rounded_fma(double a, double b, double c, const float_format& f,
+                                               const rounding& r = {},
+                                               std::uint64_t random = 0) noexcept {
+  return detail::exact_rounded_fma(a, b, c, f, r, random);
+}
+
+}  // namespace precsim

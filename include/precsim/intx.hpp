@@ -1,0 +1,168 @@
+// intx<Bits, Signed, Rounding>: a 2..32-bit integer whose conversion from floating point rounds
+// with any precsim rounding mode (default nearest even, the usual choice for INT4/INT8
+// quantization; stochastic too) and saturates, as quantized inference kernels do. Integer
+// arithmetic saturates as well; nothing wraps and nothing is undefined.
+#pragma once
+
+#include <compare>
+#include <concepts>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <ostream>
+#include <stdexcept>
+#include <string>
+#include <type_traits>
+#include <utility>
+
+#include "core/round.hpp"
+#include "floatx.hpp"
+#include "policy.hpp"
+
+namespace precsim {
+namespace detail {
+
+// The integers as a float_format: with the quantum of the subnormal binades at 2^0 (min
+// exponent 32, 32 mantissa bits), rounding to it is rounding to an integer in every mode, up to
+// 2^32 in magnitude; anything beyond is clamped by intx anyway. No NaN: NaN encodes as 0.
+inline constexpr float_format integer_grid{2, 32, -31, true, subnormal_mode::gradual,
+                                           special_values::none, false, overflow_value::max_finite};
+
+template <int Bits, bool Signed>
+using int_storage = std::conditional_t<
+    Signed,
+    std::conditional_t<Bits <= 8, std::int8_t, std::conditional_t<Bits <= 16, std::int16_t, std::int32_t>>,
+    std::conditional_t<Bits <= 8, std::uint8_t, std::conditional_t<Bits <= 16, std::uint16_t, std::uint32_t>>>;
+
+}  // namespace detail
+
+template <int Bits, bool Signed = true, rounding R = rounding{}>
+class intx {
+  static_assert(Bits >= 2 && Bits <= 32, "intx: Bits must be in 2..32");
+
+ public:
+  using value_type = detail::int_storage<Bits, Signed>;
+  static constexpr rounding default_rounding = R;
+  static constexpr std::int64_t min_value = Signed ? -(std::int64_t{1} << (Bits - 1)) : 0;
+  static constexpr std::int64_t max_value =
+      Signed ? (std::int64_t{1} << (Bits - 1)) - 1 : (std::int64_t{1} << Bits) - 1;
+
+  intx() = default;
+  // From integers: saturated to [min_value, max_value].
+  template <std::integral T>
+    requires(!std::is_same_v<T, bool>)
+  constexpr intx(T v) noexcept : v_(clamp(v)) {}
+  // From float/double: rounded to an integer with the active rounding, then saturated; NaN is 0.
+  template <std::floating_point T>
+    requires(!std::is_same_v<T, long double>)
+  constexpr intx(T v) noexcept : v_(round_from(static_cast<double>(v))) {}
+  template <float_format F, rounding S>
+  constexpr explicit intx(floatx<F, S> v) noexcept : v_(round_from(static_cast<double>(v))) {}
+
+  constexpr value_type value() const noexcept { return v_; }
+  template <class T>
+    requires std::is_arithmetic_v<T>
+  explicit constexpr operator T() const noexcept { return static_cast<T>(v_); }
+
+  constexpr intx operator+() const noexcept { return *this; }
+  constexpr intx operator-() const noexcept { return from(-std::int64_t{v_}); }
+  friend constexpr intx operator+(intx a, intx b) noexcept { return from(std::int64_t{a.v_} + b.v_); }
+  friend constexpr intx operator-(intx a, intx b) noexcept { return from(std::int64_t{a.v_} - b.v_); }
+  friend constexpr intx operator*(intx a, intx b) noexcept { return from(std::int64_t{a.v_} * b.v_); }
+  // Truncating like C++ (min / -1 saturates); a zero divisor throws std::domain_error.
+  friend constexpr intx operator/(intx a, intx b) {
+    if (b.v_ == 0) throw std::domain_error("intx: division by zero");
+    return from(std::int64_t{a.v_} / b.v_);
+  }
+  friend constexpr intx operator%(intx a, intx b) {
+    if (b.v_ == 0) throw std::domain_error("intx: division by zero");
+    return from(std::int64_t{a.v_} % b.v_);
+  }
+  constexpr intx& operator+=(intx b) noexcept { return *this = *this + b; }
+  constexpr intx& operator-=(intx b) noexcept { return *this = *this - b; }
+  constexpr intx& operator*=(intx b) noexcept { return *this = *this * b; }
+  constexpr intx& operator/=(intx b) { return *this = *this / b; }
+  constexpr intx& operator%=(intx b) { return *this = *this % b; }
+
+  friend constexpr bool operator==(intx a, intx b) noexcept { return a.v_ == b.v_; }
+  friend constexpr std::strong_ordering operator<=>(intx a, intx b) noexcept { return a.v_ <=> b.v_; }
+
+ private:
+  template <class T>
+  static constexpr value_type clamp(T v) noexcept {
+    if (std::cmp_less(v, min_value)) return static_cast<value_type>(min_value);
+    if (std::cmp_greater(v, max_value)) return static_cast<value_type>(max_value);
+    return static_cast<value_type>(v);
+  }
+  static constexpr intx from(std::int64_t v) noexcept {
+    intx x;
+    x.v_ = clamp(v);
+    return x;
+  }
+  static constexpr value_type round_from(double v) noexcept {
+    const rounding r = detail::active_rounding(R);
+    const double rounded = decode(encode(v, detail::integer_grid, r, detail::next_random(r)),
+                                  detail::integer_grid);
+    return clamp(static_cast<std::int64_t>(rounded));  // |rounded| < 2^36: exact
+  }
+
+  value_type v_;
+};
+
+template <int Bits, bool Signed, rounding R>
+std::string to_string(intx<Bits, Signed, R> x) {
+  return std::to_string(static_cast<long long>(x.value()));
+}
+template <int Bits, bool Signed, rounding R>
+std::ostream& operator<<(std::ostream& os, intx<Bits, Signed, R> x) {
+  return os << static_cast<long long>(x.value());
+}
+
+}  // namespace precsim
+
+template <int Bits, bool Signed, precsim::rounding R>
+struct std::hash<precsim::intx<Bits, Signed, R>> {
+  std::size_t operator()(const precsim::intx<Bits, Signed, R>& x) const noexcept {
+    return std::hash<long long>{}(x.value());
+  }
+};
+
+template <int Bits, bool Signed, precsim::rounding R>
+class std::numeric_limits<precsim::intx<Bits, Signed, R>> {
+  using T = precsim::intx<Bits, Signed, R>;
+
+ public:
+  static constexpr bool is_specialized = true;
+  static constexpr bool is_signed = Signed;
+  static constexpr bool is_integer = true;
+  static constexpr bool is_exact = true;
+  static constexpr bool has_infinity = false;
+  static constexpr bool has_quiet_NaN = false;
+  static constexpr bool has_signaling_NaN = false;
+  static constexpr std::float_denorm_style has_denorm = std::denorm_absent;
+  static constexpr bool has_denorm_loss = false;
+  static constexpr std::float_round_style round_style = std::round_toward_zero;
+  static constexpr bool is_iec559 = false;
+  static constexpr bool is_bounded = true;
+  static constexpr bool is_modulo = false;  // saturates
+  static constexpr int digits = Signed ? Bits - 1 : Bits;
+  static constexpr int digits10 = digits * 30103 / 100000;  // floor(digits * log10(2)), digits <= 32
+  static constexpr int max_digits10 = 0;
+  static constexpr int radix = 2;
+  static constexpr int min_exponent = 0;
+  static constexpr int min_exponent10 = 0;
+  static constexpr int max_exponent = 0;
+  static constexpr int max_exponent10 = 0;
+  static constexpr bool traps = false;
+  static constexpr bool tinyness_before = false;
+  static constexpr T min() noexcept { return T(T::min_value); }
+  static constexpr T lowest() noexcept { return T(T::min_value); }
+  static constexpr T max() noexcept { return T(T::max_value); }
+  static constexpr T epsilon() noexcept { return T(0); }
+  static constexpr T round_error() noexcept { return T(0); }
+  static constexpr T infinity() noexcept { return T(0); }
+  static constexpr T quiet_NaN() noexcept { return T(0); }
+  static constexpr T signaling_NaN() noexcept { return T(0); }
+  static constexpr T denorm_min() noexcept { return T(0); }
+};
