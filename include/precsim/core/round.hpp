@@ -89,12 +89,13 @@ PRECSIM_HD constexpr bool stochastic_away(const Sig& rem, int shift, int n, sr_v
     k = low64(shr(rem, below));
     const bool r = test_bit(rem, below - 1);
     const bool s = nonzero(low_bits(rem, below - 1));
-    if (variant == sr_variant::b) k += r;
-    if (variant == sr_variant::c) k += r && (s || (k & 1));
+    const bool inc = (variant == sr_variant::b && r) || (variant == sr_variant::c && r && (s || (k & 1)));
+    if (inc && k == ~std::uint64_t{0}) return true;  // k reaches 2^64 = 2^n: always away
+    k += inc;
   }
   if (k == 0) return false;
   const std::uint64_t rnd = random & low_mask(n);
-  if (n == 64) return rnd >= 0 - k;                     // k < 2^53 here, so 2^64 - k fits
+  if (n == 64) return rnd >= 0 - k;                     // 0 < k < 2^64, so 2^64 - k fits
   return k >= (std::uint64_t{1} << n) || rnd >= (std::uint64_t{1} << n) - k;
 }
 
