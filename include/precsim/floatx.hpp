@@ -22,6 +22,7 @@
 #include <limits>
 #include <ostream>
 #include <string>
+#include <string_view>
 #include <type_traits>
 
 #include "arith.hpp"
@@ -49,8 +50,18 @@ concept builtin_number = std::is_arithmetic_v<T> && !std::is_same_v<T, long doub
                          !std::is_same_v<T, bool>;
 
 // Every value of `inner` (zeros with their signs, infinities and NaN included) is a value of
-// `outer`.
+// `outer`. Formats of up to 8 bits are checked value by value (degenerate ones, e.g. with one
+// normal binade that is mostly specials, use fewer bits than their precision); wider ones by
+// their parameters, which is exact for formats with complete binades and conservative otherwise.
 constexpr bool contains(const float_format& outer, const float_format& inner) noexcept {
+  if (storage_bits(inner) <= 8) {
+    for (std::uint64_t c = 0; c < code_count(inner); ++c) {
+      const double v = decode(c, inner), back = decode(encode(v, outer), outer);
+      const bool same_sign = (bit_cast<std::uint64_t>(v) >> 63) == (bit_cast<std::uint64_t>(back) >> 63);
+      if (v != v ? back == back : back != v || !same_sign) return false;
+    }
+    return true;
+  }
   if ((inner.is_signed && !outer.is_signed) || (has_inf(inner) && !has_inf(outer)) ||
       (has_nan(inner) && !has_nan(outer)) || (has_zero(inner) && !has_zero(outer)) ||
       (has_negative_zero(inner) && !has_negative_zero(outer)))
@@ -158,14 +169,19 @@ class floatx {
   }
 
 #if defined(__FLT16_MANT_DIG__)
-  constexpr floatx(_Float16 v) noexcept : floatx(static_cast<float>(v)) {}
+  // From _Float16: the same bits for float16 (signaling NaNs included), else rounded.
+  constexpr floatx(_Float16 v) noexcept : floatx(static_cast<float>(v)) {
+    if constexpr (F == formats::float16) code_ = detail::bit_cast<std::uint16_t>(v);
+  }
   // Rounded to binary16 with the active rounding.
   explicit constexpr operator _Float16() const noexcept {
     return detail::bit_cast<_Float16>(static_cast<std::uint16_t>(convert_to(formats::float16)));
   }
 #endif
 #if defined(__BFLT16_MANT_DIG__)
-  constexpr floatx(__bf16 v) noexcept : floatx(static_cast<float>(v)) {}
+  constexpr floatx(__bf16 v) noexcept : floatx(static_cast<float>(v)) {
+    if constexpr (F == formats::bfloat16) code_ = detail::bit_cast<std::uint16_t>(v);
+  }
   explicit constexpr operator __bf16() const noexcept {
     return detail::bit_cast<__bf16>(static_cast<std::uint16_t>(convert_to(formats::bfloat16)));
   }
@@ -347,9 +363,9 @@ constexpr floatx<F, R> copysign(floatx<F, R> mag, floatx<F, R> sgn) noexcept {
 }
 
 // The next value of the format after `from` in the direction of `to` (C nextafter): `to` when
-// they are equal; past the largest finite value, the format's overflow value (+-inf, or NaN /
-// max finite for formats without infinity). Computed as the exact from +- (half the finest
-// spacing) rounded toward `to`.
+// they are equal; from an infinity, the largest finite value of its sign; past the largest
+// finite value, the format's overflow value (+-inf, or NaN / max finite for formats without
+// infinity). Computed as the exact from +- (half the finest spacing) rounded toward `to`.
 template <float_format F, rounding R>
 constexpr floatx<F, R> nextafter(floatx<F, R> from, floatx<F, R> to) noexcept {
   using detail::u128;
@@ -357,6 +373,7 @@ constexpr floatx<F, R> nextafter(floatx<F, R> from, floatx<F, R> to) noexcept {
   if (a != a || b != b) return a != a ? from : to;
   if (a == b) return to;
   const bool up = b > a;
+  if (a - a != 0) return up ? std::numeric_limits<floatx<F, R>>::lowest() : std::numeric_limits<floatx<F, R>>::max();
   const detail::wide_decomposed half_step{detail::input_class::finite, !up,
                                           min_exponent(F) - F.mantissa_bits - 1,
                                           detail::exact_ulp_exp, u128{std::uint64_t{1} << 63, 0}, 0};
@@ -397,9 +414,14 @@ std::string shortest_decimal(double v, SameValue same) {
     bool found = false;
     for (const long long cand : {m, m - 1, m + 1}) {
       if (cand <= 0) continue;
-      const std::string text = (neg ? "-" : "") + std::to_string(cand) + "e" + std::to_string(e10);
+      char text[48];  // [-]digits e exponent
+      char* end = text;
+      if (neg) *end++ = '-';
+      end = std::to_chars(end, text + sizeof text, cand).ptr;
+      *end++ = 'e';
+      end = std::to_chars(end, text + sizeof text, e10).ptr;
       double d = 0;
-      std::from_chars(text.data(), text.data() + text.size(), d);
+      std::from_chars(text, end, d);
       if (same(d) && (!found || (d > v ? d - v : v - d) < (best > v ? best - v : v - best))) {
         best = d;
         found = true;
@@ -435,12 +457,27 @@ std::ostream& operator<<(std::ostream& os, floatx<F, R> x) {
   if (os.flags() & std::ios_base::floatfield) return os << static_cast<double>(x);
   return os << to_string(x);
 }
-// Reads a double (correctly rounded by the stream), then rounds it to F with the active
-// rounding. Decimals that are doubles, such as everything operator<< writes, are read exactly.
+// Reads what to_string/operator<< write (decimals, "inf", "-inf", "nan"; a leading '+' too) as
+// the nearest double, then rounds it to F with the active rounding; decimals that are doubles,
+// such as everything operator<< writes, are read exactly. Stops at the first character that
+// cannot be part of a number; on failure sets failbit and, like float, stores 0.
 template <float_format F, rounding R>
 std::istream& operator>>(std::istream& is, floatx<F, R>& x) {
   double d = 0;
-  if (is >> d) x = floatx<F, R>(d);
+  if (const std::istream::sentry ok(is); ok) {  // skips leading whitespace
+    std::string text;
+    auto number_char = [](int c) {
+      return (c >= '0' && c <= '9') || (c != EOF && std::string_view("+-.eEnNaAiIfFtTyY").find(char(c)) != std::string_view::npos);
+    };
+    for (int c = is.peek(); number_char(c); c = is.peek()) text += static_cast<char>(is.get());
+    const char* first = text.data() + (!text.empty() && text[0] == '+' ? 1 : 0);
+    const auto res = std::from_chars(first, text.data() + text.size(), d);
+    if (text.empty() || res.ec != std::errc{} || res.ptr != text.data() + text.size()) {
+      d = 0;
+      is.setstate(std::ios_base::failbit);
+    }
+  }
+  x = floatx<F, R>(d);
   return is;
 }
 
@@ -514,7 +551,7 @@ class std::numeric_limits<precsim::floatx<F, R>> {
   static constexpr int max_exponent10 = [] {
     int n = 0;
     double p = 1;
-    while (p * 10 <= precsim::max_finite(F)) { p *= 10; ++n; }
+    while (precsim::max_finite(F) / 10 >= p) { p *= 10; ++n; }  // p * 10 could overflow
     while (p > precsim::max_finite(F)) { p /= 10; --n; }
     return n;
   }();
