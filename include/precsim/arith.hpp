@@ -145,14 +145,14 @@ struct fast_result {
   std::uint64_t code;
 };
 
-PRECSIM_HD constexpr bool tame(double x) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr bool tame(double x) noexcept {
   const double a = x < 0 ? -x : x;
   return a == 0 || (a >= 0x1p-450 && a <= 0x1p450);
 }
 
 // x (the double result, nonzero) with `beyond` telling whether the exact magnitude is above |x|
 // (inexact results only): the code of the exact value rounded to f.
-PRECSIM_HD constexpr fast_result finish_fast(double x, int inexact_dir, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(double x, int inexact_dir, const float_format& f,
                                              const rounding& r, std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
   decomposed d = decompose(x);
@@ -172,7 +172,7 @@ PRECSIM_HD constexpr fast_result finish_fast(double x, int inexact_dir, const fl
 
 // Sign of |n| - |p| * |q| for finite nonzero doubles whose exponents make the two sides close
 // (n = p * q up to a factor 4): exact, from the 106-bit integer product.
-PRECSIM_HD constexpr int compare_product(double n, double p, double q) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr int compare_product(double n, double p, double q) noexcept {
   const decomposed a = decompose(n), b = decompose(p), c = decompose(q);
   const int k = a.exp - b.exp - c.exp + 52;  // n.sig * 2^k is on p.sig * q.sig's scale
   if (k < 50 || k > 55) return k < 50 ? -1 : 1;
@@ -186,7 +186,7 @@ inline constexpr bool fast_path_enabled = false;  // x87 excess precision breaks
 inline constexpr bool fast_path_enabled = !PRECSIM_DEVICE_PASS;
 #endif
 
-PRECSIM_HD constexpr fast_result fast_add(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
   if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double s = a + b;
@@ -196,14 +196,19 @@ PRECSIM_HD constexpr fast_result fast_add(double a, double b, const float_format
   return finish_fast(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
 }
 
-PRECSIM_HD constexpr fast_result fast_mul(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
   if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double p = a * b;
+  // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
+  // of precision <= 26) multiply exactly in double.
+  constexpr std::uint64_t low27 = (std::uint64_t{1} << 27) - 1;
+  if (((bit_cast<std::uint64_t>(a) | bit_cast<std::uint64_t>(b)) & low27) == 0)
+    return finish_fast(p, 0, f, r, random);
   return finish_fast(p, -compare_product(p, a, b), f, r, random);
 }
 
-PRECSIM_HD constexpr fast_result fast_div(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
   if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double q = a / b;
@@ -214,33 +219,33 @@ PRECSIM_HD constexpr fast_result fast_div(double a, double b, const float_format
 
 // a + b rounded to f, once, from the exact sum (encode's conventions: `random` is used by
 // stochastic rounding only).
-PRECSIM_HD constexpr std::uint64_t rounded_add(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_add(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
   if (detail::fast_path_enabled && !std::is_constant_evaluated())
     if (const detail::fast_result x = detail::fast_add(a, b, f, r, random); x.ok) return x.code;
   return detail::exact_rounded_add(a, b, f, r, random);
 }
-PRECSIM_HD constexpr std::uint64_t rounded_sub(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
   return rounded_add(a, -b, f, r, random);
 }
-PRECSIM_HD constexpr std::uint64_t rounded_mul(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_mul(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
   if (detail::fast_path_enabled && !std::is_constant_evaluated())
     if (const detail::fast_result x = detail::fast_mul(a, b, f, r, random); x.ok) return x.code;
   return detail::exact_rounded_mul(a, b, f, r, random);
 }
-PRECSIM_HD constexpr std::uint64_t rounded_div(double a, double b, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_div(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
   if (detail::fast_path_enabled && !std::is_constant_evaluated())
     if (const detail::fast_result x = detail::fast_div(a, b, f, r, random); x.ok) return x.code;
   return detail::exact_rounded_div(a, b, f, r, random);
 }
-PRECSIM_HD constexpr std::uint64_t rounded_sqrt(double a, const float_format& f,
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(double a, const float_format& f,
                                                 const rounding& r = {},
                                                 std::uint64_t random = 0) noexcept {
 #if !PRECSIM_DEVICE_PASS

@@ -72,7 +72,7 @@ PRECSIM_HD constexpr int min_exponent(const float_format& f) noexcept {
 }
 
 // Largest magnitude code (code without its sign bit) that encodes a finite number.
-PRECSIM_HD constexpr std::uint64_t max_finite_code(const float_format& f) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t max_finite_code(const float_format& f) noexcept {
   const std::uint64_t top = detail::low_mask(f.exponent_bits + f.mantissa_bits);
   switch (f.specials) {
     case special_values::ieee: return top - detail::low_mask(f.mantissa_bits) - 1;

@@ -38,7 +38,7 @@ template <> inline constexpr int sig_top<u128> = 127;
 
 // Common to both IEEE binary input types: Bits the storage word, M fraction bits, bias B.
 template <class Bits, int M, int B>
-PRECSIM_HD constexpr decomposed decompose_ieee(Bits bits) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr decomposed decompose_ieee(Bits bits) noexcept {
   constexpr int width = int(sizeof(Bits)) * 8;
   const bool neg = (bits >> (width - 1)) != 0;
   const int field = int((bits >> M) & ((Bits{1} << (width - 1 - M)) - 1));
@@ -66,7 +66,7 @@ PRECSIM_HD constexpr decomposed decompose(double x) noexcept {
 }
 
 // sig * 2^e as a double; the caller guarantees the value is exactly representable.
-PRECSIM_HD constexpr double compose_double(bool neg, std::uint64_t sig, int e) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr double compose_double(bool neg, std::uint64_t sig, int e) noexcept {
   const std::uint64_t sign = neg ? std::uint64_t{1} << 63 : 0;
   if (sig == 0) return bit_cast<double>(sign);
   const int lead = 63 - countl_zero(sig);
