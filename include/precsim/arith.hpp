@@ -186,9 +186,18 @@ inline constexpr bool fast_path_enabled = false;  // x87 excess precision breaks
 inline constexpr bool fast_path_enabled = !PRECSIM_DEVICE_PASS;
 #endif
 
+// Where the fast path may run: host code outside constant evaluation.
+PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
+#if PRECSIM_DEVICE_PASS
+  return false;
+#else
+  return fast_path_enabled && !std::is_constant_evaluated();
+#endif
+}
+
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
-  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double s = a + b;
   if (s == 0) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
   const double bb = s - a;         // TwoSum (Knuth): s + err == a + b exactly
@@ -198,7 +207,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(double a, double b, con
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
-  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double p = a * b;
   // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
   // of precision <= 26) multiply exactly in double.
@@ -210,7 +219,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(double a, double b, con
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(double a, double b, const float_format& f,
                                           const rounding& r, std::uint64_t random) noexcept {
-  if (!tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
+  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double q = a / b;
   return finish_fast(q, compare_product(a, q, b), f, r, random);
 }
@@ -222,9 +231,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(double a, double b, con
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_add(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
-  if (detail::fast_path_enabled && !std::is_constant_evaluated())
-    if (const detail::fast_result x = detail::fast_add(a, b, f, r, random); x.ok) return x.code;
-  return detail::exact_rounded_add(a, b, f, r, random);
+  const detail::fast_result x = detail::fast_add(a, b, f, r, random);
+  return x.ok ? x.code : detail::exact_rounded_add(a, b, f, r, random);
 }
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(double a, double b, const float_format& f,
                                                const rounding& r = {},
@@ -234,22 +242,20 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(double a, double b
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_mul(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
-  if (detail::fast_path_enabled && !std::is_constant_evaluated())
-    if (const detail::fast_result x = detail::fast_mul(a, b, f, r, random); x.ok) return x.code;
-  return detail::exact_rounded_mul(a, b, f, r, random);
+  const detail::fast_result x = detail::fast_mul(a, b, f, r, random);
+  return x.ok ? x.code : detail::exact_rounded_mul(a, b, f, r, random);
 }
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_div(double a, double b, const float_format& f,
                                                const rounding& r = {},
                                                std::uint64_t random = 0) noexcept {
-  if (detail::fast_path_enabled && !std::is_constant_evaluated())
-    if (const detail::fast_result x = detail::fast_div(a, b, f, r, random); x.ok) return x.code;
-  return detail::exact_rounded_div(a, b, f, r, random);
+  const detail::fast_result x = detail::fast_div(a, b, f, r, random);
+  return x.ok ? x.code : detail::exact_rounded_div(a, b, f, r, random);
 }
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(double a, const float_format& f,
                                                 const rounding& r = {},
                                                 std::uint64_t random = 0) noexcept {
 #if !PRECSIM_DEVICE_PASS
-  if (detail::fast_path_enabled && !std::is_constant_evaluated() && a > 0 && detail::tame(a)) {
+  if (detail::fast_path_usable() && a > 0 && detail::tame(a)) {
     const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
     const detail::fast_result x = detail::finish_fast(s, detail::compare_product(a, s, s), f, r, random);
     if (x.ok) return x.code;

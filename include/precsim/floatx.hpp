@@ -164,6 +164,8 @@ class floatx {
   explicit constexpr operator T() const noexcept {
     const double v = decode(code_, F);
     if constexpr (std::is_same_v<T, bool>) return v != 0;
+    else if constexpr (std::is_same_v<T, float> && !values_are_floats)  // IEEE rounding, no UB
+      return detail::bit_cast<float>(static_cast<std::uint32_t>(encode(v, formats::float32)));
     else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v);
     else return detail::saturating_integer<T>(v);
   }
@@ -196,26 +198,10 @@ class floatx {
     else return floatx(-static_cast<double>(*this));
   }
 
-  friend constexpr floatx operator+(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, const float_format& f, const rounding& r, std::uint64_t w) {
-      return rounded_add(x, y, f, r, w);
-    }, a, b);
-  }
-  friend constexpr floatx operator-(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, const float_format& f, const rounding& r, std::uint64_t w) {
-      return rounded_sub(x, y, f, r, w);
-    }, a, b);
-  }
-  friend constexpr floatx operator*(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, const float_format& f, const rounding& r, std::uint64_t w) {
-      return rounded_mul(x, y, f, r, w);
-    }, a, b);
-  }
-  friend constexpr floatx operator/(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, const float_format& f, const rounding& r, std::uint64_t w) {
-      return rounded_div(x, y, f, r, w);
-    }, a, b);
-  }
+  friend constexpr floatx operator+(floatx a, floatx b) noexcept { return apply(rounded_add, a, b); }
+  friend constexpr floatx operator-(floatx a, floatx b) noexcept { return apply(rounded_sub, a, b); }
+  friend constexpr floatx operator*(floatx a, floatx b) noexcept { return apply(rounded_mul, a, b); }
+  friend constexpr floatx operator/(floatx a, floatx b) noexcept { return apply(rounded_div, a, b); }
   constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
   constexpr floatx& operator-=(floatx b) noexcept { return *this = *this - b; }
   constexpr floatx& operator*=(floatx b) noexcept { return *this = *this * b; }
@@ -263,12 +249,15 @@ class floatx {
     const rounding r = detail::active_rounding(R);
     return encode(static_cast<double>(*this), f, r, detail::next_random(r));
   }
-  template <class Op>
-  static constexpr floatx apply(Op op, floatx a, floatx b) noexcept {
+  using binary_op = std::uint64_t (*)(double, double, const float_format&, const rounding&,
+                                      std::uint64_t) noexcept;
+  static constexpr floatx apply(binary_op op, floatx a, floatx b) noexcept {
     const rounding r = detail::active_rounding(R);
     return from_code(op(double(a), double(b), F, r, detail::next_random(r)));
   }
 
+  static constexpr bool values_are_floats = precision(F) <= 24 && max_exponent(F) <= 127 &&
+                                            min_positive_exponent(F) >= -149;
   code_type code_;
 };
 
