@@ -732,6 +732,9 @@ TEST_CASE("intx arithmetic saturates and division by zero throws") {
   CHECK(std::numeric_limits<i4>::max().value() == 7);
   CHECK(std::numeric_limits<u4>::digits == 4);
   CHECK(to_string(i4(-3)) == "-3");
+  CHECK(intx<8, false>('a').value() == 97);
+  CHECK(intx<8>(std::numeric_limits<std::uint64_t>::max()).value() == 127);
+  CHECK(intx<8, false>(std::int64_t{-5}).value() == 0);
 }
 
 }  // namespace

@@ -14,7 +14,6 @@
 #include <stdexcept>
 #include <string>
 #include <type_traits>
-#include <utility>
 
 #include "core/round.hpp"
 #include "floatx.hpp"
@@ -89,11 +88,16 @@ class intx {
   friend constexpr std::strong_ordering operator<=>(intx a, intx b) noexcept { return a.v_ <=> b.v_; }
 
  private:
-  template <class T>
+  template <class T>  // any integer type, char types included
   static constexpr value_type clamp(T v) noexcept {
-    if (std::cmp_less(v, min_value)) return static_cast<value_type>(min_value);
-    if (std::cmp_greater(v, max_value)) return static_cast<value_type>(max_value);
-    return static_cast<value_type>(v);
+    if constexpr (std::is_signed_v<T>) {
+      const long long x = v;
+      return static_cast<value_type>(x < min_value ? min_value : x > max_value ? max_value : x);
+    } else {
+      const unsigned long long x = v;
+      return static_cast<value_type>(x > static_cast<unsigned long long>(max_value) ? max_value
+                                                                                   : static_cast<long long>(x));
+    }
   }
   static constexpr intx from(std::int64_t v) noexcept {
     intx x;
