@@ -150,8 +150,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool tame(double x) noexcept {
   return a == 0 || (a >= 0x1p-450 && a <= 0x1p450);
 }
 
-// x (the double result, nonzero) with `beyond` telling whether the exact magnitude is above |x|
-// (inexact results only): the code of the exact value rounded to f.
+// The code of the exact result rounded to f, from the double result x (nonzero) and
+// inexact_dir: 0 when x is exact, +1 / -1 when the exact magnitude is above / below |x|.
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(double x, int inexact_dir, const float_format& f,
                                              const rounding& r, std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
@@ -180,10 +180,11 @@ PRECSIM_HD PRECSIM_INLINE constexpr int compare_product(double n, double p, doub
   return lhs == rhs ? 0 : lhs < rhs ? -1 : 1;
 }
 
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
-inline constexpr bool fast_path_enabled = false;  // x87 excess precision breaks TwoSum
+// x87 excess precision and -ffast-math reassociation break TwoSum: exact path only.
+#if (defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0) || defined(__FAST_MATH__)
+inline constexpr bool fast_path_enabled = false;
 #else
-inline constexpr bool fast_path_enabled = !PRECSIM_DEVICE_PASS;
+inline constexpr bool fast_path_enabled = true;
 #endif
 
 // Where the fast path may run: host code outside constant evaluation.

@@ -124,9 +124,6 @@ constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
   }
 }
 
-template <class T> inline constexpr bool is_floatx = false;
-template <float_format F, rounding R> inline constexpr bool is_floatx<floatx<F, R>> = true;
-
 }  // namespace detail
 
 template <float_format F, rounding R>
