@@ -148,22 +148,24 @@ struct analysis {
   bool below_all = false; // no_zero format and |x| below its smallest value
 };
 
-// The analysis of a finite positive exact value `mag` (a rational), where input_ulp is the
-// exponent of the input's last place (for "as many random bits as the rounding discards").
-inline analysis analyze_exact(const cpp_rational& mag, int input_ulp, const float_format& f) {
+// The analysis of the finite positive exact value num / den, where input_ulp is the exponent
+// of the input's last place (for "as many random bits as the rounding discards"). Integer
+// arithmetic only: rationals would renormalize (gcd) at every step.
+inline analysis analyze_exact(const cpp_int& num, const cpp_int& den, int input_ulp,
+                              const float_format& f) {
   analysis a;
   a.input_ulp = input_ulp;
-  const cpp_int& num = numerator(mag);
-  const cpp_int& den = denominator(mag);
-  int e = static_cast<int>(msb(num)) - static_cast<int>(msb(den));  // floor(log2 mag) or one more
-  if (mag < pow2(e)) --e;
+  // e = floor(log2(num / den)): msb difference, one less when num < den * 2^e.
+  int e = static_cast<int>(msb(num)) - static_cast<int>(msb(den));
+  if (e >= 0 ? num < (den << e) : (num << -e) < den) --e;
   const int emin = emin_of(f);
   if (f.subnormals == precsim::subnormal_mode::no_zero && e < emin) { a.below_all = true; return a; }
   if (e < emin && f.subnormals == precsim::subnormal_mode::flush) a.q = emin;
   else a.q = (e > emin ? e : emin) - f.mantissa_bits;
-  const cpp_rational scaled = mag * pow2(-a.q);  // S~
-  a.vden = denominator(scaled);
-  boost::multiprecision::divide_qr(numerator(scaled), a.vden, a.s, a.vnum);
+  // S~ = num / den * 2^-Q = t / d; S = floor, v = (t mod d) / d.
+  const cpp_int t = a.q <= 0 ? cpp_int(num << -a.q) : num;
+  a.vden = a.q > 0 ? cpp_int(den << a.q) : den;
+  boost::multiprecision::divide_qr(t, a.vden, a.s, a.vnum);
   const cpp_int twice = a.vnum * 2;
   a.vcmp_half = twice < a.vden ? -1 : twice == a.vden ? 0 : 1;
   // Parity of the truncated result's code: the last significand bit, or for P = 1 the exponent.
@@ -175,7 +177,13 @@ inline analysis analyze_exact(const cpp_rational& mag, int input_ulp, const floa
 template <class T>
 analysis analyze(T x, const float_format& f) {
   if (!std::isfinite(x) || x == 0) return analysis{};
-  return analyze_exact(cpp_rational(std::fabs(static_cast<double>(x))), input_ulp_exp(x), f);
+  // |x| = mant * 2^(fe - 53) with a 53-bit integer mant.
+  int fe = 0;
+  const double fr = std::frexp(std::fabs(static_cast<double>(x)), &fe);
+  const cpp_int mant = static_cast<std::uint64_t>(std::ldexp(fr, 53));
+  const int k = fe - 53;
+  return analyze_exact(k >= 0 ? cpp_int(mant << k) : mant, k >= 0 ? cpp_int(1) : cpp_int(1) << -k,
+                       input_ulp_exp(x), f);
 }
 
 // The format's extremes, computed once per format from the definition.
@@ -189,7 +197,8 @@ struct extremes {
 struct exact {
   value::kind_t kind = value::finite;
   bool neg = false;
-  cpp_rational mag;  // finite only, >= 0
+  bool zero = false;  // finite zero
+  cpp_rational mag;   // finite only, >= 0; only the analysis reads it
 };
 
 // Rounds x per formats.md, reusing a precomputed analysis of |x|.
@@ -224,14 +233,14 @@ inline value round_exact(const exact& x, const analysis& a, const float_format& 
 
   if (x.kind == value::nan) return nan_or_code0();
   const bool neg = x.neg;
-  if (!f.is_signed && neg && (x.kind == value::inf || x.mag != 0))
+  if (!f.is_signed && neg && (x.kind == value::inf || !x.zero))
     return r.saturate == saturation::none ? nan_or_code0() : smallest();
   if (x.kind == value::inf) {
     if (r.saturate == saturation::finite) return make(neg, maxv);
     if (r.saturate == saturation::propagate) return has_inf ? special(value::inf, neg) : make(neg, maxv);
     return overflow_value(neg);
   }
-  if (x.mag == 0) return make(neg, has_zero ? 0.0 : ext.minpos);
+  if (x.zero) return make(neg, has_zero ? 0.0 : ext.minpos);
   if (a.below_all) return make(neg, ext.minpos);
 
   const bool inexact = a.vnum != 0;
@@ -287,7 +296,7 @@ exact to_exact(T x) {
   exact e;
   e.kind = std::isnan(x) ? value::nan : std::isinf(x) ? value::inf : value::finite;
   e.neg = std::signbit(x);
-  if (e.kind == value::finite) e.mag = cpp_rational(std::fabs(static_cast<double>(x)));
+  e.zero = x == 0;  // the magnitude itself goes to analyze()
   return e;
 }
 
@@ -315,6 +324,7 @@ inline exact inf_result(bool neg) { exact e; e.kind = value::inf; e.neg = neg; r
 inline exact finite_result(const cpp_rational& signed_value, bool neg_if_zero) {
   exact e;
   e.neg = signed_value < 0 || (signed_value == 0 && neg_if_zero);
+  e.zero = signed_value == 0;
   e.mag = signed_value < 0 ? cpp_rational(-signed_value) : signed_value;
   return e;
 }
@@ -389,8 +399,9 @@ inline exact sqrt(const value& a) {
 // Rounds an operation's result; analysis of exact finite nonzero values done here.
 inline value round_result(const exact& x, const float_format& f, const extremes& ext,
                           const precsim::rounding& r, std::uint64_t random) {
-  const analysis a = x.kind == value::finite && x.mag != 0 ? analyze_exact(x.mag, exact_input_ulp, f)
-                                                            : analysis{};
+  const analysis a = x.kind == value::finite && !x.zero
+                         ? analyze_exact(numerator(x.mag), denominator(x.mag), exact_input_ulp, f)
+                         : analysis{};
   return round_exact(x, a, f, ext, r, random);
 }
 

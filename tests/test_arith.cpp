@@ -90,14 +90,15 @@ void check_case(const named& nf, const oracle::extremes& ext, op o, std::uint64_
   const oracle::value va = oracle::decode(ca, f), vb = oracle::decode(cb, f);
   const double a = precsim::decode(ca, f), b = precsim::decode(cb, f);
   const oracle::exact e = exact_result(o, va, vb, false);
-  const bool finite_nonzero = e.kind == oracle::value::finite && e.mag != 0;
+  const bool finite_nonzero = e.kind == oracle::value::finite && !e.zero;
   const oracle::analysis an =
-      finite_nonzero ? oracle::analyze_exact(e.mag, oracle::exact_input_ulp, f) : oracle::analysis{};
+      finite_nonzero ? oracle::analyze_exact(numerator(e.mag), denominator(e.mag), oracle::exact_input_ulp, f)
+                     : oracle::analysis{};
   for (std::size_t k = 0; k < roundings.size(); ++k) {
     const rounding& r = roundings[k];
     const std::uint64_t w = word_for(index * 16 + k);
     // The sign of an exact zero sum depends on the direction (toward_negative gives -0).
-    const bool zero_sum = e.kind == oracle::value::finite && e.mag == 0;
+    const bool zero_sum = e.kind == oracle::value::finite && e.zero;
     const oracle::value want =
         zero_sum && r.mode == round_mode::toward_negative
             ? oracle::round_result(exact_result(o, va, vb, true), f, ext, r, w)

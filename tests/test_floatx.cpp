@@ -53,6 +53,7 @@ TEST_CASE("construction from built-in numbers rounds the exact value once") {
       const rounding_scope scope({m});
       oracle::exact e;
       e.neg = v < 0;
+      e.zero = v == 0;
       e.mag = boost::multiprecision::abs(oracle::cpp_rational(v));
       const oracle::value want = oracle::round_result(e, wide, ext, {m}, 0);
       CHECK(oracle::decode(floatx<wide>(v).bits(), wide) == want);
