@@ -31,17 +31,17 @@ PRECSIM_HD constexpr bool cancel_is_negative(const rounding& r) noexcept {
   return r.mode == round_mode::toward_negative;
 }
 
-PRECSIM_HD constexpr std::uint64_t encode_wide(const wide_decomposed& w, bool zero_negative,
-                                               const float_format& f, const rounding& r,
-                                               std::uint64_t random) noexcept {
+PRECSIM_HD constexpr std::uint64_t encode_wide(
+    const wide_decomposed& w, bool zero_negative, const float_format& f, const rounding& r,
+    std::uint64_t random) noexcept {
   if (w.cls == input_class::zero) return encode(signed_zero(zero_negative), f, r);
   return encode_decomposed(w, f, r, random);
 }
 
 // a + b rounded to f (encode's conventions: `random` is used by stochastic rounding only).
-PRECSIM_HD constexpr std::uint64_t exact_rounded_add(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_add(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a), y = decompose(b);
   if (x.cls == input_class::nan) return encode(a, f, r);
   if (y.cls == input_class::nan) return encode(b, f, r);
@@ -56,15 +56,15 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_add(double a, double b, const f
   return encode_wide(exact_add(widen(x), widen(y)), cancel_is_negative(r), f, r, random);
 }
 
-PRECSIM_HD constexpr std::uint64_t exact_rounded_sub(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_sub(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   return exact_rounded_add(a, -b, f, r, random);
 }
 
-PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a), y = decompose(b);
   if (x.cls == input_class::nan) return encode(a, f, r);
   if (y.cls == input_class::nan) return encode(b, f, r);
@@ -76,9 +76,9 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(double a, double b, const f
   return encode_decomposed(exact_mul(x, y), f, r, random);
 }
 
-PRECSIM_HD constexpr std::uint64_t exact_rounded_div(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_div(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a), y = decompose(b);
   if (x.cls == input_class::nan) return encode(a, f, r);
   if (y.cls == input_class::nan) return encode(b, f, r);
@@ -93,9 +93,8 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_div(double a, double b, const f
   return encode_decomposed(exact_div(x, y), f, r, random);
 }
 
-PRECSIM_HD constexpr std::uint64_t exact_rounded_sqrt(double a, const float_format& f,
-                                                const rounding& r = {},
-                                                std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_sqrt(
+    double a, const float_format& f, const rounding& r = {}, std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a);
   if (x.cls == input_class::nan) return encode(a, f, r);
   if (x.cls == input_class::zero) return encode(a, f, r);  // sqrt(-0) = -0
@@ -105,9 +104,9 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_sqrt(double a, const float_form
 }
 
 // a * b + c with one rounding.
-PRECSIM_HD constexpr std::uint64_t exact_rounded_fma(double a, double b, double c, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t exact_rounded_fma(
+    double a, double b, double c, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a), y = decompose(b), z = decompose(c);
   if (x.cls == input_class::nan) return encode(a, f, r);
   if (y.cls == input_class::nan) return encode(b, f, r);
@@ -152,8 +151,9 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool tame(double x) noexcept {
 
 // The code of the exact result rounded to f, from the double result x (nonzero) and
 // inexact_dir: 0 when x is exact, +1 / -1 when the exact magnitude is above / below |x|.
-PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(double x, int inexact_dir, const float_format& f,
-                                             const rounding& r, std::uint64_t random) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(
+    double x, int inexact_dir, const float_format& f, const rounding& r,
+    std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
   decomposed d = decompose(x);
   d.ulp_exp = exact_ulp_exp;  // stochastic rounding counts bits like the exact path
@@ -196,8 +196,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
 #endif
 }
 
-PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(double a, double b, const float_format& f,
-                                          const rounding& r, std::uint64_t random) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
+    double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double s = a + b;
   if (s == 0) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
@@ -206,8 +206,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(double a, double b, con
   return finish_fast(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
 }
 
-PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(double a, double b, const float_format& f,
-                                          const rounding& r, std::uint64_t random) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
+    double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double p = a * b;
   // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
@@ -218,8 +218,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(double a, double b, con
   return finish_fast(p, -compare_product(p, a, b), f, r, random);
 }
 
-PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(double a, double b, const float_format& f,
-                                          const rounding& r, std::uint64_t random) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
+    double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
   const double q = a / b;
   return finish_fast(q, compare_product(a, q, b), f, r, random);
@@ -229,45 +229,45 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(double a, double b, con
 
 // a + b rounded to f, once, from the exact sum (encode's conventions: `random` is used by
 // stochastic rounding only).
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_add(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_add(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const detail::fast_result x = detail::fast_add(a, b, f, r, random);
   return x.ok ? x.code : detail::exact_rounded_add(a, b, f, r, random);
 }
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   return rounded_add(a, -b, f, r, random);
 }
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_mul(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_mul(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const detail::fast_result x = detail::fast_mul(a, b, f, r, random);
   return x.ok ? x.code : detail::exact_rounded_mul(a, b, f, r, random);
 }
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_div(double a, double b, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_div(
+    double a, double b, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   const detail::fast_result x = detail::fast_div(a, b, f, r, random);
   return x.ok ? x.code : detail::exact_rounded_div(a, b, f, r, random);
 }
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(double a, const float_format& f,
-                                                const rounding& r = {},
-                                                std::uint64_t random = 0) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(
+    double a, const float_format& f, const rounding& r = {}, std::uint64_t random = 0) noexcept {
 #if !PRECSIM_DEVICE_PASS
   if (detail::fast_path_usable() && a > 0 && detail::tame(a)) {
     const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
-    const detail::fast_result x = detail::finish_fast(s, detail::compare_product(a, s, s), f, r, random);
+    const int dir = detail::compare_product(a, s, s);  // sign of sqrt(a) - s
+    const detail::fast_result x = detail::finish_fast(s, dir, f, r, random);
     if (x.ok) return x.code;
   }
 #endif
   return detail::exact_rounded_sqrt(a, f, r, random);
 }
 // a * b + c with one rounding (always the exact path).
-PRECSIM_HD constexpr std::uint64_t rounded_fma(double a, double b, double c, const float_format& f,
-                                               const rounding& r = {},
-                                               std::uint64_t random = 0) noexcept {
+PRECSIM_HD constexpr std::uint64_t rounded_fma(
+    double a, double b, double c, const float_format& f, const rounding& r = {},
+    std::uint64_t random = 0) noexcept {
   return detail::exact_rounded_fma(a, b, c, f, r, random);
 }
 

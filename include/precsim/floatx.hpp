@@ -359,14 +359,15 @@ constexpr floatx<F, R> nextafter(floatx<F, R> from, floatx<F, R> to) noexcept {
   if (a != a || b != b) return a != a ? from : to;
   if (a == b) return to;
   const bool up = b > a;
-  if (a - a != 0) return up ? std::numeric_limits<floatx<F, R>>::lowest() : std::numeric_limits<floatx<F, R>>::max();
-  const detail::wide_decomposed half_step{detail::input_class::finite, !up,
-                                          min_exponent(F) - F.mantissa_bits - 1,
-                                          detail::exact_ulp_exp, u128{std::uint64_t{1} << 63, 0}, 0};
+  using limits = std::numeric_limits<floatx<F, R>>;
+  if (a - a != 0) return up ? limits::lowest() : limits::max();
+  const detail::wide_decomposed half_step = detail::make_wide(
+      !up, min_exponent(F) - F.mantissa_bits - 1, u128{std::uint64_t{1} << 63, 0});
   const rounding r{up ? round_mode::toward_positive : round_mode::toward_negative};
   const detail::decomposed d = detail::decompose(a);
-  const detail::wide_decomposed sum =
-      d.cls == detail::input_class::zero ? half_step : detail::exact_add(detail::widen(d), half_step);
+  const detail::wide_decomposed sum = d.cls == detail::input_class::zero
+                                          ? half_step
+                                          : detail::exact_add(detail::widen(d), half_step);
   return floatx<F, R>::from_bits(static_cast<typename floatx<F, R>::code_type>(
       detail::encode_decomposed(sum, F, r, 0)));
 }
@@ -453,7 +454,8 @@ std::istream& operator>>(std::istream& is, floatx<F, R>& x) {
   if (const std::istream::sentry ok(is); ok) {  // skips leading whitespace
     std::string text;
     auto number_char = [](int c) {
-      return (c >= '0' && c <= '9') || (c != EOF && std::string_view("+-.eEnNaAiIfFtTyY").find(char(c)) != std::string_view::npos);
+      constexpr std::string_view other = "+-.eEnNaAiIfFtTyY";  // signs, exponents, inf, nan
+      return (c >= '0' && c <= '9') || (c != EOF && other.find(char(c)) != other.npos);
     };
     for (int c = is.peek(); number_char(c); c = is.peek()) text += static_cast<char>(is.get());
     const char* first = text.data() + (!text.empty() && text[0] == '+' ? 1 : 0);

@@ -28,11 +28,12 @@ namespace detail {
 inline constexpr float_format integer_grid{2, 32, -31, true, subnormal_mode::gradual,
                                            special_values::none, false, overflow_value::max_finite};
 
+template <int Bits, class I8, class I16, class I32>
+using pick_width = std::conditional_t<Bits <= 8, I8, std::conditional_t<Bits <= 16, I16, I32>>;
 template <int Bits, bool Signed>
-using int_storage = std::conditional_t<
-    Signed,
-    std::conditional_t<Bits <= 8, std::int8_t, std::conditional_t<Bits <= 16, std::int16_t, std::int32_t>>,
-    std::conditional_t<Bits <= 8, std::uint8_t, std::conditional_t<Bits <= 16, std::uint16_t, std::uint32_t>>>;
+using int_storage =
+    std::conditional_t<Signed, pick_width<Bits, std::int8_t, std::int16_t, std::int32_t>,
+                       pick_width<Bits, std::uint8_t, std::uint16_t, std::uint32_t>>;
 
 }  // namespace detail
 
@@ -95,8 +96,8 @@ class intx {
       return static_cast<value_type>(x < min_value ? min_value : x > max_value ? max_value : x);
     } else {
       const unsigned long long x = v;
-      return static_cast<value_type>(x > static_cast<unsigned long long>(max_value) ? max_value
-                                                                                   : static_cast<long long>(x));
+      const auto max = static_cast<unsigned long long>(max_value);
+      return static_cast<value_type>(x > max ? max : x);
     }
   }
   static constexpr intx from(std::int64_t v) noexcept {

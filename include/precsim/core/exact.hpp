@@ -98,7 +98,10 @@ PRECSIM_HD constexpr wide_decomposed exact_sqrt(const decomposed& a) noexcept {
   for (int i = 124; i >= 0; --i) {
     // The next two radicand bits, 2i+1 and 2i: only the 53 bits of sig starting at bit k are set.
     const int lo = 2 * i - k;
-    const std::uint64_t pair = lo >= 53 ? 0 : lo >= 0 ? (a.sig >> lo) & 3 : lo == -1 ? (a.sig & 1) << 1 : 0;
+    const std::uint64_t pair = lo >= 53 ? 0
+                               : lo >= 0 ? (a.sig >> lo) & 3
+                               : lo == -1 ? (a.sig & 1) << 1
+                                          : 0;
     rem = shl(rem, 2) | u128{0, pair};
     const u128 trial = shl(root, 2) | u128{0, 1};
     root = shl(root, 1);

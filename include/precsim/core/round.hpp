@@ -89,7 +89,7 @@ PRECSIM_HD constexpr bool stochastic_away(const Sig& rem, int shift, int n, sr_v
     k = low64(shr(rem, below));
     const bool r = test_bit(rem, below - 1);
     const bool s = nonzero(low_bits(rem, below - 1));
-    const bool inc = (variant == sr_variant::b && r) || (variant == sr_variant::c && r && (s || (k & 1)));
+    const bool inc = r && (variant == sr_variant::b || (variant == sr_variant::c && (s || k & 1)));
     if (inc && k == ~std::uint64_t{0}) return true;  // k reaches 2^64 = 2^n: always away
     k += inc;
   }
@@ -107,9 +107,11 @@ PRECSIM_HD constexpr bool stochastic_away(const Sig& rem, int shift, int n, sr_v
 //  3. S += RoundAway; S may carry into the next binade (S = 2^(M+1))
 //  4. assemble field|mantissa; anything above max_finite_code is an overflow
 template <class Sig>
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t round_magnitude(const basic_decomposed<Sig>& d, const float_format& f,
-                                                   const rounding& r, std::uint64_t random,
-                                                   bool& overflow) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t round_magnitude(const basic_decomposed<Sig>& d,
+                                                                  const float_format& f,
+                                                                  const rounding& r,
+                                                                  std::uint64_t random,
+                                                                  bool& overflow) noexcept {
   const int m = f.mantissa_bits;
   const int emin = min_exponent(f);
   overflow = false;
@@ -159,8 +161,9 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t round_magnitude(const basic_de
 // Encodes a decomposed input (a float/double, or an exact arithmetic result).
 template <class Sig>
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_decomposed<Sig>& d,
-                                                     const float_format& f, const rounding& r,
-                                                     std::uint64_t random) noexcept {
+                                                                    const float_format& f,
+                                                                    const rounding& r,
+                                                                    std::uint64_t random) noexcept {
   const std::uint64_t sign = sign_code(f, d.neg);
   const std::uint64_t max_code = sign | max_finite_code(f);
 
@@ -205,7 +208,8 @@ PRECSIM_HD constexpr std::uint64_t encode(double x, const float_format& f, const
 
 // The exact value of a code (bits above storage_bits(f) are ignored). NaN codes give a quiet NaN
 // (IEEE formats keep sign and payload); flush formats read their unused 0.m codes as +-0.
-PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code, const float_format& f) noexcept {
+PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code,
+                                                  const float_format& f) noexcept {
   const int k = storage_bits(f), m = f.mantissa_bits;
   code &= detail::low_mask(k);
   const bool neg = f.is_signed && (code >> (k - 1)) != 0;

@@ -33,7 +33,9 @@ PRECSIM_HD constexpr u128 operator|(const u128& a, const u128& b) noexcept {
 // written once for 53-bit (double input) and 128-bit (exact result) significands.
 
 // x >> n, 0 when n >= width.
-PRECSIM_HD constexpr std::uint64_t shr(std::uint64_t x, int n) noexcept { return n >= 64 ? 0 : x >> n; }
+PRECSIM_HD constexpr std::uint64_t shr(std::uint64_t x, int n) noexcept {
+  return n >= 64 ? 0 : x >> n;
+}
 PRECSIM_HD constexpr u128 shr(const u128& x, int n) noexcept {
   if (n == 0) return x;
   if (n >= 128) return {};
@@ -47,13 +49,17 @@ PRECSIM_HD constexpr u128 shl(const u128& x, int n) noexcept {
   return {(x.hi << n) | (x.lo >> (64 - n)), x.lo << n};
 }
 // The low n bits of x (all of x when n >= width).
-PRECSIM_HD constexpr std::uint64_t low_bits(std::uint64_t x, int n) noexcept { return x & low_mask(n); }
+PRECSIM_HD constexpr std::uint64_t low_bits(std::uint64_t x, int n) noexcept {
+  return x & low_mask(n);
+}
 PRECSIM_HD constexpr u128 low_bits(const u128& x, int n) noexcept {
   if (n >= 128) return x;
   if (n >= 64) return {x.hi & low_mask(n - 64), x.lo};
   return {0, x.lo & low_mask(n)};
 }
-PRECSIM_HD constexpr bool test_bit(std::uint64_t x, int n) noexcept { return n < 64 && ((x >> n) & 1); }
+PRECSIM_HD constexpr bool test_bit(std::uint64_t x, int n) noexcept {
+  return n < 64 && ((x >> n) & 1);
+}
 PRECSIM_HD constexpr bool test_bit(const u128& x, int n) noexcept {
   return n < 64 ? ((x.lo >> n) & 1) != 0 : n < 128 && ((x.hi >> (n - 64)) & 1) != 0;
 }
