@@ -48,7 +48,7 @@ std::uint64_t exact_path(op o, double a, double b, const float_format& f, const 
                          std::uint64_t w) {
   switch (o) {
     case op::add: return detail::exact_rounded_add(a, b, f, r, w);
-    case op::sub: return detail::exact_rounded_sub(a, b, f, r, w);
+    case op::sub: return detail::exact_rounded_add(a, -b, f, r, w);
     case op::mul: return detail::exact_rounded_mul(a, b, f, r, w);
     case op::div: return detail::exact_rounded_div(a, b, f, r, w);
     case op::sqrt: break;

@@ -56,12 +56,6 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_add(
   return encode_wide(exact_add(widen(x), widen(y)), cancel_is_negative(r), f, r, random);
 }
 
-PRECSIM_HD constexpr std::uint64_t exact_rounded_sub(
-    double a, double b, const float_format& f, const rounding& r = {},
-    std::uint64_t random = 0) noexcept {
-  return exact_rounded_add(a, -b, f, r, random);
-}
-
 PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(
     double a, double b, const float_format& f, const rounding& r = {},
     std::uint64_t random = 0) noexcept {
@@ -225,6 +219,19 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
   return finish_fast(q, compare_product(a, q, b), f, r, random);
 }
 
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_format& f,
+                                                          const rounding& r,
+                                                          std::uint64_t random) noexcept {
+#if PRECSIM_DEVICE_PASS
+  (void)a, (void)f, (void)r, (void)random;
+  return {false, 0};
+#else
+  if (!fast_path_usable() || !(a > 0) || !tame(a)) return {false, 0};
+  const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
+  return finish_fast(s, compare_product(a, s, s), f, r, random);  // sign of sqrt(a) - s
+#endif
+}
+
 }  // namespace detail
 
 // a + b rounded to f, once, from the exact sum (encode's conventions: `random` is used by
@@ -254,15 +261,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_div(
 }
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(
     double a, const float_format& f, const rounding& r = {}, std::uint64_t random = 0) noexcept {
-#if !PRECSIM_DEVICE_PASS
-  if (detail::fast_path_usable() && a > 0 && detail::tame(a)) {
-    const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
-    const int dir = detail::compare_product(a, s, s);  // sign of sqrt(a) - s
-    const detail::fast_result x = detail::finish_fast(s, dir, f, r, random);
-    if (x.ok) return x.code;
-  }
-#endif
-  return detail::exact_rounded_sqrt(a, f, r, random);
+  const detail::fast_result x = detail::fast_sqrt(a, f, r, random);
+  return x.ok ? x.code : detail::exact_rounded_sqrt(a, f, r, random);
 }
 // a * b + c with one rounding (always the exact path).
 PRECSIM_HD constexpr std::uint64_t rounded_fma(

@@ -108,6 +108,13 @@ constexpr T saturating_integer(double v) noexcept {
   return static_cast<T>(v);
 }
 
+// floor(x * log10(2)) for integer x (log10(2) to 12 digits: exact for |x| < 10^6).
+constexpr int floor_log10_2(int x) noexcept {
+  const long long p = static_cast<long long>(x) * 301029995664LL;
+  const long long q = p / 1000000000000LL;
+  return static_cast<int>(p < 0 && q * 1000000000000LL != p ? q - 1 : q);
+}
+
 // Exact three-way comparison of a double with a built-in number.
 template <class T>
 constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
@@ -153,15 +160,16 @@ class floatx {
   }
   constexpr code_type bits() const noexcept { return code_; }
 
-  // To built-in numbers: float/double as the exact value (a float overflows to +-inf and a
-  // wider format rounds to nearest even, as double -> float does); integers truncate like C's
-  // conversion but saturate, NaN giving 0; bool is value != 0.
+  // To built-in numbers: float/double as the exact value, rounded to nearest even where it is
+  // not a float (beyond float's range through the rounding core: +-inf, never the undefined
+  // out-of-range cast); integers truncate like C's conversion but saturate, NaN giving 0; bool
+  // is value != 0.
   template <class T>
     requires std::is_arithmetic_v<T>
   explicit constexpr operator T() const noexcept {
     const double v = decode(code_, F);
     if constexpr (std::is_same_v<T, bool>) return v != 0;
-    else if constexpr (std::is_same_v<T, float> && !values_are_floats)  // IEEE rounding, no UB
+    else if constexpr (std::is_same_v<T, float> && max_finite(F) > 0x1.fffffep127)
       return detail::bit_cast<float>(static_cast<std::uint32_t>(encode(v, formats::float32)));
     else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v);
     else return detail::saturating_integer<T>(v);
@@ -225,12 +233,12 @@ class floatx {
 
   // a * b + c, rounded once.
   friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
-    const rounding r = detail::active_rounding(R);
-    return from_code(rounded_fma(double(a), double(b), double(c), F, r, detail::next_random(r)));
+    const detail::active_policy p = detail::take_policy(R);
+    return from_code(rounded_fma(double(a), double(b), double(c), F, p.r, p.random));
   }
   friend constexpr floatx sqrt(floatx a) noexcept {
-    const rounding r = detail::active_rounding(R);
-    return from_code(rounded_sqrt(double(a), F, r, detail::next_random(r)));
+    const detail::active_policy p = detail::take_policy(R);
+    return from_code(rounded_sqrt(double(a), F, p.r, p.random));
   }
 
  private:
@@ -239,22 +247,20 @@ class floatx {
   }
   template <class T>
   static constexpr code_type round_number(T v) noexcept {
-    const rounding r = detail::active_rounding(R);
-    return static_cast<code_type>(detail::encode_number(v, F, r, detail::next_random(r)));
+    const detail::active_policy p = detail::take_policy(R);
+    return static_cast<code_type>(detail::encode_number(v, F, p.r, p.random));
   }
   constexpr std::uint64_t convert_to(const float_format& f) const noexcept {
-    const rounding r = detail::active_rounding(R);
-    return encode(static_cast<double>(*this), f, r, detail::next_random(r));
+    const detail::active_policy p = detail::take_policy(R);
+    return encode(static_cast<double>(*this), f, p.r, p.random);
   }
   using binary_op = std::uint64_t (*)(double, double, const float_format&, const rounding&,
                                       std::uint64_t) noexcept;
   static constexpr floatx apply(binary_op op, floatx a, floatx b) noexcept {
-    const rounding r = detail::active_rounding(R);
-    return from_code(op(double(a), double(b), F, r, detail::next_random(r)));
+    const detail::active_policy p = detail::take_policy(R);
+    return from_code(op(double(a), double(b), F, p.r, p.random));
   }
 
-  static constexpr bool values_are_floats = precision(F) <= 24 && max_exponent(F) <= 127 &&
-                                            min_positive_exponent(F) >= -149;
   code_type code_;
 };
 
@@ -383,11 +389,7 @@ namespace detail {
 template <class SameValue>
 std::string shortest_decimal(double v, SameValue same) {
   char buf[64];
-  auto shortest_of = [&](double d) {
-    const auto res = std::to_chars(buf, buf + sizeof buf, d);
-    return std::string(buf, res.ptr);
-  };
-  if (!(v == v) || v == 0 || v - v != 0) return shortest_of(v);  // NaN, zeros, infinities
+  if (!(v == v) || v == 0 || v - v != 0) return precsim::to_string(v);  // NaN, zeros, infinities
   for (int digits = 1; digits <= 17; ++digits) {
     const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, digits - 1);
     const std::string sci(buf, res.ptr);  // [-]d.ddde[+-]xx
@@ -414,9 +416,9 @@ std::string shortest_decimal(double v, SameValue same) {
         found = true;
       }
     }
-    if (found) return shortest_of(best);
+    if (found) return precsim::to_string(best);
   }
-  return shortest_of(v);
+  return precsim::to_string(v);
 }
 
 }  // namespace detail
@@ -488,12 +490,6 @@ class std::numeric_limits<precsim::floatx<F, R>> {
   using code = typename T::code_type;
   static constexpr T at(std::uint64_t c) noexcept { return T::from_bits(static_cast<code>(c)); }
   static constexpr T rounded(double v) noexcept { return at(precsim::encode(v, F)); }
-  // floor(x * log10(2)) for integer x (log10(2) to 12 digits: exact for |x| < 10^6).
-  static constexpr int log10_2(int x) noexcept {
-    const long long p = static_cast<long long>(x) * 301029995664LL;
-    const long long q = p / 1000000000000LL;
-    return static_cast<int>(p < 0 && q * 1000000000000LL != p ? q - 1 : q);
-  }
   static constexpr bool nearest =
       R.mode == precsim::round_mode::nearest_even || R.mode == precsim::round_mode::nearest_away;
 
@@ -522,8 +518,8 @@ class std::numeric_limits<precsim::floatx<F, R>> {
   static constexpr bool is_bounded = true;
   static constexpr bool is_modulo = false;
   static constexpr int digits = precsim::precision(F);
-  static constexpr int digits10 = log10_2(digits - 1);
-  static constexpr int max_digits10 = 1 - log10_2(-digits);  // ceil(digits * log10(2)) + 1
+  static constexpr int digits10 = precsim::detail::floor_log10_2(digits - 1);
+  static constexpr int max_digits10 = 1 - precsim::detail::floor_log10_2(-digits);  // ceil + 1
   static constexpr int radix = 2;
   static constexpr int min_exponent = precsim::min_exponent(F) + 1;
   static constexpr int max_exponent = precsim::max_exponent(F) + 1;

@@ -106,9 +106,8 @@ class intx {
     return x;
   }
   static constexpr value_type round_from(double v) noexcept {
-    const rounding r = detail::active_rounding(R);
-    const double rounded = decode(encode(v, detail::integer_grid, r, detail::next_random(r)),
-                                  detail::integer_grid);
+    const detail::active_policy p = detail::take_policy(R);
+    const double rounded = decode(encode(v, detail::integer_grid, p.r, p.random), detail::integer_grid);
     return clamp(static_cast<std::int64_t>(rounded));  // |rounded| < 2^36: exact
   }
 
@@ -152,7 +151,7 @@ class std::numeric_limits<precsim::intx<Bits, Signed, R>> {
   static constexpr bool is_bounded = true;
   static constexpr bool is_modulo = false;  // saturates
   static constexpr int digits = Signed ? Bits - 1 : Bits;
-  static constexpr int digits10 = digits * 30103 / 100000;  // floor(digits * log10(2)), digits <= 32
+  static constexpr int digits10 = precsim::detail::floor_log10_2(digits);
   static constexpr int max_digits10 = 0;
   static constexpr int radix = 2;
   static constexpr int min_exponent = 0;

@@ -27,20 +27,20 @@ inline policy_state& thread_policy() noexcept {
   return state;
 }
 
-// The rounding in force for a type whose own rounding is R. Constant evaluation (no thread
-// state) uses R.
-constexpr rounding active_rounding(const rounding& type_rounding) noexcept {
-  if (std::is_constant_evaluated()) return type_rounding;
-  const policy_state& s = thread_policy();
-  return s.overridden ? s.r : type_rounding;
-}
+struct active_policy {
+  rounding r;
+  std::uint64_t random;  // the word for this rounding (stochastic only; else 0)
+};
 
-// The next random word for a stochastic rounding (0 in constant evaluation, and unused by the
-// other modes, which therefore do not advance the stream).
-constexpr std::uint64_t next_random(const rounding& r) noexcept {
-  if (r.mode != round_mode::stochastic || std::is_constant_evaluated()) return 0;
+// What one rounding of a type whose own rounding is R uses: the scope's rounding or R, and for
+// stochastic rounding the stream's next word (only stochastic roundings advance the stream).
+// Constant evaluation (no thread state) uses R with word 0.
+constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
+  if (std::is_constant_evaluated()) return {type_rounding, 0};
   policy_state& s = thread_policy();
-  return random_u64(s.stream, s.stream.offset + s.drawn++);
+  const rounding r = s.overridden ? s.r : type_rounding;
+  if (r.mode != round_mode::stochastic) return {r, 0};
+  return {r, random_u64(s.stream, s.stream.offset + s.drawn++)};
 }
 
 }  // namespace detail
