@@ -110,15 +110,18 @@ inline value decode(std::uint64_t code, const float_format& f) {
   return v;
 }
 
-// Largest finite value, found by walking down from the top magnitude code past the specials.
-inline double max_finite(const float_format& f) {
+// The magnitude code of the largest finite value, found by walking down from the top magnitude
+// code past the specials.
+inline std::uint64_t max_finite_code(const float_format& f) {
   const std::uint64_t top = (std::uint64_t{1} << (f.exponent_bits + f.mantissa_bits)) - 1;
   if (f.specials == precsim::special_values::ieee)  // whole top binade is special
-    return to_double((2 - pow2(-f.mantissa_bits)) * pow2((1 << f.exponent_bits) - 2 - f.bias));
-  for (std::uint64_t c = top;; --c) {
-    const value v = oracle::decode(c, f);
-    if (v.kind == value::finite) return v.mag;
-  }
+    return top - (std::uint64_t{1} << f.mantissa_bits);
+  for (std::uint64_t c = top;; --c)
+    if (oracle::decode(c, f).kind == value::finite) return c;
+}
+
+inline double max_finite(const float_format& f) {
+  return oracle::decode(oracle::max_finite_code(f), f).mag;
 }
 
 inline double min_positive(const float_format& f) {
@@ -189,7 +192,9 @@ analysis analyze(T x, const float_format& f) {
 // The format's extremes, computed once per format from the definition.
 struct extremes {
   double maxv, minpos;
-  explicit extremes(const float_format& f) : maxv(oracle::max_finite(f)), minpos(min_positive(f)) {}
+  bool odd_max;  // max finite's code is odd
+  explicit extremes(const float_format& f)
+      : maxv(oracle::max_finite(f)), minpos(min_positive(f)), odd_max(oracle::max_finite_code(f) % 2 == 1) {}
 };
 
 // Rounds x per formats.md, reusing a precomputed analysis of x.
@@ -201,47 +206,102 @@ struct exact {
   cpp_rational mag;   // finite only, >= 0; only the analysis reads it
 };
 
-// Rounds x per formats.md, reusing a precomputed analysis of |x|.
+// The format's properties that ωSaturate reads, from the descriptor's fields.
+struct sat_format {
+  bool is_signed, extended, has_nan, has_zero, has_neg_zero;
+  double m_hi, m_lo;          // M_hi = max finite; M_lo = -M_hi (signed) or the smallest value
+  double code0;               // the value of code 0: +0 or the smallest value (formats without NaN)
+  bool to_odd_max;            // ToOdd overflow keeps M_hi: its code is odd, or there is no inf
+  precsim::overflow_value overflow;
+  explicit sat_format(const float_format& f, const extremes& ext) {
+    is_signed = f.is_signed;
+    has_nan = f.specials != precsim::special_values::none;
+    extended = has_nan && f.infinity;
+    has_zero = f.subnormals != precsim::subnormal_mode::no_zero;
+    has_neg_zero = is_signed && has_zero && f.specials != precsim::special_values::nan_negative_zero;
+    m_hi = ext.maxv;
+    code0 = has_zero ? 0.0 : ext.minpos;
+    m_lo = is_signed ? -ext.maxv : has_zero ? 0.0 : ext.minpos;
+    to_odd_max = ext.odd_max || !extended;
+    overflow = f.overflow;
+  }
+};
+
+// ωSaturate (P3109 interim report v4.0, §4.7.5), its rows in the report's order; X is the
+// rounded value (kind inf for an infinite input), signed. Generalized to every descriptor:
+// "extended" = the format has infinities; where v4.0 gives M_hi / M_lo for a finite format, a
+// non-P3109 format gives its `overflow` value (NaN for OCP FN/FNUZ and E8M0); the ToOdd row
+// reads "M_hi's code is odd" (of P3109's extended formats exactly the unsigned ones; every IEEE
+// format) "or the format has no infinity" (round-to-odd never rounds up to a NaN code).
+inline value saturate(value::kind_t kind, double X, const sat_format& s, const precsim::rounding& r) {
+  using precsim::round_mode;
+  using precsim::saturation;
+  const auto mode = r.mode;
+  auto special = [](value::kind_t k, bool neg) { value v; v.kind = k; v.neg = neg; return v; };
+  auto finite = [&](double x) {
+    value v;
+    v.mag = std::fabs(x);
+    v.neg = s.is_signed && std::signbit(x) && (x != 0 || s.has_neg_zero);
+    return v;
+  };
+  const value NaN = s.has_nan ? special(value::nan, false) : finite(s.code0);  // NaN or code 0
+  const value M_hi = finite(s.m_hi), M_lo = finite(s.m_lo);
+  const value pinf = special(value::inf, false), ninf = special(value::inf, true);
+  // A finite format's overflow value: v4.0's M_hi / M_lo for P3109 (overflow_value::max_finite).
+  auto finite_overflow = [&](bool neg) {
+    if (s.overflow == precsim::overflow_value::nan) return NaN;
+    return neg ? M_lo : M_hi;
+  };
+  const bool is_pinf = kind == value::inf && X > 0, is_ninf = kind == value::inf && X < 0;
+
+  if (kind == value::nan) return NaN;                                  // NaN -> NaN
+  // In range -> X; a negative value rounded to 0 in an unsigned format is in range (-0 >= M_lo = 0,
+  // line 21) and encodes as +0.
+  if (kind == value::finite && s.m_lo <= X && X <= s.m_hi) return finite(X);
+  switch (r.saturate) {
+    case saturation::finite:
+      if (is_pinf) return M_hi;
+      if (is_ninf) return M_lo;
+      return X < s.m_lo ? M_lo : M_hi;
+    case saturation::propagate:
+      if (is_pinf) return s.extended ? pinf : M_hi;
+      if (is_ninf) return s.is_signed && s.extended ? ninf : M_lo;
+      return X < s.m_lo ? M_lo : M_hi;
+    case saturation::none: break;
+  }
+  // SatNone.
+  if (is_pinf) return s.extended ? pinf : finite_overflow(false);
+  if (is_ninf) {
+    if (s.is_signed && s.extended) return ninf;
+    if (!s.is_signed) return NaN;
+    return finite_overflow(true);
+  }
+  if (X > s.m_hi) {
+    if (mode == round_mode::to_odd && s.to_odd_max) return M_hi;         // line 40 (unsigned extended)
+    if (mode == round_mode::toward_zero || mode == round_mode::toward_negative) return M_hi;
+    if (s.extended) return pinf;                                       // lines 43, 46
+    return finite_overflow(false);
+  }
+  // X < M_lo
+  if (mode == round_mode::toward_zero || mode == round_mode::toward_positive) return M_lo;  // line 42
+  if (mode == round_mode::to_odd && s.to_odd_max && s.is_signed) return M_lo;
+  if (s.is_signed && s.extended) return ninf;
+  if (!s.is_signed) return NaN;                                        // line 44
+  return finite_overflow(true);
+}
+
+// Rounds x per formats.md, reusing a precomputed analysis of |x|: RoundToPrecision with an
+// unbounded exponent, then saturate().
 inline value round_exact(const exact& x, const analysis& a, const float_format& f,
                          const extremes& ext, const precsim::rounding& r, std::uint64_t random) {
   using precsim::round_mode;
-  using precsim::saturation;
-  const bool has_nan = f.specials != precsim::special_values::none;
-  const bool has_inf = has_nan && f.infinity;
-  const bool has_zero = f.subnormals != precsim::subnormal_mode::no_zero;
-  const bool has_neg_zero =
-      f.is_signed && has_zero && f.specials != precsim::special_values::nan_negative_zero;
-  const double maxv = ext.maxv;
-  auto make = [&](bool neg, double m) {
-    value v;
-    v.mag = m;
-    v.neg = f.is_signed && neg && (m != 0 || has_neg_zero);
-    return v;
-  };
-  auto special = [](value::kind_t k, bool neg) { value v; v.kind = k; v.neg = neg; return v; };
-  auto nan_or_code0 = [&] {  // NaN, or code 0's value where the format has no NaN
-    return has_nan ? special(value::nan, false) : make(false, has_zero ? 0.0 : ext.minpos);
-  };
-  auto smallest = [&] { return make(false, has_zero ? 0.0 : ext.minpos); };
-  auto overflow_value = [&](bool neg) {
-    switch (f.overflow) {
-      case precsim::overflow_value::infinity: return special(value::inf, neg);
-      case precsim::overflow_value::nan: return special(value::nan, false);
-      default: return make(neg, maxv);
-    }
-  };
-
-  if (x.kind == value::nan) return nan_or_code0();
+  const sat_format s(f, ext);
   const bool neg = x.neg;
-  if (!f.is_signed && neg && (x.kind == value::inf || !x.zero))
-    return r.saturate == saturation::none ? nan_or_code0() : smallest();
-  if (x.kind == value::inf) {
-    if (r.saturate == saturation::finite) return make(neg, maxv);
-    if (r.saturate == saturation::propagate) return has_inf ? special(value::inf, neg) : make(neg, maxv);
-    return overflow_value(neg);
-  }
-  if (x.zero) return make(neg, has_zero ? 0.0 : ext.minpos);
-  if (a.below_all) return make(neg, ext.minpos);
+  if (x.kind != value::finite) return saturate(x.kind, neg ? -1.0 : 1.0, s, r);
+  const double sign = neg ? -1.0 : 1.0;
+  // A zero input: the signed zero, or without a zero the smallest value (+ for unsigned formats).
+  if (x.zero) return saturate(value::finite, (s.has_zero ? 0.0 : ext.minpos) * (s.is_signed ? sign : 1.0), s, r);
+  if (a.below_all) return saturate(value::finite, sign * ext.minpos, s, r);
 
   const bool inexact = a.vnum != 0;
   bool away = false;
@@ -280,15 +340,9 @@ inline value round_exact(const exact& x, const analysis& a, const float_format& 
       break;
     }
   }
-  const double res = std::ldexp(static_cast<double>(a.s + (away ? 1 : 0)), a.q);  // < 2^54: exact
-  if (res > maxv) {
-    const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
-                             (r.mode == round_mode::toward_negative && !neg) ||
-                             (r.mode == round_mode::toward_positive && neg);
-    if (toward_zero || r.saturate != saturation::none) return make(neg, maxv);
-    return overflow_value(neg);
-  }
-  return make(neg, res);
+  // < 2^54 * 2^q: exact, or +inf beyond double's range (then above every M_hi).
+  const double res = std::ldexp(static_cast<double>(a.s + (away ? 1 : 0)), a.q);
+  return saturate(value::finite, sign * res, s, r);
 }
 
 template <class T>

@@ -127,13 +127,54 @@ TEST_CASE("formats without NaN or inf: overflow and inf give max, NaN gives code
   CHECK(encode(5.0f, f) == 0x6);        // tie between 4 (0x6, even) and 6 (0x7)
 }
 
-TEST_CASE("unsigned formats: negative inputs are NaN, or the smallest value when saturating") {
-  const auto u = fmt::p3109(8, 3, false, true);
+TEST_CASE("unsigned formats: negative inputs are NaN unless they round to 0, toward zero or +inf, or saturate") {
+  // P3109 v4.0 §4.7.5 lines 21, 42, 44.
+  const auto u = fmt::p3109(8, 3, false, true);  // Binary8p3ue
+  const rounding tz{round_mode::toward_zero}, tp{round_mode::toward_positive};
   CHECK(encode(-1.0f, u) == 0xFF);
+  CHECK(encode(-3.0f, u, tz) == 0x00);
+  CHECK(encode(-3.0f, u, tp) == 0x00);
+  CHECK(encode(-3.0f, u, {round_mode::toward_negative}) == 0xFF);
+  CHECK(encode(-3.0f, u, {round_mode::to_odd}) == 0xFF);
+  CHECK(encode(-1e-30f, u) == 0x00);                                 // rounds to 0
+  CHECK(encode(-1e-30f, u, {round_mode::toward_negative}) == 0xFF);  // rounds to -min subnormal
+  CHECK(encode(-1e-30f, u, {round_mode::to_odd}) == 0xFF);
+  CHECK(encode(-1e30f, u, tz) == 0x00);
   CHECK(encode(-1.0f, u, {round_mode::nearest_even, saturation::finite}) == 0x00);
+  CHECK(encode(-INFINITY, u) == 0xFF);
+  CHECK(encode(-INFINITY, u, tz) == 0xFF);
   CHECK(encode(-INFINITY, u, {round_mode::nearest_even, saturation::propagate}) == 0x00);
   CHECK(encode(-0.0f, u) == 0x00);
+  CHECK(quantize(-1e-30f, u) == 0.0f);
+  CHECK(!std::signbit(quantize(-1e-30f, u)));
+  CHECK(std::isnan(quantize(-1.0f, u)));
+  // The same rule for E8M0 (no zero: M_lo is 2^-127, code 0, and nothing rounds to 0).
   CHECK(encode(-1.0f, fmt::float8_e8m0fnu) == 0xFF);
+  CHECK(encode(-1e-45f, fmt::float8_e8m0fnu) == 0xFF);
+  CHECK(encode(-1.0f, fmt::float8_e8m0fnu, tz) == 0x00);
+  CHECK(encode(-0.0f, fmt::float8_e8m0fnu) == 0x00);
+}
+
+TEST_CASE("to_odd overflow without saturation gives whichever of max finite and inf has the odd code") {
+  // P3109 v4.0 §4.7.5 lines 40, 43, 46: signed extended -> +-inf, unsigned extended -> M_hi.
+  const rounding odd{round_mode::to_odd};
+  const auto se = fmt::p3109(8, 3, true, true);  // Binary8p3se: M_hi 0x7E = 49152, +inf 0x7F
+  CHECK(encode(0x1.8000000000001p+15, se, odd) == 0x7F);
+  CHECK(encode(-0x1.8000000000001p+15, se, odd) == 0xFF);
+  CHECK(encode(0x1.8p+15, se, odd) == 0x7E);  // exactly M_hi
+  CHECK(encode(0x1.8000000000001p+15, se, {round_mode::to_odd, saturation::finite}) == 0x7E);
+  CHECK(encode(0x1.8000000000001p+15, se, {round_mode::to_odd, saturation::propagate}) == 0x7E);
+  const auto ue = fmt::p3109(8, 3, false, true);  // Binary8p3ue: M_hi 0xFD, +inf 0xFE
+  CHECK(encode(1e30f, ue, odd) == 0xFD);
+  CHECK(encode(1e30f, fmt::p3109(8, 3, true, false), odd) == 0x7F);  // finite: M_hi
+  CHECK(encode(1e30f, fmt::float16, odd) == 0x7BFF);                 // IEEE: max code is odd
+  CHECK(encode(-1e30f, fmt::float8_e5m2, odd) == 0xFB);
+  CHECK(encode(1e30f, fmt::float8_e4m3fn, odd) == 0x7E);             // no inf: max finite
+  for (int k = 3; k <= 16; ++k) {  // every signed extended P3109 format: +inf
+    const auto f = fmt::p3109(k, k / 2, true, true);
+    CAPTURE(k);
+    CHECK(std::isinf(decode(encode(max_finite(f) * 1.5, f, odd), f)));
+  }
 }
 
 TEST_CASE("float8_e8m0fnu: powers of two, ties to the even exponent, no zero") {

@@ -62,15 +62,34 @@ PRECSIM_HD constexpr std::uint64_t overflow_code(const float_format& f, bool neg
   return sign_code(f, neg) | max_finite_code(f);
 }
 
-// The code of a finite value that rounds beyond max finite. Directed rounding toward zero never
-// overflows (IEEE 754 §7.4); neither does to_odd, which truncates. Saturating modes clamp.
+// The code of a finite value that rounds beyond max finite (P3109 v4.0 §4.7.5 ωSaturate, the
+// SatNone rows for X > M_hi and X < M_lo of a signed format). Saturating modes clamp; rounding
+// toward zero never overflows (IEEE 754 §7.4). to_odd gives whichever of max finite and infinity
+// has the odd code: P3109 signed extended formats +-inf (v4.0 lines 43, 46), P3109 unsigned
+// extended formats M_hi (line 40), IEEE formats +-max finite (their max code is odd), formats
+// without infinity +-max finite.
 PRECSIM_HD constexpr std::uint64_t overflow_result(const float_format& f, const rounding& r,
                                                    bool neg) noexcept {
-  const bool toward_zero = r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ||
+  const bool toward_zero = r.mode == round_mode::toward_zero ||
                            (r.mode == round_mode::toward_negative && !neg) ||
                            (r.mode == round_mode::toward_positive && neg);
-  if (toward_zero || r.saturate != saturation::none) return sign_code(f, neg) | max_finite_code(f);
+  const bool odd_max = (max_finite_code(f) & 1) != 0 || !has_inf(f);
+  if (toward_zero || r.saturate != saturation::none || (r.mode == round_mode::to_odd && odd_max))
+    return sign_code(f, neg) | max_finite_code(f);
   return overflow_code(f, neg);
+}
+
+// The code of a negative finite input to an unsigned format under saturation::none, given its
+// rounded magnitude (P3109 v4.0 §4.7.5: X < M_lo = 0 is 0 when rounding toward zero or +inf,
+// line 42; an X that rounded to 0 is in range, line 21; any other negative X is NaN, line 44).
+// The same rule for every unsigned format; where the format has no zero, M_lo is its smallest
+// value (code 0) and no X rounds to 0.
+PRECSIM_HD constexpr std::uint64_t unsigned_negative_result(const float_format& f, const rounding& r,
+                                                            std::uint64_t mag,
+                                                            bool overflow) noexcept {
+  if (r.mode == round_mode::toward_zero || r.mode == round_mode::toward_positive) return 0;
+  if (!overflow && mag == 0 && has_zero(f)) return 0;
+  return nan_code(f, false, 0);
 }
 
 // Stochastic decision. rem holds the `shift` discarded bits (all of sig when shift >= 64), so
@@ -168,8 +187,10 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_
   const std::uint64_t max_code = sign | max_finite_code(f);
 
   if (d.cls == input_class::nan) return nan_code(f, d.neg, d.payload);
-  // Unsigned formats: negative numbers are NaN without saturation, else the smallest value.
-  if (!f.is_signed && d.neg && d.cls != input_class::zero)
+  // Unsigned formats, negative input: the smallest value when saturating, NaN for -inf, else
+  // as unsigned_negative_result says. -0 is +0.
+  const bool unsigned_negative = !f.is_signed && d.neg && d.cls != input_class::zero;
+  if (unsigned_negative && (r.saturate != saturation::none || d.cls == input_class::inf))
     return r.saturate == saturation::none ? nan_code(f, false, 0) : 0;
   if (d.cls == input_class::inf) {
     if (r.saturate == saturation::finite) return max_code;
@@ -182,6 +203,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_
   bool overflow = false;
   const std::uint64_t mag =
       d.cls == input_class::zero ? 0 : round_magnitude(d, f, r, random, overflow);
+  if (unsigned_negative) return unsigned_negative_result(f, r, mag, overflow);
   if (!overflow) return mag == 0 && !has_negative_zero(f) && has_zero(f) ? 0 : sign | mag;
   return overflow_result(f, r, d.neg);
 }

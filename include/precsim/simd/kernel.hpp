@@ -51,7 +51,8 @@ struct kernel_params {
   std::uint32_t flush = 0, no_zero = 0, true_exp = 0, is_unsigned = 0;
   std::uint32_t max_mag = 0, mag_mask = 0, sign_bit = 0, keep_zero_sign = 0, frac_mask = 0;
   std::uint32_t variant_b = 0, variant_c = 0;
-  std::uint32_t ovf_code[2]{}, inf_code[2]{}, nan_code[2]{}, uneg_code = 0, nan_payload = 0;
+  std::uint32_t ovf_code[2]{}, inf_code[2]{}, nan_code[2]{}, uneg_code = 0, uneg_zero = 0;
+  std::uint32_t nan_payload = 0;
   // float bits of decoded values, for fake quantization and decode
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
@@ -110,7 +111,9 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.inf_val[neg] = float_bits_of(decode(p.inf_code[neg], f));
     p.zero_val[neg] = float_bits_of(decode(neg ? sign_code(f, true) & p.keep_zero_sign : 0, f));
   }
-  p.uneg_code = std::uint32_t(encode(-1.0f, f, r, 0));  // any negative number: same code
+  // Unsigned formats: every negative finite input that does not round to 0 gets one code.
+  p.uneg_code = std::uint32_t(encode(-1.0f, f, r, 0));
+  p.uneg_zero = mask(has_zero(f));
   p.uneg_val = float_bits_of(decode(p.uneg_code, f));
   p.nan_payload = mask(f.specials == special_values::ieee);
   p.val_offset = std::uint32_t(127 - f.bias) << 23;
@@ -302,7 +305,7 @@ PRECSIM_LANES void round_lanes(const kernel_params& p, const typename vec<W>::u3
   out.neg = neg;
   out.nan = u32(a > 0x7F800000u);
   out.inf = u32(a == 0x7F800000u);
-  out.uneg = u32(neg != 0) & ~zero_in & ~out.nan & p.is_unsigned;
+  out.uneg = u32(neg != 0) & ~zero_in & ~out.nan & ~out.inf & p.is_unsigned;
   out.ovf = u32(out.mag > p.max_mag);
 }
 
@@ -314,7 +317,7 @@ PRECSIM_LANES void lanes_code(const kernel_params& p, const rounded_lanes<W>& r,
   code = r.mag | (p.sign_bit & u32(neg) & (u32(r.mag != 0) | p.keep_zero_sign));
   code = r.ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : code;
   code = r.inf ? (neg ? p.inf_code[1] : p.inf_code[0]) : code;
-  if (p.is_unsigned) code = r.uneg ? p.uneg_code : code;
+  if (p.is_unsigned) code = r.uneg ? p.uneg_code & ~(u32(r.mag == 0) & p.uneg_zero) : code;
   const u32 nan = (neg ? p.nan_code[1] : p.nan_code[0]) |
                   (((r.bits & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload);
   code = r.nan ? nan : code;
@@ -341,10 +344,11 @@ PRECSIM_LANES void lanes_value(const kernel_params& p, const typename vec<W>::u3
 template <int W>
 PRECSIM_LANES void value_specials(const kernel_params& p, const rounded_lanes<W>& r,
                                   typename vec<W>::u32& v) {
+  using u32 = typename vec<W>::u32;
   const i32_of<W> neg = i32_of<W>(r.neg) != 0;
   v = r.ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : v;
   v = r.inf ? (neg ? p.inf_val[1] : p.inf_val[0]) : v;
-  if (p.is_unsigned) v = r.uneg ? p.uneg_val : v;
+  if (p.is_unsigned) v = r.uneg ? p.uneg_val & ~(u32(r.mag == 0) & p.uneg_zero) : v;
   v = r.nan ? r.bits : v;  // NaN passes through, as in scalar quantize()
 }
 
