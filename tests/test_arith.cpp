@@ -144,7 +144,7 @@ std::uint64_t via_floatx(op o, std::uint64_t ca, std::uint64_t cb, const roundin
   using T = floatx<F>;
   const T a = T::from_bits(static_cast<typename T::code_type>(ca));
   const T b = T::from_bits(static_cast<typename T::code_type>(cb));
-  const rounding_scope scope(r, sr_stream{7, index, 0});
+  const rounding_scope scope(r, sr_stream{7, index, 0}, scope_saturation::from_scope);
   switch (o) {
     case op::add: return (a + b).bits();
     case op::sub: return (a - b).bits();

@@ -184,6 +184,23 @@ TEST_CASE("the type's rounding applies, and a rounding_scope overrides it until 
   CHECK(tz(third).bits() == encode(third, formats::float8_e4m3fn, {round_mode::toward_zero}));
 }
 
+TEST_CASE("a rounding_scope keeps the type's saturation unless it says from_scope") {
+  using sat = floatx<formats::float8_e4m3fn, rounding{round_mode::nearest_even, saturation::finite}>;
+  {
+    const rounding_scope scope({round_mode::stochastic});  // 400 * 400 overflows: still 448
+    CHECK((sat(400) * sat(400)).bits() == 0x7E);
+    CHECK((float8_e4m3fn(400) * float8_e4m3fn(400)).bits() == 0x7F);  // the type's none: NaN
+  }
+  {
+    const rounding_scope scope({round_mode::stochastic, saturation::none}, {}, scope_saturation::from_scope);
+    CHECK((sat(400) * sat(400)).bits() == 0x7F);
+  }
+  {
+    const rounding_scope scope({round_mode::nearest_even, saturation::finite}, {}, scope_saturation::from_scope);
+    CHECK((float8_e4m3fn(400) * float8_e4m3fn(400)).bits() == 0x7E);
+  }
+}
+
 TEST_CASE("stochastic rounding is reproducible from its stream and unbiased") {
   const rounding sr{round_mode::stochastic};
   auto run = [&](sr_stream s) {

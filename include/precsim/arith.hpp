@@ -15,6 +15,7 @@
 #include "core/round.hpp"
 
 namespace precsim {
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 PRECSIM_HD constexpr double default_nan() noexcept {
@@ -138,9 +139,37 @@ struct fast_result {
   std::uint64_t code;
 };
 
+// |x| = 0 or 2^-450 <= |x| < 2^450, from the bits (no flag can change a bit test).
 PRECSIM_HD PRECSIM_INLINE constexpr bool tame(double x) noexcept {
-  const double a = x < 0 ? -x : x;
-  return a == 0 || (a >= 0x1p-450 && a <= 0x1p450);
+  const std::uint64_t b = bit_cast<std::uint64_t>(x) << 1;
+  const int e = int(b >> 53) - 1023;
+  return b == 0 || (e >= -450 && e < 450);
+}
+PRECSIM_HD PRECSIM_INLINE constexpr bool is_zero(double x) noexcept {
+  return (bit_cast<std::uint64_t>(x) << 1) == 0;
+}
+
+// x, hidden from the optimizer: -fassociative-math (which clang does not announce by any macro)
+// would otherwise simplify TwoSum's error term to 0.
+PRECSIM_HD PRECSIM_INLINE constexpr double opaque(double x) noexcept {
+#if !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && \
+    (defined(__x86_64__) || defined(__i386__))
+  if (!std::is_constant_evaluated()) __asm__("" : "+x"(x));
+#elif !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  if (!std::is_constant_evaluated()) __asm__("" : "+w"(x));
+#elif !PRECSIM_DEVICE_PASS
+  if (!std::is_constant_evaluated()) {
+    volatile double v = x;
+    x = v;
+  }
+#endif
+  return x;
+}
+
+// The double next to x (finite, nonzero) in magnitude: one unit larger (up) or smaller.
+PRECSIM_HD PRECSIM_INLINE constexpr double step_magnitude(double x, bool up) noexcept {
+  const std::uint64_t b = bit_cast<std::uint64_t>(x);
+  return bit_cast<double>(up ? b + 1 : b - 1);
 }
 
 // The code of the exact result rounded to f, from the double result x (nonzero) and
@@ -174,8 +203,9 @@ PRECSIM_HD PRECSIM_INLINE constexpr int compare_product(double n, double p, doub
   return lhs == rhs ? 0 : lhs < rhs ? -1 : 1;
 }
 
-// x87 excess precision and -ffast-math reassociation break TwoSum: exact path only.
-#if (defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0) || defined(__FAST_MATH__)
+// x87 excess precision breaks TwoSum: exact path only. (Optimisation flags cannot: TwoSum's
+// terms pass through opaque(), the quotient and root are checked, every test is on bits.)
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
 inline constexpr bool fast_path_enabled = false;
 #else
 inline constexpr bool fast_path_enabled = true;
@@ -192,18 +222,18 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
-  const double s = a + b;
-  if (s == 0) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
-  const double bb = s - a;         // TwoSum (Knuth): s + err == a + b exactly
-  const double err = (a - (s - bb)) + (b - bb);
+  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  const double s = opaque(a + b);
+  if (is_zero(s)) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
+  const double bb = opaque(s - a);     // TwoSum (Knuth): s + err == a + b exactly
+  const double err = opaque(a - opaque(s - bb)) + opaque(b - bb);  // each step on opaque terms
   return finish_fast(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
 }
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
-  const double p = a * b;
+  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  const double p = opaque(a) * opaque(b);
   // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
   // of precision <= 26) multiply exactly in double.
   constexpr std::uint64_t low27 = (std::uint64_t{1} << 27) - 1;
@@ -214,9 +244,12 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || a == 0 || b == 0) return {false, 0};
-  const double q = a / b;
-  return finish_fast(q, compare_product(a, q, b), f, r, random);
+  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  const double q = opaque(a) / opaque(b);
+  // The exact quotient must lie between q and its neighbour (-freciprocal-math may be a unit off).
+  const int dir = compare_product(a, q, b);
+  if (dir != 0 && compare_product(a, step_magnitude(q, dir > 0), b) != -dir) return {false, 0};
+  return finish_fast(q, dir, f, r, random);
 }
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_format& f,
@@ -226,9 +259,14 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_
   (void)a, (void)f, (void)r, (void)random;
   return {false, 0};
 #else
-  if (!fast_path_usable() || !(a > 0) || !tame(a)) return {false, 0};
-  const double s = std::sqrt(a);  // correctly rounded (IEEE 754)
-  return finish_fast(s, compare_product(a, s, s), f, r, random);  // sign of sqrt(a) - s
+  if (!fast_path_usable() || (detail::bit_cast<std::uint64_t>(a) >> 63) || is_zero(a) || !tame(a))
+    return {false, 0};
+  const double s = std::sqrt(opaque(a));
+  // Sign of sqrt(a) - s, and sqrt(a) between s and its neighbour (as for the quotient).
+  const int dir = compare_product(a, s, s);
+  if (dir != 0 && compare_product(a, step_magnitude(s, dir > 0), step_magnitude(s, dir > 0)) != -dir)
+    return {false, 0};
+  return finish_fast(s, dir, f, r, random);
 #endif
 }
 
@@ -271,4 +309,5 @@ PRECSIM_HD constexpr std::uint64_t rounded_fma(
   return detail::exact_rounded_fma(a, b, c, f, r, random);
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <cfenv>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -24,7 +25,33 @@
 #include "simd/dispatch.hpp"
 
 namespace precsim {
+PRECSIM_BEGIN_CONFIG
 namespace detail {
+
+// Every bulk call runs in a floating-point environment of its own and restores the caller's,
+// exception flags included: round to nearest, exceptions masked (no trap, even with
+// feenableexcept), and on x86 no FTZ / DAZ. So neither the caller's settings nor the kernels'
+// internal conversions show.
+class bulk_fp_scope {
+#if PRECSIM_X86 && !defined(__CUDACC__) && !defined(__HIPCC__)
+  unsigned saved_ = __builtin_ia32_stmxcsr();
+
+ public:
+  bulk_fp_scope() noexcept { __builtin_ia32_ldmxcsr(0x1F80u); }
+  ~bulk_fp_scope() { __builtin_ia32_ldmxcsr(saved_); }
+#else
+  std::fenv_t saved_;
+
+ public:
+  bulk_fp_scope() noexcept {
+    std::feholdexcept(&saved_);
+    std::fesetround(FE_TONEAREST);
+  }
+  ~bulk_fp_scope() { std::fesetenv(&saved_); }
+#endif
+  bulk_fp_scope(const bulk_fp_scope&) = delete;
+  bulk_fp_scope& operator=(const bulk_fp_scope&) = delete;
+};
 
 [[noreturn]] inline void bulk_error(const char* fn, const std::string& what) {
   std::string msg = "precsim::";
@@ -71,10 +98,13 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
   }
 }
 
-// The checks every span call makes, in this order: the format, the code width, the spans.
+// The checks every span call makes, in this order: the format, the rounding, the code width,
+// the spans.
 template <class In, class Out>
-void check_call(const char* fn, std::span<const In> in, std::span<Out> out, const float_format& f) {
+void check_call(const char* fn, std::span<const In> in, std::span<Out> out, const float_format& f,
+                const rounding& r = {}) {
   validate(f);
+  validate(r);
   if constexpr (std::is_integral_v<In>) check_code_width<In>(fn, f);
   if constexpr (std::is_integral_v<Out>) check_code_width<Out>(fn, f);
   check_spans(fn, in, out);
@@ -83,7 +113,7 @@ void check_call(const char* fn, std::span<const In> in, std::span<Out> out, cons
 template <class T, class Out>
 void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, const float_format& f,
                 const rounding& r, const sr_stream& s) {
-  check_call(fn, ins, outs, f);
+  check_call(fn, ins, outs, f, r);
   const T* in = ins.data();
   Out* out = outs.data();
   const std::size_t n = ins.size();
@@ -93,6 +123,7 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
   if constexpr (vector)
     if (level != simd_level::scalar) p = make_kernel_params(f, r);
   parallel_for(n, [&](std::size_t b, std::size_t e) {
+    const bulk_fp_scope env;
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (vector)
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
@@ -111,6 +142,7 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
   const bool vector = sizeof(Code) <= 4 && level != simd_level::scalar;
   [[maybe_unused]] const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
   parallel_for(n, [&](std::size_t b, std::size_t e) {
+    const bulk_fp_scope env;
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (sizeof(Code) <= 4) if (p.eligible) {
       if constexpr (std::is_same_v<T, float>) {
@@ -120,7 +152,7 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
         for (std::size_t i = b; i < e; i += 1024) {
           const std::size_t c = std::min<std::size_t>(1024, e - i);
           vector_decode(level, p, in + i, tmp, c);
-          for (std::size_t k = 0; k < c; ++k) out[i + k] = tmp[k];
+          for (std::size_t k = 0; k < c; ++k) out[i + k] = to_double(tmp[k]);  // DAZ-proof
         }
         return;
       }
@@ -200,4 +232,5 @@ PRECSIM_BULK_CODES(std::uint32_t)
 PRECSIM_BULK_CODES(std::uint64_t)
 #undef PRECSIM_BULK_CODES
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

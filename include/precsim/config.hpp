@@ -25,7 +25,89 @@
 #define PRECSIM_DEVICE_PASS 0
 #endif
 
-namespace precsim::detail {
+// ---- per-configuration symbols ----------------------------------------------------------------
+// Header-only code is compiled into every translation unit with that unit's flags, and the
+// linker keeps one copy of each inline function. So that a TU built with -mavx512f, -O0,
+// -ffast-math or nvcc can never lend its copy to another TU, every function of the library lives
+// in an inline namespace named after the flags that change its machine code (ISA extensions,
+// optimisation, fast-math, CUDA), and the value types' members carry the same name as an ABI
+// tag. Types (float_format, rounding, floatx, ...) stay outside: they mean the same everywhere,
+// so user code may pass them between TUs built differently. Process-wide settings live in
+// precsim::shared and are shared by all configurations.
+#if defined(__AVX512F__)
+#define PRECSIM_CFG_X512 F
+#else
+#define PRECSIM_CFG_X512 _
+#endif
+#if defined(__AVX512BW__) || defined(__AVX512VL__) || defined(__AVX512DQ__)
+#define PRECSIM_CFG_X512BW W
+#else
+#define PRECSIM_CFG_X512BW _
+#endif
+#if defined(__AVX512FP16__) || defined(__AVX512BF16__) || defined(__AVX512VBMI2__) || \
+    defined(__AVX512VNNI__) || defined(__AVX512IFMA__) || defined(__AVX512VBMI__)
+#define PRECSIM_CFG_X512X X
+#else
+#define PRECSIM_CFG_X512X _
+#endif
+#if defined(__AVX2__)
+#define PRECSIM_CFG_AVX2 A
+#elif defined(__AVX__)
+#define PRECSIM_CFG_AVX2 a
+#elif defined(__SSE4_1__)
+#define PRECSIM_CFG_AVX2 s
+#else
+#define PRECSIM_CFG_AVX2 _
+#endif
+#if defined(__FMA__) || defined(__F16C__) || defined(__BMI2__)
+#define PRECSIM_CFG_FMA M
+#else
+#define PRECSIM_CFG_FMA _
+#endif
+#if defined(__ARM_FEATURE_SVE)
+#define PRECSIM_CFG_ARM V
+#elif defined(__ARM_NEON)
+#define PRECSIM_CFG_ARM N
+#else
+#define PRECSIM_CFG_ARM _
+#endif
+#if defined(__OPTIMIZE__)
+#define PRECSIM_CFG_OPT O
+#else
+#define PRECSIM_CFG_OPT _
+#endif
+#if defined(__FAST_MATH__) || (defined(__FINITE_MATH_ONLY__) && __FINITE_MATH_ONLY__) || \
+    defined(__ASSOCIATIVE_MATH__)
+#define PRECSIM_CFG_MATH f
+#else
+#define PRECSIM_CFG_MATH _
+#endif
+#if defined(__CUDACC__) || defined(__HIPCC__)
+#define PRECSIM_CFG_CUDA c
+#else
+#define PRECSIM_CFG_CUDA _
+#endif
+#define PRECSIM_CFG_CAT2(a, b, c, d, e, f, g, h, i) cfg_##a##b##c##d##e##f##g##h##i
+#define PRECSIM_CFG_CAT(...) PRECSIM_CFG_CAT2(__VA_ARGS__)
+#define PRECSIM_CFG_STR2(x) #x
+#define PRECSIM_CFG_STR(x) PRECSIM_CFG_STR2(x)
+// e.g. cfg_FWXAM_O__ for -march=sapphirerapids -O2.
+#define PRECSIM_CONFIG_NS                                                                          \
+  PRECSIM_CFG_CAT(PRECSIM_CFG_X512, PRECSIM_CFG_X512BW, PRECSIM_CFG_X512X, PRECSIM_CFG_AVX2,       \
+                  PRECSIM_CFG_FMA, PRECSIM_CFG_ARM, PRECSIM_CFG_OPT, PRECSIM_CFG_MATH,             \
+                  PRECSIM_CFG_CUDA)
+#define PRECSIM_BEGIN_CONFIG inline namespace PRECSIM_CONFIG_NS {
+#define PRECSIM_END_CONFIG }
+// On member functions of the value types (which cannot live in the namespace above).
+#if (defined(__GNUC__) || defined(__clang__)) && !defined(__CUDACC__) && !defined(__HIPCC__)
+#define PRECSIM_CONFIG_FN [[gnu::abi_tag(PRECSIM_CFG_STR(PRECSIM_CONFIG_NS))]]
+#else
+#define PRECSIM_CONFIG_FN
+#endif
+
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
 
 template <class To, class From>
 PRECSIM_HD constexpr To bit_cast(const From& from) noexcept {
@@ -55,4 +137,6 @@ PRECSIM_HD constexpr std::uint64_t low_mask(int n) noexcept {
   return n >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
 }
 
-}  // namespace precsim::detail
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim

@@ -2,6 +2,8 @@
 // is checked too). Host only. On other architectures every flag is false.
 #pragma once
 
+#include "config.hpp"
+
 #if (defined(__x86_64__) || defined(__i386__)) && (defined(__GNUC__) || defined(__clang__))
 #include <cpuid.h>
 #define PRECSIM_X86 1
@@ -21,6 +23,7 @@ struct cpu_features {
   bool avx512fp16 = false;
 };
 
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 inline cpu_features detect_cpu() noexcept {
   cpu_features c;
@@ -60,4 +63,5 @@ inline const cpu_features& cpu() noexcept {
   return features;
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

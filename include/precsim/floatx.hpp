@@ -35,6 +35,7 @@ namespace precsim {
 template <float_format F, rounding R = rounding{}>
 class floatx;
 
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 template <int Bits>
@@ -57,8 +58,8 @@ constexpr bool contains(const float_format& outer, const float_format& inner) no
   if (storage_bits(inner) <= 8) {
     for (std::uint64_t c = 0; c < code_count(inner); ++c) {
       const double v = decode(c, inner), back = decode(encode(v, outer), outer);
-      const bool same_sign = (bit_cast<std::uint64_t>(v) >> 63) == (bit_cast<std::uint64_t>(back) >> 63);
-      if (v != v ? back == back : back != v || !same_sign) return false;
+      if (is_nan(v) ? !is_nan(back) : bit_cast<std::uint64_t>(back) != bit_cast<std::uint64_t>(v))
+        return false;
     }
     return true;
   }
@@ -79,10 +80,21 @@ constexpr bool contains(const float_format& outer, const float_format& inner) no
 template <class T>
 constexpr wide_decomposed decompose_integer(T v) noexcept {
   const bool neg = v < 0;
-  const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
-  if (mag == 0) return {input_class::zero, false, 0, 0, {}, 0};
-  const int lz = countl_zero(mag);
-  return {input_class::finite, neg, 63 - lz, 0, u128{mag << lz, 0}, 0};
+  if constexpr (sizeof(T) > 8) {  // __int128 / unsigned __int128 (GNU modes)
+    using U = std::make_unsigned_t<T>;
+    const U mag = neg ? U(0) - static_cast<U>(v) : static_cast<U>(v);
+    const auto hi = static_cast<std::uint64_t>(mag >> 64), lo = static_cast<std::uint64_t>(mag);
+    if (hi == 0) return decompose_integer(lo);
+    const int lz = countl_zero(hi);
+    const u128 sig = lz ? u128{hi << lz | lo >> (64 - lz), lo << lz} : u128{hi, lo};
+    wide_decomposed d{input_class::finite, neg, 127 - lz, 0, sig, 0};
+    return d;
+  } else {
+    const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
+    if (mag == 0) return {input_class::zero, false, 0, 0, {}, 0};
+    const int lz = countl_zero(mag);
+    return {input_class::finite, neg, 63 - lz, 0, u128{mag << lz, 0}, 0};
+  }
 }
 
 // The code of v (a built-in number) rounded to f.
@@ -97,7 +109,7 @@ constexpr std::uint64_t encode_number(T v, const float_format& f, const rounding
 // values beyond the type's range its min or max.
 template <class T>
 constexpr T saturating_integer(double v) noexcept {
-  if (v != v) return 0;
+  if (is_nan(v)) return 0;
   constexpr double limit = pow2(std::numeric_limits<T>::digits);  // max + 1, exactly
   if (v >= limit) return std::numeric_limits<T>::max();
   if constexpr (std::is_signed_v<T>) {
@@ -115,13 +127,26 @@ constexpr int floor_log10_2(int x) noexcept {
   return static_cast<int>(p < 0 && q * 1000000000000LL != p ? q - 1 : q);
 }
 
+// IEEE comparison of two doubles on their bits (NaN unordered, -0 == +0), so that neither
+// -ffast-math nor the caller's DAZ mode (which reads subnormals as 0) can change it.
+constexpr std::partial_ordering compare_doubles(double a, double b) noexcept {
+  if (is_nan(a) || is_nan(b)) return std::partial_ordering::unordered;
+  const auto key = [](double x) {  // monotone in the value; both zeros map to 0
+    const std::uint64_t u = bit_cast<std::uint64_t>(x), mag = u & ~(std::uint64_t{1} << 63);
+    return (u >> 63) ? -static_cast<std::int64_t>(mag) : static_cast<std::int64_t>(mag);
+  };
+  return key(a) <=> key(b);
+}
+
 // Exact three-way comparison of a double with a built-in number.
 template <class T>
 constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
-  if constexpr (std::is_floating_point_v<T> || std::numeric_limits<T>::digits <= 53) {
-    return a <=> static_cast<double>(b);
-  } else {  // 64-bit integers: not every one is a double
-    if (a != a) return std::partial_ordering::unordered;
+  if constexpr (std::is_floating_point_v<T>) {
+    return compare_doubles(a, static_cast<double>(b));
+  } else if constexpr (std::numeric_limits<T>::digits <= 53) {
+    return compare_doubles(a, static_cast<double>(b));  // exact: every such integer is a double
+  } else {  // 64- and 128-bit integers: not every one is a double
+    if (is_nan(a)) return std::partial_ordering::unordered;
     constexpr double limit = pow2(std::numeric_limits<T>::digits);
     if (a >= limit) return std::partial_ordering::greater;
     if (a < (std::is_signed_v<T> ? -limit : 0.0)) return std::partial_ordering::less;
@@ -132,6 +157,7 @@ constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
 }
 
 }  // namespace detail
+PRECSIM_END_CONFIG
 
 template <float_format F, rounding R>
 class floatx {
@@ -146,19 +172,19 @@ class floatx {
 
   // From a built-in number: rounded once with the active rounding.
   template <detail::builtin_number T>
-  constexpr floatx(T v) noexcept : code_(round_number(v)) {}
+  PRECSIM_CONFIG_FN constexpr floatx(T v) noexcept : code_(round_number(v)) {}
   // From another floatx: implicit when exact (F holds every value of G), else explicit.
   template <float_format G, rounding S>
-  constexpr explicit(!detail::contains(F, G)) floatx(const floatx<G, S>& v) noexcept
+  PRECSIM_CONFIG_FN constexpr explicit(!detail::contains(F, G)) floatx(const floatx<G, S>& v) noexcept
       : code_(round_number(static_cast<double>(v))) {}
 
   // The code in the low storage_bits(F) bits; higher bits are ignored (as decode() does).
-  static constexpr floatx from_bits(code_type code) noexcept {
+  PRECSIM_CONFIG_FN static constexpr floatx from_bits(code_type code) noexcept {
     floatx x;
     x.code_ = static_cast<code_type>(code & detail::low_mask(storage_bits(F)));
     return x;
   }
-  constexpr code_type bits() const noexcept { return code_; }
+  PRECSIM_CONFIG_FN constexpr code_type bits() const noexcept { return code_; }
 
   // To built-in numbers: float/double as the exact value, rounded to nearest even where it is
   // not a float (beyond float's range through the rounding core: +-inf, never the undefined
@@ -166,97 +192,107 @@ class floatx {
   // is value != 0.
   template <class T>
     requires std::is_arithmetic_v<T>
-  explicit constexpr operator T() const noexcept {
+  PRECSIM_CONFIG_FN explicit constexpr operator T() const noexcept {
     const double v = decode(code_, F);
-    if constexpr (std::is_same_v<T, bool>) return v != 0;
+    if constexpr (std::is_same_v<T, bool>) return detail::compare_doubles(v, 0.0) != 0;
     else if constexpr (std::is_same_v<T, float> && max_finite(F) > 0x1.fffffep127)
       return detail::bit_cast<float>(static_cast<std::uint32_t>(encode(v, formats::float32)));
+    else if constexpr (std::is_same_v<T, float>) return detail::to_float(v);  // exact, FTZ-proof
     else if constexpr (std::is_floating_point_v<T>) return static_cast<T>(v);
     else return detail::saturating_integer<T>(v);
   }
 
 #if defined(__FLT16_MANT_DIG__)
   // From _Float16: the same bits for float16 (signaling NaNs included), else rounded.
-  constexpr floatx(_Float16 v) noexcept : floatx(static_cast<float>(v)) {
+  PRECSIM_CONFIG_FN constexpr floatx(_Float16 v) noexcept : floatx(static_cast<float>(v)) {
     if constexpr (F == formats::float16) code_ = detail::bit_cast<std::uint16_t>(v);
   }
   // Rounded to binary16 with the active rounding.
-  explicit constexpr operator _Float16() const noexcept {
+  PRECSIM_CONFIG_FN explicit constexpr operator _Float16() const noexcept {
     return detail::bit_cast<_Float16>(static_cast<std::uint16_t>(convert_to(formats::float16)));
   }
 #endif
 #if defined(__BFLT16_MANT_DIG__)
-  constexpr floatx(__bf16 v) noexcept : floatx(static_cast<float>(v)) {
+  PRECSIM_CONFIG_FN constexpr floatx(__bf16 v) noexcept : floatx(static_cast<float>(v)) {
     if constexpr (F == formats::bfloat16) code_ = detail::bit_cast<std::uint16_t>(v);
   }
-  explicit constexpr operator __bf16() const noexcept {
+  PRECSIM_CONFIG_FN explicit constexpr operator __bf16() const noexcept {
     return detail::bit_cast<__bf16>(static_cast<std::uint16_t>(convert_to(formats::bfloat16)));
   }
 #endif
 
-  constexpr floatx operator+() const noexcept { return *this; }
+  PRECSIM_CONFIG_FN constexpr floatx operator+() const noexcept { return *this; }
   // Negation is exact (flips the sign) except where the format has no such value: -0 in FNUZ
   // formats is +0, negative values of unsigned formats follow the rounding's NaN/saturation rule.
-  constexpr floatx operator-() const noexcept {
+  PRECSIM_CONFIG_FN constexpr floatx operator-() const noexcept {
     if constexpr (F.is_signed && F.specials != special_values::nan_negative_zero)
       return from_bits(static_cast<code_type>(code_ ^ detail::sign_code(F, true)));
     else return floatx(-static_cast<double>(*this));
   }
 
-  friend constexpr floatx operator+(floatx a, floatx b) noexcept { return apply(rounded_add, a, b); }
-  friend constexpr floatx operator-(floatx a, floatx b) noexcept { return apply(rounded_sub, a, b); }
-  friend constexpr floatx operator*(floatx a, floatx b) noexcept { return apply(rounded_mul, a, b); }
-  friend constexpr floatx operator/(floatx a, floatx b) noexcept { return apply(rounded_div, a, b); }
-  constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
-  constexpr floatx& operator-=(floatx b) noexcept { return *this = *this - b; }
-  constexpr floatx& operator*=(floatx b) noexcept { return *this = *this * b; }
-  constexpr floatx& operator/=(floatx b) noexcept { return *this = *this / b; }
-  constexpr floatx& operator++() noexcept { return *this += floatx(1); }
-  constexpr floatx& operator--() noexcept { return *this -= floatx(1); }
-  constexpr floatx operator++(int) noexcept { floatx old = *this; ++*this; return old; }
-  constexpr floatx operator--(int) noexcept { floatx old = *this; --*this; return old; }
-
-  friend constexpr bool operator==(floatx a, floatx b) noexcept {
-    return static_cast<double>(a) == static_cast<double>(b);
+  // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call
+  // cannot honour at -O1.)
+  PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
+    return apply([](auto... x) { return rounded_add(x...); }, a, b);
   }
-  friend constexpr std::partial_ordering operator<=>(floatx a, floatx b) noexcept {
-    return static_cast<double>(a) <=> static_cast<double>(b);
+  PRECSIM_CONFIG_FN friend constexpr floatx operator-(floatx a, floatx b) noexcept {
+    return apply([](auto... x) { return rounded_sub(x...); }, a, b);
+  }
+  PRECSIM_CONFIG_FN friend constexpr floatx operator*(floatx a, floatx b) noexcept {
+    return apply([](auto... x) { return rounded_mul(x...); }, a, b);
+  }
+  PRECSIM_CONFIG_FN friend constexpr floatx operator/(floatx a, floatx b) noexcept {
+    return apply([](auto... x) { return rounded_div(x...); }, a, b);
+  }
+  PRECSIM_CONFIG_FN constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
+  PRECSIM_CONFIG_FN constexpr floatx& operator-=(floatx b) noexcept { return *this = *this - b; }
+  PRECSIM_CONFIG_FN constexpr floatx& operator*=(floatx b) noexcept { return *this = *this * b; }
+  PRECSIM_CONFIG_FN constexpr floatx& operator/=(floatx b) noexcept { return *this = *this / b; }
+  PRECSIM_CONFIG_FN constexpr floatx& operator++() noexcept { return *this += floatx(1); }
+  PRECSIM_CONFIG_FN constexpr floatx& operator--() noexcept { return *this -= floatx(1); }
+  PRECSIM_CONFIG_FN constexpr floatx operator++(int) noexcept { floatx old = *this; ++*this; return old; }
+  PRECSIM_CONFIG_FN constexpr floatx operator--(int) noexcept { floatx old = *this; --*this; return old; }
+
+  PRECSIM_CONFIG_FN friend constexpr bool operator==(floatx a, floatx b) noexcept {
+    return detail::compare_doubles(static_cast<double>(a), static_cast<double>(b)) == 0;
+  }
+  PRECSIM_CONFIG_FN friend constexpr std::partial_ordering operator<=>(floatx a, floatx b) noexcept {
+    return detail::compare_doubles(static_cast<double>(a), static_cast<double>(b));
   }
   template <detail::builtin_number T>
-  friend constexpr bool operator==(floatx a, T b) noexcept {
+  PRECSIM_CONFIG_FN friend constexpr bool operator==(floatx a, T b) noexcept {
     return detail::compare_exact(static_cast<double>(a), b) == 0;
   }
   template <detail::builtin_number T>
-  friend constexpr std::partial_ordering operator<=>(floatx a, T b) noexcept {
+  PRECSIM_CONFIG_FN friend constexpr std::partial_ordering operator<=>(floatx a, T b) noexcept {
     return detail::compare_exact(static_cast<double>(a), b);
   }
 
   // a * b + c, rounded once.
-  friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
+  PRECSIM_CONFIG_FN friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_fma(double(a), double(b), double(c), F, p.r, p.random));
   }
-  friend constexpr floatx sqrt(floatx a) noexcept {
+  PRECSIM_CONFIG_FN friend constexpr floatx sqrt(floatx a) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_sqrt(double(a), F, p.r, p.random));
   }
 
  private:
-  static constexpr floatx from_code(std::uint64_t code) noexcept {
+  PRECSIM_CONFIG_FN static constexpr floatx from_code(std::uint64_t code) noexcept {
     return from_bits(static_cast<code_type>(code));
   }
   template <class T>
-  static constexpr code_type round_number(T v) noexcept {
+  PRECSIM_CONFIG_FN static constexpr code_type round_number(T v) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return static_cast<code_type>(detail::encode_number(v, F, p.r, p.random));
   }
-  constexpr std::uint64_t convert_to(const float_format& f) const noexcept {
+  PRECSIM_CONFIG_FN constexpr std::uint64_t convert_to(const float_format& f) const noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return encode(static_cast<double>(*this), f, p.r, p.random);
   }
-  using binary_op = std::uint64_t (*)(double, double, const float_format&, const rounding&,
-                                      std::uint64_t) noexcept;
-  static constexpr floatx apply(binary_op op, floatx a, floatx b) noexcept {
+  template <class Op>
+  PRECSIM_CONFIG_FN static constexpr floatx apply(Op op, floatx a, floatx b) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return from_code(op(double(a), double(b), F, p.r, p.random));
   }
@@ -264,16 +300,18 @@ class floatx {
   code_type code_;
 };
 
+PRECSIM_BEGIN_CONFIG
+
 // Exact comparisons across floatx types (same-type ones are the members above).
 template <float_format F, rounding R, float_format G, rounding S>
   requires(F != G || R != S)
 constexpr bool operator==(const floatx<F, R>& a, const floatx<G, S>& b) noexcept {
-  return static_cast<double>(a) == static_cast<double>(b);
+  return detail::compare_doubles(static_cast<double>(a), static_cast<double>(b)) == 0;
 }
 template <float_format F, rounding R, float_format G, rounding S>
   requires(F != G || R != S)
 constexpr std::partial_ordering operator<=>(const floatx<F, R>& a, const floatx<G, S>& b) noexcept {
-  return static_cast<double>(a) <=> static_cast<double>(b);
+  return detail::compare_doubles(static_cast<double>(a), static_cast<double>(b));
 }
 
 // ---- the ecosystem's names (ml_dtypes, PyTorch, LLVM); descriptors live in precsim::formats --
@@ -295,13 +333,11 @@ using float4_e2m1fn = floatx<formats::float4_e2m1fn>;
 
 template <float_format F, rounding R>
 constexpr bool isnan(floatx<F, R> x) noexcept {
-  const double v = static_cast<double>(x);
-  return v != v;
+  return detail::is_nan(static_cast<double>(x));
 }
 template <float_format F, rounding R>
 constexpr bool isinf(floatx<F, R> x) noexcept {
-  const double v = static_cast<double>(x);
-  return v == std::numeric_limits<double>::infinity() || v == -std::numeric_limits<double>::infinity();
+  return (detail::bit_cast<std::uint64_t>(static_cast<double>(x)) << 1) == std::uint64_t{0x7FF} << 53;
 }
 template <float_format F, rounding R>
 constexpr bool isfinite(floatx<F, R> x) noexcept {
@@ -310,7 +346,7 @@ constexpr bool isfinite(floatx<F, R> x) noexcept {
 template <float_format F, rounding R>
 constexpr bool isnormal(floatx<F, R> x) noexcept {
   const double v = static_cast<double>(x);
-  return isfinite(x) && (v >= min_normal(F) || v <= -min_normal(F));
+  return isfinite(x) && detail::compare_doubles(v < 0 ? -v : v, min_normal(F)) >= 0;
 }
 template <float_format F, rounding R>
 constexpr bool signbit(floatx<F, R> x) noexcept {
@@ -362,11 +398,12 @@ template <float_format F, rounding R>
 constexpr floatx<F, R> nextafter(floatx<F, R> from, floatx<F, R> to) noexcept {
   using detail::u128;
   const double a = static_cast<double>(from), b = static_cast<double>(to);
-  if (a != a || b != b) return a != a ? from : to;
-  if (a == b) return to;
-  const bool up = b > a;
+  if (detail::is_nan(a) || detail::is_nan(b)) return detail::is_nan(a) ? from : to;
+  const std::partial_ordering order = detail::compare_doubles(a, b);
+  if (order == 0) return to;
+  const bool up = order < 0;
   using limits = std::numeric_limits<floatx<F, R>>;
-  if (a - a != 0) return up ? limits::lowest() : limits::max();
+  if (isinf(from)) return up ? limits::lowest() : limits::max();
   const detail::wide_decomposed half_step = detail::make_wide(
       !up, min_exponent(F) - F.mantissa_bits - 1, u128{std::uint64_t{1} << 63, 0});
   const rounding r{up ? round_mode::toward_positive : round_mode::toward_negative};
@@ -389,7 +426,8 @@ namespace detail {
 template <class SameValue>
 std::string shortest_decimal(double v, SameValue same) {
   char buf[64];
-  if (!(v == v) || v == 0 || v - v != 0) return precsim::to_string(v);  // NaN, zeros, infinities
+  if ((bit_cast<std::uint64_t>(v) << 1) == 0 || (bit_cast<std::uint64_t>(v) << 1) >= std::uint64_t{0x7FF} << 53)
+    return precsim::to_string(v);  // zeros, infinities, NaN
   for (int digits = 1; digits <= 17; ++digits) {
     const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, digits - 1);
     const std::string sci(buf, res.ptr);  // [-]d.ddde[+-]xx
@@ -471,6 +509,7 @@ std::istream& operator>>(std::istream& is, floatx<F, R>& x) {
   return is;
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim
 
 // ---- standard library integration ------------------------------------------------------------
@@ -479,8 +518,8 @@ template <precsim::float_format F, precsim::rounding R>
 struct std::hash<precsim::floatx<F, R>> {
   // Equal values hash equally: every zero code hashes as +0 (NaN != NaN, so any hash will do).
   std::size_t operator()(const precsim::floatx<F, R>& x) const noexcept {
-    const double v = static_cast<double>(x);
-    return std::hash<std::uint64_t>{}(v == 0 ? 0 : x.bits());
+    const auto v = precsim::detail::bit_cast<std::uint64_t>(static_cast<double>(x));
+    return std::hash<std::uint64_t>{}((v << 1) == 0 ? 0 : x.bits());
   }
 };
 

@@ -8,6 +8,7 @@
 #include <stdexcept>
 
 #include "config.hpp"
+#include "rounding.hpp"
 
 namespace precsim {
 
@@ -43,6 +44,8 @@ struct float_format {
 
   friend constexpr bool operator==(const float_format&, const float_format&) = default;
 };
+
+PRECSIM_BEGIN_CONFIG
 
 // ---- derived properties -----------------------------------------------------------------------
 
@@ -147,6 +150,13 @@ PRECSIM_HD constexpr std::uint64_t finite_value_count(const float_format& f) noe
 
 // Why a descriptor is invalid (the message names the field), or nullptr when it is valid.
 constexpr const char* invalid_reason(const float_format& f) noexcept {
+  // Enumerators first: a value read from a config file or a binding may be anything.
+  if (static_cast<unsigned>(f.subnormals) > static_cast<unsigned>(subnormal_mode::no_zero))
+    return "float_format.subnormals is not a subnormal_mode (gradual, flush, no_zero)";
+  if (static_cast<unsigned>(f.specials) > static_cast<unsigned>(special_values::none))
+    return "float_format.specials is not a special_values (ieee, nan_max, nan_negative_zero, none)";
+  if (static_cast<unsigned>(f.overflow) > static_cast<unsigned>(overflow_value::max_finite))
+    return "float_format.overflow is not an overflow_value (infinity, nan, max_finite)";
   if (f.exponent_bits < 1 || f.exponent_bits > 11)
     return "float_format.exponent_bits must be in 1..11 (every value must be a double)";
   if (f.mantissa_bits < 0 || f.mantissa_bits > 52)
@@ -178,6 +188,21 @@ constexpr const char* invalid_reason(const float_format& f) noexcept {
 // template argument checks) the throw makes compilation fail at the offending line.
 constexpr void validate(const float_format& f) {
   if (const char* why = invalid_reason(f)) throw std::invalid_argument(why);
+}
+
+// Why rounding options are invalid (the message names the field), or nullptr when they are valid.
+constexpr const char* invalid_reason(const rounding& r) noexcept {
+  if (static_cast<unsigned>(r.mode) > static_cast<unsigned>(round_mode::stochastic))
+    return "rounding.mode is not a round_mode (nearest_even ... stochastic)";
+  if (static_cast<unsigned>(r.saturate) > static_cast<unsigned>(saturation::propagate))
+    return "rounding.saturate is not a saturation (none, finite, propagate)";
+  if (static_cast<unsigned>(r.variant) > static_cast<unsigned>(sr_variant::c))
+    return "rounding.variant is not an sr_variant (a, b, c)";
+  if (r.random_bits < 0 || r.random_bits > 64) return "rounding.random_bits must be in 0..64";
+  return nullptr;
+}
+constexpr void validate(const rounding& r) {
+  if (const char* why = invalid_reason(r)) throw std::invalid_argument(why);
 }
 
 // ---- named formats ----------------------------------------------------------------------------
@@ -236,4 +261,5 @@ constexpr float_format p3109(int K, int P, bool is_signed, bool extended) {
 }
 
 }  // namespace formats
+PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -20,6 +20,7 @@
 #include "policy.hpp"
 
 namespace precsim {
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 // The integers as a float_format: with the quantum of the subnormal binades at 2^0 (min
@@ -36,6 +37,7 @@ using int_storage =
                        pick_width<Bits, std::uint8_t, std::uint16_t, std::uint32_t>>;
 
 }  // namespace detail
+PRECSIM_END_CONFIG
 
 template <int Bits, bool Signed = true, rounding R = rounding{}>
 class intx {
@@ -52,60 +54,66 @@ class intx {
   // From integers: saturated to [min_value, max_value].
   template <std::integral T>
     requires(!std::is_same_v<T, bool>)
-  constexpr intx(T v) noexcept : v_(clamp(v)) {}
+  PRECSIM_CONFIG_FN constexpr intx(T v) noexcept : v_(clamp(v)) {}
   // From float/double: rounded to an integer with the active rounding, then saturated; NaN is 0.
   template <std::floating_point T>
     requires(!std::is_same_v<T, long double>)
-  constexpr intx(T v) noexcept : v_(round_from(static_cast<double>(v))) {}
+  PRECSIM_CONFIG_FN constexpr intx(T v) noexcept : v_(round_from(v)) {}
   template <float_format F, rounding S>
-  constexpr explicit intx(floatx<F, S> v) noexcept : v_(round_from(static_cast<double>(v))) {}
+  PRECSIM_CONFIG_FN constexpr explicit intx(floatx<F, S> v) noexcept : v_(round_from(static_cast<double>(v))) {}
 
-  constexpr value_type value() const noexcept { return v_; }
+  PRECSIM_CONFIG_FN constexpr value_type value() const noexcept { return v_; }
   template <class T>
     requires std::is_arithmetic_v<T>
-  explicit constexpr operator T() const noexcept { return static_cast<T>(v_); }
+  PRECSIM_CONFIG_FN explicit constexpr operator T() const noexcept { return static_cast<T>(v_); }
 
-  constexpr intx operator+() const noexcept { return *this; }
-  constexpr intx operator-() const noexcept { return from(-std::int64_t{v_}); }
-  friend constexpr intx operator+(intx a, intx b) noexcept { return from(std::int64_t{a.v_} + b.v_); }
-  friend constexpr intx operator-(intx a, intx b) noexcept { return from(std::int64_t{a.v_} - b.v_); }
-  friend constexpr intx operator*(intx a, intx b) noexcept { return from(std::int64_t{a.v_} * b.v_); }
+  PRECSIM_CONFIG_FN constexpr intx operator+() const noexcept { return *this; }
+  PRECSIM_CONFIG_FN constexpr intx operator-() const noexcept { return from(-std::int64_t{v_}); }
+  PRECSIM_CONFIG_FN friend constexpr intx operator+(intx a, intx b) noexcept { return from(std::int64_t{a.v_} + b.v_); }
+  PRECSIM_CONFIG_FN friend constexpr intx operator-(intx a, intx b) noexcept { return from(std::int64_t{a.v_} - b.v_); }
+  PRECSIM_CONFIG_FN friend constexpr intx operator*(intx a, intx b) noexcept {
+    if constexpr (Signed || Bits < 32) return from(std::int64_t{a.v_} * b.v_);  // |product| < 2^62
+    else return from(std::uint64_t{a.v_} * b.v_);                                // < 2^64
+  }
   // Truncating like C++ (min / -1 saturates); a zero divisor throws std::domain_error.
-  friend constexpr intx operator/(intx a, intx b) {
+  PRECSIM_CONFIG_FN friend constexpr intx operator/(intx a, intx b) {
     if (b.v_ == 0) throw std::domain_error("intx: division by zero");
     return from(std::int64_t{a.v_} / b.v_);
   }
-  friend constexpr intx operator%(intx a, intx b) {
+  PRECSIM_CONFIG_FN friend constexpr intx operator%(intx a, intx b) {
     if (b.v_ == 0) throw std::domain_error("intx: division by zero");
     return from(std::int64_t{a.v_} % b.v_);
   }
-  constexpr intx& operator+=(intx b) noexcept { return *this = *this + b; }
-  constexpr intx& operator-=(intx b) noexcept { return *this = *this - b; }
-  constexpr intx& operator*=(intx b) noexcept { return *this = *this * b; }
-  constexpr intx& operator/=(intx b) { return *this = *this / b; }
-  constexpr intx& operator%=(intx b) { return *this = *this % b; }
+  PRECSIM_CONFIG_FN constexpr intx& operator+=(intx b) noexcept { return *this = *this + b; }
+  PRECSIM_CONFIG_FN constexpr intx& operator-=(intx b) noexcept { return *this = *this - b; }
+  PRECSIM_CONFIG_FN constexpr intx& operator*=(intx b) noexcept { return *this = *this * b; }
+  PRECSIM_CONFIG_FN constexpr intx& operator/=(intx b) { return *this = *this / b; }
+  PRECSIM_CONFIG_FN constexpr intx& operator%=(intx b) { return *this = *this % b; }
 
-  friend constexpr bool operator==(intx a, intx b) noexcept { return a.v_ == b.v_; }
-  friend constexpr std::strong_ordering operator<=>(intx a, intx b) noexcept { return a.v_ <=> b.v_; }
+  PRECSIM_CONFIG_FN friend constexpr bool operator==(intx a, intx b) noexcept { return a.v_ == b.v_; }
+  PRECSIM_CONFIG_FN friend constexpr std::strong_ordering operator<=>(intx a, intx b) noexcept { return a.v_ <=> b.v_; }
 
  private:
-  template <class T>  // any integer type, char types included
-  static constexpr value_type clamp(T v) noexcept {
+  template <class T>  // any integer type, char types and (GNU modes) __int128 included
+  PRECSIM_CONFIG_FN static constexpr value_type clamp(T v) noexcept {
     if constexpr (std::is_signed_v<T>) {
-      const long long x = v;
-      return static_cast<value_type>(x < min_value ? min_value : x > max_value ? max_value : x);
+      using W = std::conditional_t<(sizeof(T) > 8), T, long long>;
+      const W x = v;
+      return static_cast<value_type>(x < W(min_value) ? W(min_value) : x > W(max_value) ? W(max_value) : x);
     } else {
-      const unsigned long long x = v;
-      const auto max = static_cast<unsigned long long>(max_value);
+      using W = std::conditional_t<(sizeof(T) > 8), T, unsigned long long>;
+      const W x = v, max = static_cast<W>(max_value);
       return static_cast<value_type>(x > max ? max : x);
     }
   }
-  static constexpr intx from(std::int64_t v) noexcept {
+  template <class T>
+  PRECSIM_CONFIG_FN static constexpr intx from(T v) noexcept {
     intx x;
     x.v_ = clamp(v);
     return x;
   }
-  static constexpr value_type round_from(double v) noexcept {
+  template <class T>  // float or double, read from its bits (the caller's DAZ mode changes nothing)
+  PRECSIM_CONFIG_FN static constexpr value_type round_from(T v) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     const double rounded = decode(encode(v, detail::integer_grid, p.r, p.random), detail::integer_grid);
     return clamp(static_cast<std::int64_t>(rounded));  // |rounded| < 2^36: exact
@@ -114,6 +122,7 @@ class intx {
   value_type v_;
 };
 
+PRECSIM_BEGIN_CONFIG
 template <int Bits, bool Signed, rounding R>
 std::string to_string(intx<Bits, Signed, R> x) {
   return std::to_string(static_cast<long long>(x.value()));
@@ -123,6 +132,7 @@ std::ostream& operator<<(std::ostream& os, intx<Bits, Signed, R> x) {
   return os << static_cast<long long>(x.value());
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim
 
 template <int Bits, bool Signed, precsim::rounding R>

@@ -41,6 +41,7 @@ inline constexpr std::array<named_format, 15> named_formats{{
     {"float8_e8m0fnu", formats::float8_e8m0fnu},
 }};
 
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 inline std::string lower(std::string_view s) {
@@ -107,6 +108,7 @@ inline float_format parse_format(std::string_view text) {
 // A name that parse_format() reads back as f: the named format, the P3109 name, or eXmY[fn|fnuz]
 // where one fits; otherwise a field list.
 inline std::string format_name(const float_format& f) {
+  if (const char* why = invalid_reason(f)) return std::string("invalid float_format: ") + why;
   for (const auto& nf : named_formats)
     if (nf.format == f) return std::string(nf.name);
   const int k = storage_bits(f), p = precision(f);
@@ -170,11 +172,12 @@ inline std::string bits_string(std::uint64_t code, const float_format& f) {
 inline const char* to_string(round_mode m) {
   constexpr const char* names[] = {"nearest_even",    "nearest_away", "toward_zero", "toward_positive",
                                    "toward_negative", "to_odd",       "stochastic"};
-  return names[int(m)];
+  return unsigned(m) < std::size(names) ? names[unsigned(m)] : "invalid round_mode";
 }
 inline const char* to_string(saturation s) {
   constexpr const char* names[] = {"none", "finite", "propagate"};
-  return names[int(s)];
+  return unsigned(s) < std::size(names) ? names[unsigned(s)] : "invalid saturation";
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

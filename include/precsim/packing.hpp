@@ -12,6 +12,7 @@
 #include "bulk.hpp"
 
 namespace precsim {
+PRECSIM_BEGIN_CONFIG
 
 // Bytes that `count` codes of `bits` bits take.
 constexpr std::size_t packed_size(std::size_t count, int bits) noexcept {
@@ -133,4 +134,5 @@ inline void decode_packed(std::span<const std::uint8_t> packed, std::span<float>
   });
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -13,11 +13,17 @@
 #include "rounding.hpp"
 
 namespace precsim {
-namespace detail {
+
+// Where a rounding_scope's saturation comes from: the type's own rounding (default: a saturating
+// type stays saturating under a stochastic scope) or the scope's.
+enum class scope_saturation : std::uint8_t { from_type, from_scope };
+
+namespace shared {  // process-wide state, one object for every build configuration
 
 struct policy_state {
   bool overridden = false;
   rounding r{};
+  scope_saturation saturation = scope_saturation::from_type;
   sr_stream stream{};
   std::uint64_t drawn = 0;  // random words used so far from `stream`
 };
@@ -27,47 +33,61 @@ inline policy_state& thread_policy() noexcept {
   return state;
 }
 
+}  // namespace shared
+
+PRECSIM_BEGIN_CONFIG
+namespace detail {
+
 struct active_policy {
   rounding r;
   std::uint64_t random;  // the word for this rounding (stochastic only; else 0)
 };
 
-// What one rounding of a type whose own rounding is R uses: the scope's rounding or R, and for
-// stochastic rounding the stream's next word (only stochastic roundings advance the stream).
-// Constant evaluation (no thread state) uses R with word 0.
+// What one rounding of a type whose own rounding is R uses: the scope's rounding (with the
+// type's saturation unless the scope says otherwise) or R, and for stochastic rounding the
+// stream's next word (only stochastic roundings advance the stream). Constant evaluation (no
+// thread state) uses R with word 0.
 constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
   if (std::is_constant_evaluated()) return {type_rounding, 0};
-  policy_state& s = thread_policy();
-  const rounding r = s.overridden ? s.r : type_rounding;
+  shared::policy_state& s = shared::thread_policy();
+  rounding r = type_rounding;
+  if (s.overridden) {
+    r = s.r;
+    if (s.saturation == scope_saturation::from_type) r.saturate = type_rounding.saturate;
+  }
   if (r.mode != round_mode::stochastic) return {r, 0};
   return {r, random_u64(s.stream, s.stream.offset + s.drawn++)};
 }
 
 }  // namespace detail
 
-// While alive, every floatx/intx rounding on this thread uses `r` instead of its type's
-// rounding, and stochastic rounding draws from `stream` starting at its offset. Scopes nest; the
-// destructor restores the enclosing rounding and stream position.
-class rounding_scope {
- public:
-  explicit rounding_scope(const rounding& r, const sr_stream& stream = {}) noexcept
-      : saved_(detail::thread_policy()) {
-    detail::thread_policy() = {true, r, stream, 0};
-  }
-  rounding_scope(const rounding_scope&) = delete;
-  rounding_scope& operator=(const rounding_scope&) = delete;
-  ~rounding_scope() { detail::thread_policy() = saved_; }
-
- private:
-  detail::policy_state saved_;
-};
-
 // Restarts this thread's stochastic-rounding stream (used outside any rounding_scope, by types
 // whose own rounding is stochastic). Each thread starts with seed 0, stream 0, offset 0.
 inline void set_sr_stream(const sr_stream& stream) noexcept {
-  detail::policy_state& s = detail::thread_policy();
+  shared::policy_state& s = shared::thread_policy();
   s.stream = stream;
   s.drawn = 0;
 }
+PRECSIM_END_CONFIG
+
+// While alive, every floatx/intx rounding on this thread uses `r`'s mode, random bits and
+// variant instead of its type's, and stochastic rounding draws from `stream` starting at its
+// offset. The saturation stays the type's unless `saturation` is from_scope. Scopes nest; the
+// destructor restores the enclosing rounding and stream position. A scope is thread-local: work
+// handed to other threads (std::thread, OpenMP) needs a scope of its own on each of them.
+class rounding_scope {
+ public:
+  PRECSIM_CONFIG_FN explicit rounding_scope(const rounding& r, const sr_stream& stream = {},
+                                            scope_saturation saturation = scope_saturation::from_type) noexcept
+      : saved_(shared::thread_policy()) {
+    shared::thread_policy() = {true, r, saturation, stream, 0};
+  }
+  rounding_scope(const rounding_scope&) = delete;
+  rounding_scope& operator=(const rounding_scope&) = delete;
+  PRECSIM_CONFIG_FN ~rounding_scope() { shared::thread_policy() = saved_; }
+
+ private:
+  shared::policy_state saved_;
+};
 
 }  // namespace precsim

@@ -25,6 +25,8 @@ struct philox_block {
   std::uint32_t v[4];
 };
 
+PRECSIM_BEGIN_CONFIG
+
 namespace detail {
 inline constexpr std::uint32_t philox_m0 = 0xD2511F53u, philox_m1 = 0xCD9E8D57u;
 inline constexpr std::uint32_t philox_w0 = 0x9E3779B9u, philox_w1 = 0xBB67AE85u;
@@ -65,12 +67,16 @@ PRECSIM_HD constexpr std::uint32_t random_u32(const sr_stream& s, std::uint64_t 
   return detail::philox_at(s, philox_counter_of(j)).v[(j >> 4) & 3];
 }
 
-// 64 random bits of index j (a stream of its own kind: 64-bit index j takes words 2k (low half)
-// and 2k + 1 (high half), k = (j / 16) % 2, of block 16 (j / 32) + j % 16; one block per call).
+// 64 random bits of index j, from blocks that random_u32 never uses (so that 32- and 64-bit
+// draws on one stream are independent): 64-bit index j takes words 2k (low half) and 2k + 1
+// (high half), k = (j / 16) % 2, of block 2^63 + 16 (j / 32) + j % 16 (random_u32's blocks are
+// below 2^62); one block per call.
+inline constexpr std::uint64_t random_u64_domain = std::uint64_t{1} << 63;
 PRECSIM_HD constexpr std::uint64_t random_u64(const sr_stream& s, std::uint64_t j) noexcept {
-  const philox_block b = detail::philox_at(s, ((j >> 5) << 4) | (j & 15));
+  const philox_block b = detail::philox_at(s, random_u64_domain | ((j >> 5) << 4) | (j & 15));
   const int k = int((j >> 4) & 1);
   return b.v[2 * k] | std::uint64_t{b.v[2 * k + 1]} << 32;
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

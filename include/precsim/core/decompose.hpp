@@ -6,7 +6,9 @@
 #include "../config.hpp"
 #include "wide.hpp"
 
-namespace precsim::detail {
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
 
 enum class input_class : std::uint8_t { finite, zero, inf, nan };
 
@@ -78,4 +80,6 @@ PRECSIM_HD PRECSIM_INLINE constexpr double compose_double(bool neg, std::uint64_
   return bit_cast<double>(sign | (sig << (e + 1074)));  // subnormal double: sig * 2^-1074 units
 }
 
-}  // namespace precsim::detail
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim

@@ -12,7 +12,9 @@
 #include "decompose.hpp"
 #include "wide.hpp"
 
-namespace precsim::detail {
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
 
 // For stochastic rounding's "as many random bits as the rounding discards": an exact result has
 // no last place of its own, so the count is capped at 64 (ulp far below any result).
@@ -115,4 +117,6 @@ PRECSIM_HD constexpr wide_decomposed exact_sqrt(const decomposed& a) noexcept {
   return make_wide(false, half + 124, root);
 }
 
-}  // namespace precsim::detail
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim

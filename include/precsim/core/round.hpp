@@ -15,6 +15,7 @@
 #include "decompose.hpp"
 
 namespace precsim {
+PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 // The sign bit of a code, set for negative values of signed formats.
@@ -208,11 +209,40 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_
   return overflow_result(f, r, d.neg);
 }
 
-// A format value (exact in double) as float; beyond float's range it becomes +-inf.
+// A format value (a float, or beyond float's range: then +-inf) as float, from its bits: a
+// conversion instruction would flush float subnormals to zero under the caller's FTZ mode. NaN
+// keeps its sign and leading payload bits and is quiet (as the hardware conversion).
 PRECSIM_HD constexpr float to_float(double v) noexcept {
-  constexpr double float_max = 0x1.fffffep127;
-  if (v > float_max || v < -float_max) return bit_cast<float>(v > 0 ? 0x7F800000u : 0xFF800000u);
-  return static_cast<float>(v);
+  const std::uint64_t b = bit_cast<std::uint64_t>(v);
+  const std::uint32_t sign = std::uint32_t(b >> 32) & 0x80000000u;
+  const int field = int((b >> 52) & 0x7FF);
+  const std::uint64_t frac = b & low_mask(52);
+  if (field == 0x7FF) return bit_cast<float>(sign | 0x7F800000u | (frac ? 0x400000u | std::uint32_t(frac >> 29) : 0u));
+  const int e = field - 1023;
+  if (field == 0 || e < -149) return bit_cast<float>(sign);
+  if (e > 127) return bit_cast<float>(sign | 0x7F800000u);
+  if (e >= -126) return bit_cast<float>(sign | std::uint32_t(e + 127) << 23 | std::uint32_t(frac >> 29));
+  return bit_cast<float>(sign | std::uint32_t(((std::uint64_t{1} << 52) | frac) >> (52 - (e + 149))));
+}
+
+// A float as double, exactly, from its bits (a conversion instruction would read subnormals as
+// zero under the caller's DAZ mode); NaN payloads are kept.
+PRECSIM_HD constexpr double to_double(float x) noexcept {
+  const std::uint32_t b = bit_cast<std::uint32_t>(x);
+  const std::uint64_t sign = std::uint64_t(b >> 31) << 63, frac = b & 0x7FFFFFu;
+  const int field = int((b >> 23) & 0xFF);
+  if (field == 0xFF) return bit_cast<double>(sign | std::uint64_t{0x7FF} << 52 | frac << 29);
+  if (field == 0) return compose_double(sign != 0, frac, -149);
+  return bit_cast<double>(sign | std::uint64_t(field - 127 + 1023) << 52 | frac << 29);
+}
+
+// NaN tests on the bits: -ffast-math removes `x != x`, and comparing a signaling NaN raises
+// FE_INVALID.
+PRECSIM_HD constexpr bool is_nan(double x) noexcept {
+  return (bit_cast<std::uint64_t>(x) & ~(std::uint64_t{1} << 63)) > std::uint64_t{0x7FF} << 52;
+}
+PRECSIM_HD constexpr bool is_nan(float x) noexcept {
+  return (bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu) > 0x7F800000u;
 }
 
 }  // namespace detail
@@ -269,13 +299,14 @@ PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code,
 // float's range becomes +-inf in the float overload.
 PRECSIM_HD constexpr double quantize(double x, const float_format& f, const rounding& r = {},
                                      std::uint64_t random = 0) noexcept {
-  if (x != x) return x;
+  if (detail::is_nan(x)) return x;
   return decode(encode(x, f, r, random), f);
 }
 PRECSIM_HD constexpr float quantize(float x, const float_format& f, const rounding& r = {},
                                     std::uint64_t random = 0) noexcept {
-  if (x != x) return x;
+  if (detail::is_nan(x)) return x;
   return detail::to_float(decode(encode(x, f, r, random), f));
 }
 
+PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -7,7 +7,9 @@
 
 #include "../config.hpp"
 
-namespace precsim::detail {
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
 
 struct u128 {
   std::uint64_t hi = 0, lo = 0;
@@ -105,4 +107,6 @@ PRECSIM_HD constexpr std::uint64_t div128(std::uint64_t u1, std::uint64_t u0, st
   return q1 * b + q0;
 }
 
-}  // namespace precsim::detail
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim

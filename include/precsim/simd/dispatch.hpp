@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <stdexcept>
+#include <string>
 #include <type_traits>
 
 #include "../cpu.hpp"
@@ -22,6 +23,21 @@ namespace precsim {
 // scalar: the rounding core, element by element (the reference every level must equal).
 // portable: the vector kernel on 4 lanes, any GCC/Clang target. avx2 / avx512: 8 / 16 lanes.
 enum class simd_level : std::uint8_t { scalar, portable, avx2, avx512 };
+
+namespace shared {  // process-wide settings, one object for every build configuration
+// The level set by set_simd_level; 0xFF: none set, use the best one.
+inline std::atomic<std::uint8_t>& simd_request() noexcept {
+  static std::atomic<std::uint8_t> level{0xFF};
+  return level;
+}
+// Tests only: run the 16-lane layout at the portable level.
+inline std::atomic<bool>& wide16_for_tests() noexcept {
+  static std::atomic<bool> on{false};
+  return on;
+}
+}  // namespace shared
+
+PRECSIM_BEGIN_CONFIG
 
 inline constexpr const char* to_string(simd_level l) noexcept {
   switch (l) {
@@ -50,22 +66,24 @@ inline simd_level best_simd_level() noexcept {
   return simd_level::scalar;
 }
 
-namespace detail {
-inline std::atomic<simd_level>& simd_setting() noexcept {
-  static std::atomic<simd_level> level{best_simd_level()};
-  return level;
-}
-}  // namespace detail
-
 // The level bulk calls use (default: best_simd_level()). For tests and comparisons; throws
-// std::invalid_argument for a level this build or CPU cannot run.
+// std::invalid_argument for a level this build or CPU cannot run. The setting is process-wide;
+// code compiled without vector kernels (nvcc) runs the scalar level whatever is set.
 inline void set_simd_level(simd_level l) {
+  if (static_cast<unsigned>(l) > static_cast<unsigned>(simd_level::avx512))
+    throw std::invalid_argument("precsim::set_simd_level: level " +
+                                std::to_string(static_cast<unsigned>(l)) + " does not exist");
   if (!simd_level_supported(l))
     throw std::invalid_argument(std::string("precsim::set_simd_level: ") + to_string(l) +
                                 " is not supported by this CPU or compiler");
-  detail::simd_setting() = l;
+  shared::simd_request() = static_cast<std::uint8_t>(l);
 }
-inline simd_level active_simd_level() noexcept { return detail::simd_setting(); }
+inline simd_level active_simd_level() noexcept {
+  const std::uint8_t req = shared::simd_request();
+  if (req == 0xFF) return best_simd_level();
+  const auto l = static_cast<simd_level>(req);
+  return simd_level_supported(l) ? l : best_simd_level();
+}
 
 namespace detail {
 
@@ -92,22 +110,33 @@ void with_mode(round_mode m, F&& f) {
 // that tests cover the AVX-512 lane layout on any CPU.
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
 // that it may use that level's intrinsics.
-#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, ...)                                                \
+// OPAQUE(v): an empty asm statement that makes v unknown to the optimizer, with a register
+// constraint the level's vector width fits (memory where no register does).
+#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, OPAQUE, ...)                                        \
   template <round_mode Mode, class Out>                                                           \
   __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n) {                       \
     using u32 = typename vec<W>::u32;                                                             \
+    using f32 = typename vec<W>::f32;                                                             \
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
-    round_span<W, Mode>(p, s, mulhi, j, in, out, n);                                              \
+    const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
+    round_span<W, Mode>(p, s, mulhi, opaque, j, in, out, n);                                      \
   }                                                                                               \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
     decode_span<W>(p, in, out, n);                                                                \
   }
 
+#if PRECSIM_X86
+#define PRECSIM_OPAQUE_REG(v) __asm__("" : "+x"(v))
+#define PRECSIM_OPAQUE_AVX512(v) __asm__("" : "+v"(v))
+#else
+#define PRECSIM_OPAQUE_REG(v) __asm__("" : "+m"(v))
+#endif
+#define PRECSIM_OPAQUE_MEM(v) __asm__("" : "+m"(v))
 #define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
-PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC)
-PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
+PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_OPAQUE_REG)
+PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_OPAQUE_MEM)
 #if PRECSIM_X86
 // Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
 // (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
@@ -125,19 +154,17 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
     const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);  \
     hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));                                \
   } while (0)
-PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, PRECSIM_OPAQUE_REG, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, PRECSIM_OPAQUE_AVX512,
+                      __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_MULHI_AVX2
 #undef PRECSIM_MULHI_AVX512
 #endif
 #undef PRECSIM_MULHI_GENERIC
+#undef PRECSIM_OPAQUE_REG
+#undef PRECSIM_OPAQUE_AVX512
+#undef PRECSIM_OPAQUE_MEM
 #undef PRECSIM_LEVEL_KERNELS
-
-// Tests only: run the 16-lane layout at the portable level.
-inline std::atomic<bool>& wide16_for_tests() noexcept {
-  static std::atomic<bool> on{false};
-  return on;
-}
 
 // Vector rounding of float inputs at level l (not scalar).
 template <class Out>
@@ -145,7 +172,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
                   const float* in, Out* out, std::size_t n) {
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
-    if (l == simd_level::portable && wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
+    if (l == simd_level::portable && shared::wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
 #if PRECSIM_X86
     if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);
     if (l == simd_level::avx2) return avx2_round<M>(p, s, j, in, out, n);
@@ -156,7 +183,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 
 template <class In>
 void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
-  if (l == simd_level::portable && wide16_for_tests()) return wide16_decode(p, in, out, n);
+  if (l == simd_level::portable && shared::wide16_for_tests()) return wide16_decode(p, in, out, n);
 #if PRECSIM_X86
   if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
   if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
@@ -168,4 +195,5 @@ void vector_decode(simd_level l, const kernel_params& p, const In* in, float* ou
 #endif  // PRECSIM_VECTOR_KERNELS
 
 }  // namespace detail
+PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -30,7 +30,9 @@
 #define PRECSIM_FAST_PATH 0
 #endif
 
-namespace precsim::detail {
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
 
 // The random bits a bulk call gives element j, and how many of them rounding uses: random_bits
 // when set; otherwise 32 for float inputs (one Philox word) and 64 for double (two).
@@ -416,9 +418,11 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
 //   |x| <  min normal: the quantum 2^(emin - m) (flush: 2^emin) is fixed: x + C - C with
 //     C = +-2^(q + 23) rounds x to it in one float addition, in the mode set in MXCSR.
 // |x| rounded, as float bits (beyond max finite where the rounding overflows).
-template <int W, round_mode Mode>
+// `opaque(v)` hides v from the optimizer (the level's register constraint): -ffast-math would
+// fold (x + c) - c to x.
+template <int W, round_mode Mode, class Opaque>
 PRECSIM_LANES void fast_round(const kernel_params& p, const typename vec<W>::u32& b,
-                              typename vec<W>::u32& r) {
+                              typename vec<W>::u32& r, Opaque opaque) {
   using u32 = typename vec<W>::u32;
   using f32 = typename vec<W>::f32;
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
@@ -432,7 +436,9 @@ PRECSIM_LANES void fast_round(const kernel_params& p, const typename vec<W>::u32
     rn = (a + (away & p.fast_lowm)) & ~p.fast_lowm;
   }
   const f32 c = f32(sign | p.fast_magic);
-  const u32 rs = u32((f32(b) + c) - c) & 0x7FFFFFFFu;
+  f32 t = f32(b) + c;
+  opaque(t);
+  const u32 rs = u32(t - c) & 0x7FFFFFFFu;
   r = i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal) ? rs : rn;
 }
 
@@ -458,8 +464,9 @@ PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u3
     value_specials<W>(p, rl, y);
   } else {
     const u32 normal = (r - p.val_offset) >> (23 - p.m);
-    const u32 sub = u32(__builtin_convertvector(f32(r - p.sub_adjust), i32_of<W>));
     const u32 subnormal = u32(i32_of<W>(r) < i32_of<W>(u32{} + p.fast_min_normal)) & p.subnormal_field;
+    // Only subnormal lanes are converted (others would be out of int range: FE_INVALID).
+    const u32 sub = u32(__builtin_convertvector(f32((r - p.sub_adjust) & subnormal), i32_of<W>));
     rl.mag = r == 0 ? u32{} : subnormal ? sub : normal;
     lanes_code<W>(p, rl, y);
   }
@@ -517,15 +524,16 @@ struct scoped_mxcsr {
   ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
 };
 
-template <int W, round_mode Mode, class Out>
-PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* out, std::size_t n) {
+template <int W, round_mode Mode, class Out, class Opaque>
+PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* out, std::size_t n,
+                             Opaque opaque) {
   const kernel_params p = params;
   const scoped_mxcsr csr(p.fast_csr);
   typename vec<W>::u32 x, r, y;
   std::size_t i = 0;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-    fast_round<W, Mode>(p, x, r);
+    fast_round<W, Mode>(p, x, r, opaque);
     fast_finish<W, Out>(p, x, r, y);
     store_lanes<W>(reinterpret_cast<std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>*>(out) + i, y);
   }
@@ -534,7 +542,7 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* 
     std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
     load_lanes<W>(tin, x);
-    fast_round<W, Mode>(p, x, r);
+    fast_round<W, Mode>(p, x, r, opaque);
     fast_finish<W, Out>(p, x, r, y);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
@@ -586,8 +594,9 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of 64, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, class Out, class Mulhi>
+template <int W, round_mode Mode, class Out, class Mulhi, class Opaque>
 PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
+                              [[maybe_unused]] Opaque opaque,
                               std::uint64_t j, const float* in, Out* out, std::size_t n) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
@@ -595,7 +604,7 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
   constexpr bool fast_mode = Mode == round_mode::nearest_even || Mode == round_mode::toward_zero ||
                              Mode == round_mode::toward_positive || Mode == round_mode::toward_negative;
   if constexpr (fast_mode)
-    if (params.fast) return fast_span<W, Mode>(params, in, out, n);
+    if (params.fast) return fast_span<W, Mode>(params, in, out, n, opaque);
 #endif
   const kernel_params p = params;
   const sr_stream s = stream;
@@ -642,4 +651,6 @@ PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float*
 
 #endif  // PRECSIM_VECTOR_KERNELS
 
-}  // namespace precsim::detail
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim
