@@ -441,14 +441,12 @@ std::string shortest_decimal(double v, SameValue same) {
     bool found = false;
     for (const long long cand : {m, m - 1, m + 1}) {
       if (cand <= 0) continue;
-      char text[48];  // [-]digits e exponent
-      char* end = text;
-      if (neg) *end++ = '-';
-      end = std::to_chars(end, text + sizeof text, cand).ptr;
-      *end++ = 'e';
-      end = std::to_chars(end, text + sizeof text, e10).ptr;
+      std::string text = neg ? "-" : "";  // [-]digits e exponent
+      text += std::to_string(cand);
+      text += 'e';
+      text += std::to_string(e10);
       double d = 0;
-      std::from_chars(text, end, d);
+      std::from_chars(text.data(), text.data() + text.size(), d);
       if (same(d) && (!found || (d > v ? d - v : v - d) < (best > v ? best - v : v - best))) {
         best = d;
         found = true;
