@@ -21,7 +21,10 @@ namespace detail {
 PRECSIM_HD constexpr double default_nan() noexcept {
   return bit_cast<double>(std::uint64_t{0x7FF8000000000000});
 }
-PRECSIM_HD constexpr double signed_zero(bool neg) noexcept { return neg ? -0.0 : 0.0; }
+// Flips the sign bit (a negation the compiler cannot treat as 0 - x).
+PRECSIM_HD constexpr double negate(double x) noexcept {
+  return bit_cast<double>(bit_cast<std::uint64_t>(x) ^ (std::uint64_t{1} << 63));
+}
 PRECSIM_HD constexpr double infinity(bool neg) noexcept {
   return bit_cast<double>(std::uint64_t{neg ? 0xFFF0000000000000 : 0x7FF0000000000000});
 }
@@ -35,7 +38,7 @@ PRECSIM_HD constexpr bool cancel_is_negative(const rounding& r) noexcept {
 PRECSIM_HD constexpr std::uint64_t encode_wide(
     const wide_decomposed& w, bool zero_negative, const float_format& f, const rounding& r,
     std::uint64_t random) noexcept {
-  if (w.cls == input_class::zero) return encode(signed_zero(zero_negative), f, r);
+  if (w.cls == input_class::zero) return zero_code(f, zero_negative);
   return encode_decomposed(w, f, r, random);
 }
 
@@ -51,7 +54,7 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_add(
     return encode(x.cls == input_class::inf ? a : b, f, r);
   }
   if (x.cls == input_class::zero && y.cls == input_class::zero)
-    return encode(signed_zero(x.neg == y.neg ? x.neg : cancel_is_negative(r)), f, r);
+    return zero_code(f, x.neg == y.neg ? x.neg : cancel_is_negative(r));
   if (x.cls == input_class::zero) return encode(b, f, r, random);
   if (y.cls == input_class::zero) return encode(a, f, r, random);
   return encode_wide(exact_add(widen(x), widen(y)), cancel_is_negative(r), f, r, random);
@@ -67,7 +70,7 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_mul(
   const bool zero = x.cls == input_class::zero || y.cls == input_class::zero;
   if (x.cls == input_class::inf || y.cls == input_class::inf)
     return encode(zero ? default_nan() : infinity(neg), f, r);  // 0 * inf: NaN
-  if (zero) return encode(signed_zero(neg), f, r);
+  if (zero) return zero_code(f, neg);
   return encode_decomposed(exact_mul(x, y), f, r, random);
 }
 
@@ -81,10 +84,10 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_div(
   const double inf = infinity(neg);
   if (x.cls == input_class::inf)
     return encode(y.cls == input_class::inf ? default_nan() : inf, f, r);     // inf / inf: NaN
-  if (y.cls == input_class::inf) return encode(signed_zero(neg), f, r);
+  if (y.cls == input_class::inf) return zero_code(f, neg);
   if (y.cls == input_class::zero)                                              // division by zero
     return encode(x.cls == input_class::zero ? default_nan() : inf, f, r);
-  if (x.cls == input_class::zero) return encode(signed_zero(neg), f, r);
+  if (x.cls == input_class::zero) return zero_code(f, neg);
   return encode_decomposed(exact_div(x, y), f, r, random);
 }
 
@@ -92,7 +95,7 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_sqrt(
     double a, const float_format& f, const rounding& r = {}, std::uint64_t random = 0) noexcept {
   const decomposed x = decompose(a);
   if (x.cls == input_class::nan) return encode(a, f, r);
-  if (x.cls == input_class::zero) return encode(a, f, r);  // sqrt(-0) = -0
+  if (x.cls == input_class::zero) return zero_code(f, x.neg);  // sqrt(-0) = -0
   if (x.neg) return encode(default_nan(), f, r);
   if (x.cls == input_class::inf) return encode(a, f, r);
   return encode_decomposed(exact_sqrt(x), f, r, random);
@@ -117,7 +120,7 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_fma(
   if (z.cls == input_class::inf) return encode(c, f, r);
   if (pzero) {
     if (z.cls == input_class::zero)
-      return encode(signed_zero(pneg == z.neg ? pneg : cancel_is_negative(r)), f, r);
+      return zero_code(f, pneg == z.neg ? pneg : cancel_is_negative(r));
     return encode(c, f, r, random);
   }
   const wide_decomposed p = exact_mul(x, y);
@@ -222,7 +225,11 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  // Tests and arithmetic on opaque copies: where a compiler sees a == 0 it may (under
+  // -fno-signed-zeros) replace a by +0 in the exact path that follows.
+  if (!fast_path_usable()) return {false, 0};
+  a = opaque(a), b = opaque(b);
+  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
   const double s = opaque(a + b);
   if (is_zero(s)) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
   const double bb = opaque(s - a);     // TwoSum (Knuth): s + err == a + b exactly
@@ -232,8 +239,10 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
-  const double p = opaque(a) * opaque(b);
+  if (!fast_path_usable()) return {false, 0};
+  a = opaque(a), b = opaque(b);  // as in fast_add
+  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  const double p = a * b;
   // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
   // of precision <= 26) multiply exactly in double.
   constexpr std::uint64_t low27 = (std::uint64_t{1} << 27) - 1;
@@ -244,8 +253,10 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
 
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
-  if (!fast_path_usable() || !tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
-  const double q = opaque(a) / opaque(b);
+  if (!fast_path_usable()) return {false, 0};
+  a = opaque(a), b = opaque(b);  // as in fast_add
+  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  const double q = a / b;
   // The exact quotient must lie between q and its neighbour (-freciprocal-math may be a unit off).
   const int dir = compare_product(a, q, b);
   if (dir != 0 && compare_product(a, step_magnitude(q, dir > 0), b) != -dir) return {false, 0};
@@ -259,9 +270,10 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_
   (void)a, (void)f, (void)r, (void)random;
   return {false, 0};
 #else
-  if (!fast_path_usable() || (detail::bit_cast<std::uint64_t>(a) >> 63) || is_zero(a) || !tame(a))
-    return {false, 0};
-  const double s = std::sqrt(opaque(a));
+  if (!fast_path_usable()) return {false, 0};
+  a = opaque(a);  // as in fast_add
+  if ((detail::bit_cast<std::uint64_t>(a) >> 63) || is_zero(a) || !tame(a)) return {false, 0};
+  const double s = std::sqrt(a);
   // Sign of sqrt(a) - s, and sqrt(a) between s and its neighbour (as for the quotient).
   const int dir = compare_product(a, s, s);
   if (dir != 0 && compare_product(a, step_magnitude(s, dir > 0), step_magnitude(s, dir > 0)) != -dir)
@@ -283,7 +295,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_add(
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sub(
     double a, double b, const float_format& f, const rounding& r = {},
     std::uint64_t random = 0) noexcept {
-  return rounded_add(a, -b, f, r, random);
+  return rounded_add(a, detail::negate(b), f, r, random);
 }
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_mul(
     double a, double b, const float_format& f, const rounding& r = {},

@@ -227,7 +227,7 @@ class floatx {
   PRECSIM_CONFIG_FN constexpr floatx operator-() const noexcept {
     if constexpr (F.is_signed && F.specials != special_values::nan_negative_zero)
       return from_bits(static_cast<code_type>(code_ ^ detail::sign_code(F, true)));
-    else return floatx(-static_cast<double>(*this));
+    else return floatx(detail::negate(static_cast<double>(*this)));
   }
 
   // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call

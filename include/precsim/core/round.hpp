@@ -53,6 +53,12 @@ PRECSIM_HD constexpr std::uint64_t inf_code(const float_format& f, bool neg) noe
   }
 }
 
+// The code of a zero of the given sign, as encode(+-0.0) gives it (no double involved: under
+// -fno-signed-zeros a compiler may merge -0.0 into 0.0).
+PRECSIM_HD constexpr std::uint64_t zero_code(const float_format& f, bool neg) noexcept {
+  return has_negative_zero(f) || !has_zero(f) ? sign_code(f, neg) : 0;
+}
+
 // The code for a result beyond max finite (or an infinite input) under saturation::none.
 PRECSIM_HD constexpr std::uint64_t overflow_code(const float_format& f, bool neg) noexcept {
   switch (f.overflow) {

@@ -452,7 +452,7 @@ PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u3
   using u32 = typename vec<W>::u32;
   using f32 = typename vec<W>::f32;
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-  rounded_lanes<W> rl;  // fast-path formats are signed: no unsigned-negative lanes
+  rounded_lanes<W> rl{};  // fast-path formats are signed: no unsigned-negative lanes, no mag read
   rl.bits = b;
   rl.neg = sign >> 31;
   rl.nan = u32(a > 0x7F800000u);
