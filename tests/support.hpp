@@ -94,6 +94,10 @@ inline std::vector<named> custom_formats() {
                     overflow_value::infinity}},
       {"e6m0 unsigned no_zero finite", finite(float_format{6, 0, 31, false, subnormal_mode::no_zero})},
       {"e11m4 wide range", fmt::ieee_like(11, 4)},
+      // Found by fuzz_round: -1 rounds to 0 here, so "the code of -1" is no code for all negatives.
+      {"e2m1 unsigned flush bias -2",
+       float_format{2, 1, -2, false, subnormal_mode::flush, special_values::ieee, true,
+                    overflow_value::infinity}},
   };
 }
 

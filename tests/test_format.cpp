@@ -149,3 +149,15 @@ TEST_CASE("float8_e8m0fnu is unsigned, has no zero and one NaN") {
   CHECK(!has_inf(f));
   CHECK(finite_value_count(f) == 255);
 }
+
+TEST_CASE("a format whose lowest binade is finer than double's spacing is invalid, whatever its subnormal mode") {
+  // Found by fuzz_round: E11M50 with bias 1027 and no zero has 2^-1027 * 1.m, spacing 2^-1077.
+  for (subnormal_mode s : {subnormal_mode::gradual, subnormal_mode::flush, subnormal_mode::no_zero}) {
+    const float_format f{11, 50, 1027, true, s, special_values::ieee, true, overflow_value::infinity};
+    CAPTURE(int(s));
+    CHECK(invalid_reason(f) != nullptr);
+    float_format ok = f;
+    ok.bias = s == subnormal_mode::no_zero ? 1024 : 1023;  // spacing exactly 2^-1074
+    CHECK(invalid_reason(ok) == nullptr);
+  }
+}

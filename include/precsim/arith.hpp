@@ -42,6 +42,16 @@ PRECSIM_HD constexpr std::uint64_t encode_wide(
   return encode_decomposed(w, f, r, random);
 }
 
+// An operand that is itself the exact result (x + 0, 0 * y + z), rounded like every other exact
+// result: stochastic rounding counts the discarded bits as for an exact value (up to 64), not
+// from the operand's double ulp.
+PRECSIM_HD constexpr std::uint64_t encode_exact(const decomposed& x, const float_format& f,
+                                                const rounding& r, std::uint64_t random) noexcept {
+  decomposed d = x;
+  d.ulp_exp = exact_ulp_exp;
+  return encode_decomposed(d, f, r, random);
+}
+
 // a + b rounded to f (encode's conventions: `random` is used by stochastic rounding only).
 PRECSIM_HD constexpr std::uint64_t exact_rounded_add(
     double a, double b, const float_format& f, const rounding& r = {},
@@ -55,8 +65,8 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_add(
   }
   if (x.cls == input_class::zero && y.cls == input_class::zero)
     return zero_code(f, x.neg == y.neg ? x.neg : cancel_is_negative(r));
-  if (x.cls == input_class::zero) return encode(b, f, r, random);
-  if (y.cls == input_class::zero) return encode(a, f, r, random);
+  if (x.cls == input_class::zero) return encode_exact(y, f, r, random);
+  if (y.cls == input_class::zero) return encode_exact(x, f, r, random);
   return encode_wide(exact_add(widen(x), widen(y)), cancel_is_negative(r), f, r, random);
 }
 
@@ -121,7 +131,7 @@ PRECSIM_HD constexpr std::uint64_t exact_rounded_fma(
   if (pzero) {
     if (z.cls == input_class::zero)
       return zero_code(f, pneg == z.neg ? pneg : cancel_is_negative(r));
-    return encode(c, f, r, random);
+    return encode_exact(z, f, r, random);
   }
   const wide_decomposed p = exact_mul(x, y);
   if (z.cls == input_class::zero) return encode_decomposed(p, f, r, random);

@@ -178,8 +178,9 @@ constexpr const char* invalid_reason(const float_format& f) noexcept {
   const std::uint64_t top = detail::low_mask(f.exponent_bits + f.mantissa_bits);
   if (max_finite_code(f) > top || (has_zero(f) && max_finite_code(f) == 0))
     return "float_format.exponent_bits/mantissa_bits leave no positive finite value";
-  if (min_positive_exponent(f) < -1074)
-    return "float_format.bias puts the smallest value below the double range";
+  // The finest spacing (lowest binade, subnormal or not) must be a double's: 2^-1074 or more.
+  if (min_exponent(f) - f.mantissa_bits < -1074)
+    return "float_format.bias puts values below the double range (spacing under 2^-1074)";
   if (max_exponent(f) > 1023) return "float_format.bias puts the largest value above the double range";
   return nullptr;
 }

@@ -113,8 +113,9 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.inf_val[neg] = float_bits_of(decode(p.inf_code[neg], f));
     p.zero_val[neg] = float_bits_of(decode(neg ? sign_code(f, true) & p.keep_zero_sign : 0, f));
   }
-  // Unsigned formats: every negative finite input that does not round to 0 gets one code.
-  p.uneg_code = std::uint32_t(encode(-1.0f, f, r, 0));
+  // Unsigned formats: every negative finite input that does not round to 0 gets one code (not
+  // encode(-1): -1 itself may round to 0).
+  p.uneg_code = r.saturate != saturation::none ? 0u : std::uint32_t(unsigned_negative_result(f, r, 1, false));
   p.uneg_zero = mask(has_zero(f));
   p.uneg_val = float_bits_of(decode(p.uneg_code, f));
   p.nan_payload = mask(f.specials == special_values::ieee);
