@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh Debian machine lacks, then builds and runs the suite
-# with g++ (release), clang++ (release) and g++ under AddressSanitizer + UBSan.
-# Usage: scripts/test.sh [preset...]   (default: gcc clang asan; "exhaustive" adds the 2^32 sweeps)
+# with g++ (release), clang++ (release) and g++ under AddressSanitizer + UBSan, each with the
+# configuration matrix (tests/matrix), then a 60 s run of each libFuzzer harness (tests/fuzz).
+# Usage: scripts/test.sh [preset...]   (default: gcc clang asan fuzz; "exhaustive" adds the 2^32
+# sweeps)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make g++ clang libboost-dev doctest-dev libbenchmark-dev)
+packages=(cmake make g++ clang libclang-rt-14-dev libboost-dev doctest-dev libbenchmark-dev)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then
@@ -16,7 +18,7 @@ if ((${#missing[@]})); then
 fi
 
 presets=("$@")
-((${#presets[@]})) || presets=(gcc clang asan)
+((${#presets[@]})) || presets=(gcc clang asan fuzz)
 jobs=$(nproc)
 for preset in "${presets[@]}"; do
   configure=$preset; [ "$preset" = exhaustive ] && configure=gcc

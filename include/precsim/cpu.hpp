@@ -39,7 +39,7 @@ inline cpu_features detect_cpu() noexcept {
   const bool zmm = ymm && (xcr0 & 0xE0) == 0xE0;   // opmask + upper ZMM state
   const bool avx = ymm && ((cx >> 28) & 1);
   c.f16c = avx && ((cx >> 29) & 1);
-  unsigned max_leaf = __get_cpuid_max(0, nullptr);
+  const unsigned max_leaf = static_cast<unsigned>(__get_cpuid_max(0u, nullptr));
   if (max_leaf < 7) return c;
   __cpuid_count(7, 0, a, b, cx, d);
   c.avx2 = avx && ((b >> 5) & 1);

@@ -41,7 +41,8 @@ inline void pack(std::span<const std::uint8_t> codes, std::span<std::uint8_t> pa
     for (; i + 2 <= n; i += 2) packed[o++] = std::uint8_t(codes[i] | codes[i + 1] << 4);
   } else if (bits == 6) {
     for (; i + 4 <= n; i += 4, o += 3) {
-      const std::uint32_t w = codes[i] | codes[i + 1] << 6 | codes[i + 2] << 12 | std::uint32_t(codes[i + 3]) << 18;
+      const std::uint32_t w = std::uint32_t(codes[i]) | std::uint32_t(codes[i + 1]) << 6 |
+                              std::uint32_t(codes[i + 2]) << 12 | std::uint32_t(codes[i + 3]) << 18;
       packed[o] = std::uint8_t(w);
       packed[o + 1] = std::uint8_t(w >> 8);
       packed[o + 2] = std::uint8_t(w >> 16);
@@ -75,8 +76,9 @@ inline void unpack(std::span<const std::uint8_t> packed, std::span<std::uint8_t>
     }
   } else if (bits == 6) {
     for (; i + 4 <= n; i += 4, o += 3) {
-      const std::uint32_t w = packed[o] | packed[o + 1] << 8 | std::uint32_t(packed[o + 2]) << 16;
-      for (int k = 0; k < 4; ++k) codes[i + k] = std::uint8_t((w >> (6 * k)) & 0x3F);
+      const std::uint32_t w = std::uint32_t(packed[o]) | std::uint32_t(packed[o + 1]) << 8 |
+                              std::uint32_t(packed[o + 2]) << 16;
+      for (unsigned k = 0; k < 4; ++k) codes[i + k] = std::uint8_t((w >> (6 * k)) & 0x3F);
     }
   }
   std::uint32_t acc = 0;
@@ -109,7 +111,7 @@ void for_packed_chunks(std::size_t n, int bits, std::span<Bytes> packed, Step&& 
   constexpr std::size_t chunk = 4096;
   for (std::size_t b = 0; b < n; b += chunk) {
     const std::size_t count = std::min(chunk, n - b);
-    step(b, count, packed.subspan(b * bits / 8, packed_size(count, bits)));
+    step(b, count, packed.subspan(b * std::size_t(bits) / 8, packed_size(count, bits)));
   }
 }
 }  // namespace detail

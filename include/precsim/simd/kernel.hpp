@@ -560,7 +560,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd{};
     if constexpr (Mode == round_mode::stochastic)
-      philox_lanes<W>(philox_counter_of(j0) + h, s, mulhi, rnd);
+      philox_lanes<W>(philox_counter_of(j0) + std::uint64_t(h), s, mulhi, rnd);
     for (int w = 0; w < 4; ++w) {
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
