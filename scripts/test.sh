@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command: installs what a fresh Debian machine lacks, then builds and runs the suite
-# with g++ (release), clang++ (release) and g++ under AddressSanitizer + UBSan, each with the
-# configuration matrix (tests/matrix), then a 60 s run of each libFuzzer harness (tests/fuzz).
+# with g++ (release) and clang++ (release), each with the configuration matrix (tests/matrix),
+# g++ under AddressSanitizer + UBSan, then a 60 s run of each libFuzzer harness (tests/fuzz).
 # Usage: scripts/test.sh [preset...]   (default: gcc clang asan fuzz; "exhaustive" adds the 2^32
 # sweeps)
 set -euo pipefail

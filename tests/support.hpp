@@ -10,6 +10,7 @@
 #include <initializer_list>
 #include <limits>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,17 @@ inline constexpr precsim::round_mode deterministic_modes[] = {
     precsim::round_mode::toward_negative, precsim::round_mode::to_odd};
 inline constexpr precsim::saturation all_saturations[] = {
     precsim::saturation::none, precsim::saturation::finite, precsim::saturation::propagate};
+
+// The message of the std::invalid_argument that f throws, or "no exception".
+template <class F>
+std::string invalid_argument_message(F&& f) {
+  try {
+    f();
+  } catch (const std::invalid_argument& e) {
+    return e.what();
+  }
+  return "no exception";
+}
 
 template <class T>
 std::string hex(T x) {

@@ -286,14 +286,7 @@ TEST_CASE("compile-time formats give the runtime bits") {
 TEST_CASE("misuse is rejected with std::invalid_argument naming the problem") {
   std::vector<float> x(10), y(9), z(10);
   std::vector<std::uint8_t> c8(10);
-  auto message = [](const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
+  const auto message = [](auto&& f) { return test::invalid_argument_message(f); };
   CHECK(message([&] { quantize(x, y, fmt::float16); }).find("out has 9 elements, in has 10") != std::string::npos);
   CHECK(message([&] { encode(x, std::span<std::uint8_t>(c8), fmt::float16); }).find("16 bits do not fit") != std::string::npos);
   CHECK(message([&] { decode(std::span<const std::uint8_t>(c8), std::span<float>(z), fmt::bfloat16); }).find("do not fit") != std::string::npos);

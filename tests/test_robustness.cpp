@@ -255,14 +255,7 @@ TEST_CASE("intx arithmetic saturates at every width 2..32, signed and unsigned, 
 // ---- enumerators out of range ------------------------------------------------------------------
 
 TEST_CASE("out-of-range enumerators in a descriptor or rounding are rejected with the field named") {
-  auto message = [](const std::function<void()>& f) {
-    try {
-      f();
-    } catch (const std::invalid_argument& e) {
-      return std::string(e.what());
-    }
-    return std::string("no exception");
-  };
+  const auto message = [](auto&& f) { return test::invalid_argument_message(f); };
   float_format f = fmt::float16;
   f.subnormals = subnormal_mode(5);
   CHECK(message([&] { validate(f); }).find("subnormals") != std::string::npos);

@@ -162,6 +162,7 @@ PRECSIM_END_CONFIG
 template <float_format F, rounding R>
 class floatx {
   static_assert((validate(F), true), "invalid float_format");
+  static_assert((validate(R), true), "invalid rounding");
 
  public:
   using code_type = detail::code_storage<storage_bits(F)>;

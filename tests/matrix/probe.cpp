@@ -19,7 +19,9 @@ namespace {
 
 constexpr std::size_t n = 2048;
 
-// SplitMix64 on integers: the inputs cannot depend on the TU's floating-point flags.
+// SplitMix64 on integers: the inputs cannot depend on the TU's floating-point flags. (Its own
+// copy with internal linkage, not tests/inputs.hpp's: inline code shared by the probes would be
+// merged across their flags.)
 struct rng {
   std::uint64_t s;
   std::uint64_t operator()() {
