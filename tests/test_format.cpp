@@ -161,3 +161,14 @@ TEST_CASE("a format whose lowest binade is finer than double's spacing is invali
     CHECK(invalid_reason(ok) == nullptr);
   }
 }
+
+TEST_CASE("a flush format whose largest finite code is a flushed zero is invalid") {
+  // Found by fuzz_round: E1M1, unsigned, flush, NaN at 0b11, inf at 0b10: the only finite codes
+  // 0b00 and 0b01 both read as 0.
+  const float_format f{1, 1, -1, false, subnormal_mode::flush, special_values::nan_max, true,
+                       overflow_value::infinity};
+  CHECK(invalid_reason(f) != nullptr);
+  float_format g = f;
+  g.subnormals = subnormal_mode::gradual;  // 0b01 is a subnormal: valid
+  CHECK(invalid_reason(g) == nullptr);
+}

@@ -176,7 +176,10 @@ constexpr const char* invalid_reason(const float_format& f) noexcept {
   if (f.overflow == overflow_value::nan && !has_nan(f))
     return "float_format.overflow nan needs a NaN encoding";
   const std::uint64_t top = detail::low_mask(f.exponent_bits + f.mantissa_bits);
-  if (max_finite_code(f) > top || (has_zero(f) && max_finite_code(f) == 0))
+  // (In flush formats every code of exponent field 0 is a zero.)
+  const std::uint64_t max_code = max_finite_code(f);
+  const std::uint64_t lowest_positive = f.subnormals == subnormal_mode::flush ? max_code >> f.mantissa_bits : max_code;
+  if (max_code > top || (has_zero(f) && lowest_positive == 0))
     return "float_format.exponent_bits/mantissa_bits leave no positive finite value";
   // The finest spacing (lowest binade, subnormal or not) must be a double's: 2^-1074 or more.
   if (min_exponent(f) - f.mantissa_bits < -1074)
