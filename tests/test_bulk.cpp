@@ -45,13 +45,13 @@ struct scoped_config {
   std::size_t saved_threshold = parallel_threshold();
   scoped_config(const level_config& c, unsigned threads) {
     set_simd_level(c.level);
-    shared::wide16_for_tests() = c.wide16;
+    shared::wide16_for_tests = c.wide16;
     set_max_threads(threads);
     set_parallel_threshold(0);
   }
   ~scoped_config() {
     set_simd_level(saved_level);
-    shared::wide16_for_tests() = false;
+    shared::wide16_for_tests = false;
     set_max_threads(saved_threads);
     set_parallel_threshold(saved_threshold);
   }

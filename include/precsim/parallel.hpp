@@ -19,15 +19,11 @@
 
 namespace precsim {
 
-namespace shared {  // process-wide settings, one object for every build configuration
-inline std::atomic<unsigned>& thread_setting() noexcept {
-  static std::atomic<unsigned> n{0};  // 0: not yet set, use the default
-  return n;
-}
-inline std::atomic<std::size_t>& threshold_setting() noexcept {
-  static std::atomic<std::size_t> n{std::size_t{1} << 20};
-  return n;
-}
+// Process-wide settings, one object for every build configuration. Variables, not functions:
+// constant-initialized data has no code that a TU built with other flags could lend.
+namespace shared {
+inline std::atomic<unsigned> thread_setting{0};  // 0: not set, use the default
+inline std::atomic<std::size_t> threshold_setting{std::size_t{1} << 20};
 }  // namespace shared
 
 PRECSIM_BEGIN_CONFIG
@@ -74,19 +70,19 @@ inline unsigned default_threads() noexcept {
 // affinity mask and cgroup quota). Capped at 4 per available CPU. 1 turns threading off; 0
 // restores the default.
 inline void set_max_threads(unsigned n) noexcept {
-  shared::thread_setting() = n < detail::thread_cap() ? n : detail::thread_cap();
+  shared::thread_setting = n < detail::thread_cap() ? n : detail::thread_cap();
 }
 inline unsigned max_threads() noexcept {
-  const unsigned n = shared::thread_setting();
+  const unsigned n = shared::thread_setting;
   return n ? n : detail::default_threads();
 }
 
 // Spans with fewer elements than this run on the calling thread (default 2^20: below that,
 // starting threads costs more than it saves).
 inline void set_parallel_threshold(std::size_t elements) noexcept {
-  shared::threshold_setting() = elements;
+  shared::threshold_setting = elements;
 }
-inline std::size_t parallel_threshold() noexcept { return shared::threshold_setting(); }
+inline std::size_t parallel_threshold() noexcept { return shared::threshold_setting; }
 
 namespace detail {
 // Calls body(begin, end) over [0, n) in up to max_threads() pieces, the first on this thread.

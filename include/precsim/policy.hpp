@@ -18,7 +18,7 @@ namespace precsim {
 // type stays saturating under a stochastic scope) or the scope's.
 enum class scope_saturation : std::uint8_t { from_type, from_scope };
 
-namespace shared {  // process-wide state, one object for every build configuration
+namespace shared {  // process-wide state (see parallel.hpp)
 
 struct policy_state {
   bool overridden = false;
@@ -28,10 +28,7 @@ struct policy_state {
   std::uint64_t drawn = 0;  // random words used so far from `stream`
 };
 
-inline policy_state& thread_policy() noexcept {
-  thread_local policy_state state;
-  return state;
-}
+inline thread_local policy_state thread_policy{};
 
 }  // namespace shared
 
@@ -49,7 +46,7 @@ struct active_policy {
 // thread state) uses R with word 0.
 constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
   if (std::is_constant_evaluated()) return {type_rounding, 0};
-  shared::policy_state& s = shared::thread_policy();
+  shared::policy_state& s = shared::thread_policy;
   rounding r = type_rounding;
   if (s.overridden) {
     r = s.r;
@@ -64,7 +61,7 @@ constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
 // Restarts this thread's stochastic-rounding stream (used outside any rounding_scope, by types
 // whose own rounding is stochastic). Each thread starts with seed 0, stream 0, offset 0.
 inline void set_sr_stream(const sr_stream& stream) noexcept {
-  shared::policy_state& s = shared::thread_policy();
+  shared::policy_state& s = shared::thread_policy;
   s.stream = stream;
   s.drawn = 0;
 }
@@ -79,12 +76,12 @@ class rounding_scope {
  public:
   PRECSIM_CONFIG_FN explicit rounding_scope(const rounding& r, const sr_stream& stream = {},
                                             scope_saturation saturation = scope_saturation::from_type) noexcept
-      : saved_(shared::thread_policy()) {
-    shared::thread_policy() = {true, r, saturation, stream, 0};
+      : saved_(shared::thread_policy) {
+    shared::thread_policy = {true, r, saturation, stream, 0};
   }
   rounding_scope(const rounding_scope&) = delete;
   rounding_scope& operator=(const rounding_scope&) = delete;
-  PRECSIM_CONFIG_FN ~rounding_scope() { shared::thread_policy() = saved_; }
+  PRECSIM_CONFIG_FN ~rounding_scope() { shared::thread_policy = saved_; }
 
  private:
   shared::policy_state saved_;

@@ -24,17 +24,11 @@ namespace precsim {
 // portable: the vector kernel on 4 lanes, any GCC/Clang target. avx2 / avx512: 8 / 16 lanes.
 enum class simd_level : std::uint8_t { scalar, portable, avx2, avx512 };
 
-namespace shared {  // process-wide settings, one object for every build configuration
+namespace shared {  // process-wide settings (see parallel.hpp)
 // The level set by set_simd_level; 0xFF: none set, use the best one.
-inline std::atomic<std::uint8_t>& simd_request() noexcept {
-  static std::atomic<std::uint8_t> level{0xFF};
-  return level;
-}
+inline std::atomic<std::uint8_t> simd_request{0xFF};
 // Tests only: run the 16-lane layout at the portable level.
-inline std::atomic<bool>& wide16_for_tests() noexcept {
-  static std::atomic<bool> on{false};
-  return on;
-}
+inline std::atomic<bool> wide16_for_tests{false};
 }  // namespace shared
 
 PRECSIM_BEGIN_CONFIG
@@ -76,10 +70,10 @@ inline void set_simd_level(simd_level l) {
   if (!simd_level_supported(l))
     throw std::invalid_argument(std::string("precsim::set_simd_level: ") + to_string(l) +
                                 " is not supported by this CPU or compiler");
-  shared::simd_request() = static_cast<std::uint8_t>(l);
+  shared::simd_request = static_cast<std::uint8_t>(l);
 }
 inline simd_level active_simd_level() noexcept {
-  const std::uint8_t req = shared::simd_request();
+  const std::uint8_t req = shared::simd_request;
   if (req == 0xFF) return best_simd_level();
   const auto l = static_cast<simd_level>(req);
   return simd_level_supported(l) ? l : best_simd_level();
@@ -172,7 +166,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
                   const float* in, Out* out, std::size_t n) {
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
-    if (l == simd_level::portable && shared::wide16_for_tests()) return wide16_round<M>(p, s, j, in, out, n);
+    if (l == simd_level::portable && shared::wide16_for_tests) return wide16_round<M>(p, s, j, in, out, n);
 #if PRECSIM_X86
     if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);
     if (l == simd_level::avx2) return avx2_round<M>(p, s, j, in, out, n);
@@ -183,7 +177,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 
 template <class In>
 void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
-  if (l == simd_level::portable && shared::wide16_for_tests()) return wide16_decode(p, in, out, n);
+  if (l == simd_level::portable && shared::wide16_for_tests) return wide16_decode(p, in, out, n);
 #if PRECSIM_X86
   if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
   if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
