@@ -85,6 +85,20 @@ void bench_round(benchmark::State& state, float_format f, rounding r, bool wide,
   set_counters(state, n, 4 + sizeof(Out));
 }
 
+// Per-call cost on a small span with the process's default settings (no set_max_threads): what
+// a training loop pays for each small tensor.
+void bench_small_call(benchmark::State& state, std::size_t n) {
+  const auto& x = cached_inputs(n, false);
+  std::vector<float> y(n);
+  set_max_threads(0);  // the default (PRECSIM_THREADS or the available CPUs)
+  for (auto _ : state) {
+    quantize(std::span<const float>(x.data(), n), y, formats::float8_e4m3fn);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 8);
+}
+
 void bench_memcpy(benchmark::State& state, std::size_t n) {
   const auto& x = cached_inputs(n, false);
   std::vector<float> y(n);
@@ -160,6 +174,9 @@ int main(int argc, char** argv) {
   const round_mode modes[] = {round_mode::nearest_even, round_mode::toward_zero, round_mode::stochastic};
   const std::size_t sizes[] = {4u << 10, 256u << 10, 16u << 20, 64u << 20};
 
+  for (std::size_t n : {std::size_t{256}, std::size_t{4096}})
+    benchmark::RegisterBenchmark(("small_call/quantize/float8_e4m3fn/" + std::to_string(n) + "/default_settings").c_str(),
+                                 bench_small_call, n)->UseRealTime();
   for (std::size_t n : sizes) {
     const std::string sz = size_name(n);
     benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy, n)->UseRealTime();

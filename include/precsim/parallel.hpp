@@ -30,38 +30,45 @@ PRECSIM_BEGIN_CONFIG
 namespace detail {
 
 // CPUs this process may run on: the affinity mask and, on Linux, a cgroup v2 CPU quota
-// (containers), else the hardware count; at least 1.
+// (containers), else the hardware count; at least 1. Read once.
 inline unsigned available_cpus() noexcept {
-  unsigned n = std::thread::hardware_concurrency();
+  static const unsigned cpus = [] {
+    unsigned n = std::thread::hardware_concurrency();
 #if defined(__linux__)
-  cpu_set_t set;
-  if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
-    n = unsigned(CPU_COUNT(&set));
-  if (std::FILE* f = std::fopen("/sys/fs/cgroup/cpu.max", "r")) {
-    char quota[32] = {};
-    long long period = 0;
-    if (std::fscanf(f, "%31s %lld", quota, &period) == 2 && period > 0) {
-      const long long q = std::strtoll(quota, nullptr, 10);  // "max": no limit, reads as 0
-      if (q > 0) {
-        const long long cpus = (q + period - 1) / period;
-        if (cpus < (long long)n || n == 0) n = unsigned(cpus);
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+      n = unsigned(CPU_COUNT(&set));
+    if (std::FILE* f = std::fopen("/sys/fs/cgroup/cpu.max", "r")) {
+      char quota[32] = {};
+      long long period = 0;
+      if (std::fscanf(f, "%31s %lld", quota, &period) == 2 && period > 0) {
+        const long long q = std::strtoll(quota, nullptr, 10);  // "max": no limit, reads as 0
+        if (q > 0) {
+          const long long limit = (q + period - 1) / period;
+          if (limit < (long long)n || n == 0) n = unsigned(limit);
+        }
       }
+      std::fclose(f);
     }
-    std::fclose(f);
-  }
 #endif
-  return n ? n : 1;
+    return n ? n : 1u;
+  }();
+  return cpus;
 }
 
 // Most threads a call may use: 4 per available CPU (more only adds start-up cost).
 inline unsigned thread_cap() noexcept { return 4 * available_cpus(); }
 
+// PRECSIM_THREADS (capped), else the available CPUs. Read once.
 inline unsigned default_threads() noexcept {
-  if (const char* env = std::getenv("PRECSIM_THREADS")) {
-    const long n = std::strtol(env, nullptr, 10);
-    if (n > 0) return n < long(thread_cap()) ? unsigned(n) : thread_cap();
-  }
-  return available_cpus();
+  static const unsigned threads = [] {
+    if (const char* env = std::getenv("PRECSIM_THREADS")) {
+      const long n = std::strtol(env, nullptr, 10);
+      if (n > 0) return n < long(thread_cap()) ? unsigned(n) : thread_cap();
+    }
+    return available_cpus();
+  }();
+  return threads;
 }
 
 }  // namespace detail
