@@ -158,9 +158,6 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool tame(double x) noexcept {
   const int e = int(b >> 53) - 1023;
   return b == 0 || (e >= -450 && e < 450);
 }
-PRECSIM_HD PRECSIM_INLINE constexpr bool is_zero(double x) noexcept {
-  return (bit_cast<std::uint64_t>(x) << 1) == 0;
-}
 
 // x, hidden from the optimizer: -fassociative-math (which clang does not announce by any macro)
 // would otherwise simplify TwoSum's error term to 0.

@@ -87,8 +87,7 @@ constexpr wide_decomposed decompose_integer(T v) noexcept {
     if (hi == 0) return decompose_integer(lo);
     const int lz = countl_zero(hi);
     const u128 sig = lz ? u128{hi << lz | lo >> (64 - lz), lo << lz} : u128{hi, lo};
-    wide_decomposed d{input_class::finite, neg, 127 - lz, 0, sig, 0};
-    return d;
+    return {input_class::finite, neg, 127 - lz, 0, sig, 0};
   } else {
     const std::uint64_t mag = neg ? 0 - static_cast<std::uint64_t>(v) : static_cast<std::uint64_t>(v);
     if (mag == 0) return {input_class::zero, false, 0, 0, {}, 0};
@@ -141,10 +140,8 @@ constexpr std::partial_ordering compare_doubles(double a, double b) noexcept {
 // Exact three-way comparison of a double with a built-in number.
 template <class T>
 constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
-  if constexpr (std::is_floating_point_v<T>) {
-    return compare_doubles(a, static_cast<double>(b));
-  } else if constexpr (std::numeric_limits<T>::digits <= 53) {
-    return compare_doubles(a, static_cast<double>(b));  // exact: every such integer is a double
+  if constexpr (std::is_floating_point_v<T> || std::numeric_limits<T>::digits <= 53) {
+    return compare_doubles(a, static_cast<double>(b));  // exact: b is a double
   } else {  // 64- and 128-bit integers: not every one is a double
     if (is_nan(a)) return std::partial_ordering::unordered;
     constexpr double limit = pow2(std::numeric_limits<T>::digits);
@@ -338,7 +335,7 @@ constexpr bool isnan(floatx<F, R> x) noexcept {
 }
 template <float_format F, rounding R>
 constexpr bool isinf(floatx<F, R> x) noexcept {
-  return (detail::bit_cast<std::uint64_t>(static_cast<double>(x)) << 1) == std::uint64_t{0x7FF} << 53;
+  return detail::is_inf(static_cast<double>(x));
 }
 template <float_format F, rounding R>
 constexpr bool isfinite(floatx<F, R> x) noexcept {
@@ -427,8 +424,7 @@ namespace detail {
 template <class SameValue>
 std::string shortest_decimal(double v, SameValue same) {
   char buf[64];
-  if ((bit_cast<std::uint64_t>(v) << 1) == 0 || (bit_cast<std::uint64_t>(v) << 1) >= std::uint64_t{0x7FF} << 53)
-    return precsim::to_string(v);  // zeros, infinities, NaN
+  if (is_zero(v) || is_inf(v) || is_nan(v)) return precsim::to_string(v);
   for (int digits = 1; digits <= 17; ++digits) {
     const auto res = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::scientific, digits - 1);
     const std::string sci(buf, res.ptr);  // [-]d.ddde[+-]xx
@@ -517,8 +513,7 @@ template <precsim::float_format F, precsim::rounding R>
 struct std::hash<precsim::floatx<F, R>> {
   // Equal values hash equally: every zero code hashes as +0 (NaN != NaN, so any hash will do).
   std::size_t operator()(const precsim::floatx<F, R>& x) const noexcept {
-    const auto v = precsim::detail::bit_cast<std::uint64_t>(static_cast<double>(x));
-    return std::hash<std::uint64_t>{}((v << 1) == 0 ? 0 : x.bits());
+    return std::hash<std::uint64_t>{}(precsim::detail::is_zero(static_cast<double>(x)) ? 0 : x.bits());
   }
 };
 

@@ -242,10 +242,16 @@ PRECSIM_HD constexpr double to_double(float x) noexcept {
   return bit_cast<double>(sign | std::uint64_t(field - 127 + 1023) << 52 | frac << 29);
 }
 
-// NaN tests on the bits: -ffast-math removes `x != x`, and comparing a signaling NaN raises
-// FE_INVALID.
+// Classification on the bits: -ffast-math removes `x != x` and may assume no infinities,
+// comparing a signaling NaN raises FE_INVALID, and DAZ reads subnormals as zero.
 PRECSIM_HD constexpr bool is_nan(double x) noexcept {
   return (bit_cast<std::uint64_t>(x) & ~(std::uint64_t{1} << 63)) > std::uint64_t{0x7FF} << 52;
+}
+PRECSIM_HD constexpr bool is_inf(double x) noexcept {
+  return (bit_cast<std::uint64_t>(x) << 1) == std::uint64_t{0x7FF} << 53;
+}
+PRECSIM_HD constexpr bool is_zero(double x) noexcept {
+  return (bit_cast<std::uint64_t>(x) << 1) == 0;
 }
 PRECSIM_HD constexpr bool is_nan(float x) noexcept {
   return (bit_cast<std::uint32_t>(x) & 0x7FFFFFFFu) > 0x7F800000u;
