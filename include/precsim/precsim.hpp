@@ -4,6 +4,8 @@
 #pragma once
 
 #include "arith.hpp"
+#include "blocks/format.hpp"
+#include "blocks/quantize.hpp"
 #include "bulk.hpp"
 #include "config.hpp"
 #include "core/round.hpp"

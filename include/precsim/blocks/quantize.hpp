@@ -1,0 +1,588 @@
+// Scaled and block quantization of row-major float matrices (docs/blocks.md):
+//
+//   quantize_blocks  fake quantization: every value becomes its scaled, rounded, rescaled self
+//   encode_blocks    element codes + tile scale codes (+ zero points, tensor scale): block_tensor
+//   decode_blocks    block_tensor -> floats;  decode_blocks(encode_blocks(x)) == quantize_blocks(x)
+//
+// Per tile: range = max|v| (asymmetric: max(v, 0) - min(v, 0)); scale s from the rule, in the
+// scale encoding; e = s (times the tensor scale t); element q = round(fl32(v / e)) on the element
+// grid, saturated to its range; value fl32(q * e). The element rounding runs on the bulk API's
+// vector kernels (simd/), tiles are processed while in cache, rows on several threads.
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <bit>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "../bulk.hpp"
+#include "../packing.hpp"
+#include "format.hpp"
+
+namespace precsim {
+
+// The encoded form of a matrix. Element codes are row-major: packed back to back (packing.hpp
+// layout) when element_bits <= 8, else two bytes per code, least significant byte first. Integer
+// elements are two's complement (asymmetric: the unsigned code c). Tiles are numbered row-major
+// over the grid of tiles; scales holds their codes in the scale encoding.
+struct block_tensor {
+  block_format format{};
+  std::size_t rows = 0, cols = 0;
+  std::vector<std::uint8_t> elements;
+  std::vector<std::uint32_t> scales;
+  std::vector<std::uint16_t> zero_points;  // asymmetric integers only: z per tile
+  float tensor_scale = 1.0f;               // format.tensor_scale only
+};
+
+PRECSIM_BEGIN_CONFIG
+namespace detail {
+
+inline float float_of_bits(std::uint32_t u) noexcept { return bit_cast<float>(u); }
+
+// 2^e as a float, -149 <= e <= 127.
+inline float pow2f(int e) noexcept {
+  return e >= -126 ? float_of_bits(std::uint32_t(e + 127) << 23) : float_of_bits(1u << (e + 149));
+}
+
+// floor(log2 x) for a positive finite float, and x's significand bits normalized to 23 bits.
+struct float_log2 {
+  int e;
+  std::uint32_t frac;
+};
+inline float_log2 log2_parts(float x) noexcept {
+  const std::uint32_t u = bit_cast<std::uint32_t>(x);
+  if (u >> 23) return {int(u >> 23) - 127, u & 0x7FFFFFu};
+  const int top = 31 - std::countl_zero(u);  // subnormal: u = 2^top + rest, value 2^(top - 149)
+  return {top - 149, (u << (23 - top)) & 0x7FFFFFu};
+}
+
+// Tile statistics: amax as the bits of max|v| (NaN above 0x7F800000), and min/max for asymmetric.
+struct tile_stat {
+  std::uint32_t amax = 0;
+  float lo = 0.0f, hi = 0.0f;
+  void merge(const tile_stat& o) noexcept {
+    amax = std::max(amax, o.amax);
+    lo = std::min(lo, o.lo);
+    hi = std::max(hi, o.hi);
+  }
+};
+
+inline void add_stats(const float* v, std::size_t n, tile_stat& st, bool minmax) noexcept {
+  std::uint32_t acc[16] = {};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {  // fixed trip count: the compiler vectorizes this
+    std::uint32_t u[16];
+    std::memcpy(u, v + i, sizeof u);
+    for (int k = 0; k < 16; ++k) acc[k] = std::max(acc[k], u[k] & 0x7FFFFFFFu);
+  }
+  for (; i < n; ++i) acc[0] = std::max(acc[0], bit_cast<std::uint32_t>(v[i]) & 0x7FFFFFFFu);
+  for (int k = 0; k < 16; ++k) st.amax = std::max(st.amax, acc[k]);
+  if (!minmax) return;
+  float lo = st.lo, hi = st.hi;
+  for (i = 0; i < n; ++i) {
+    lo = v[i] < lo ? v[i] : lo;
+    hi = v[i] > hi ? v[i] : hi;
+  }
+  st.lo = lo;
+  st.hi = hi;
+}
+
+// Per-call constants.
+struct block_plan {
+  block_format f;
+  std::size_t rows = 0, cols = 0, th = 0, tw = 0, tile_rows = 0, tile_cols = 0;
+  float_format grid;     // the element grid the kernel rounds to
+  rounding er;           // the element rounding: the caller's, saturating
+  bool integer = false, asymmetric = false, minmax = false;
+  float elem_range = 0;  // elem_max, or 2^bits - 1 for asymmetric
+  float ulp = 1;         // integers: 2^-fraction_bits
+  float scale_min = 0, scale_max = 0, pow2_min = 0, pow2_max = 0;
+  int pow2_min_e = 0, pow2_max_e = 0, emax = 0;
+
+  std::size_t tiles() const noexcept { return tile_rows * tile_cols; }
+  std::size_t tile_of(std::size_t r, std::size_t c) const noexcept {
+    return (r / th) * tile_cols + c / tw;
+  }
+};
+
+inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t rows, std::size_t cols,
+                            const block_format& f, const rounding& r) {
+  validate(f);
+  validate(r);
+  if (rows != 0 && cols > SIZE_MAX / rows) bulk_error(fn, "rows * cols overflows size_t");
+  if (in_size != rows * cols)
+    bulk_error(fn, "the span has " + std::to_string(in_size) + " elements, rows * cols = " +
+                       std::to_string(rows) + " * " + std::to_string(cols));
+  block_plan p;
+  p.f = f;
+  p.rows = rows;
+  p.cols = cols;
+  p.th = std::max<std::size_t>(1, f.shape.rows ? std::min(f.shape.rows, rows) : rows);
+  p.tw = std::max<std::size_t>(1, f.shape.cols ? std::min(f.shape.cols, cols) : cols);
+  p.tile_rows = (rows + p.th - 1) / p.th;
+  p.tile_cols = (cols + p.tw - 1) / p.tw;
+  p.integer = f.kind == element_kind::integer;
+  p.asymmetric = p.integer && f.integer.range == int_range::asymmetric;
+  p.minmax = p.asymmetric;
+  p.grid = p.integer ? integer_grid(f.integer) : f.element;
+  p.er = r;
+  p.er.saturate = saturation::finite;
+  p.elem_range = float(element_max(f));
+  p.ulp = p.integer ? pow2f(-f.integer.fraction_bits) : 1.0f;
+  p.emax = element_emax(f);
+  p.scale_min = float(min_subnormal(f.scale));
+  p.scale_max = float(max_finite(f.scale));
+  p.pow2_min_e = min_positive_exponent(f.scale);
+  p.pow2_max_e = max_exponent(f.scale);
+  return p;
+}
+
+// The tile scale s (decoded, before the tensor scale) of a tile with statistics st; NaN when the
+// tile holds a NaN or an infinity.
+inline float tile_scale(const block_plan& p, const tile_stat& st, float t) noexcept {
+  if (st.amax >= 0x7F800000u) return float_of_bits(0x7FC00000u);
+  float range = p.asymmetric ? std::min(st.hi - st.lo, 3.4028235e38f) : float_of_bits(st.amax);
+  if (range == 0.0f) return p.scale_min;
+  if (p.f.rule != scale_rule::floor_pow2) range = range / p.elem_range;
+  if (p.f.tensor_scale) range = range / t;
+  if (range == 0.0f) return p.scale_min;
+  int e = 0;
+  const float_log2 l = log2_parts(range);
+  switch (p.f.rule) {
+    case scale_rule::floor_pow2: e = l.e - p.emax; break;
+    case scale_rule::ceil_pow2: e = l.e + (l.frac != 0); break;
+    // ties (significand 1.5) to the even E8M0 code e + 127, i.e. to the odd exponent
+    case scale_rule::nearest_pow2: e = l.e + (l.frac > 0x400000u || (l.frac == 0x400000u && !(l.e & 1))); break;
+    case scale_rule::exact: {
+      const float s = quantize(range, p.f.scale, rounding{round_mode::nearest_even, saturation::finite});
+      return s > 0.0f ? s : p.scale_min;
+    }
+  }
+  return pow2f(std::clamp(e, p.pow2_min_e, p.pow2_max_e));
+}
+
+// fl32(v / e) for a run of one tile; multiplying by 1/e where that is exact gives the same bits.
+inline void scale_down(const float* v, float* y, std::size_t n, float e) noexcept {
+  const float_log2 l = log2_parts(e);
+  if (l.frac == 0 && l.e >= -126 && l.e <= 126) {
+    const float inv = pow2f(-l.e);
+    for (std::size_t k = 0; k < n; ++k) y[k] = v[k] * inv;
+  } else {
+    for (std::size_t k = 0; k < n; ++k) y[k] = v[k] / e;
+  }
+}
+
+// The tensor scale t = amax / (max(scale) * elem_max): 1 for an all-zero tensor, NaN when it
+// holds a NaN or an infinity, at least 2^-149.
+inline float tensor_scale_of(const block_plan& p, std::uint32_t amax_bits) noexcept {
+  if (amax_bits >= 0x7F800000u) return float_of_bits(0x7FC00000u);
+  if (amax_bits == 0) return 1.0f;
+  const float t = float_of_bits(amax_bits) / float(double(p.scale_max) * double(p.elem_range));
+  return t > 0.0f ? t : pow2f(-149);
+}
+
+// Effective scale of a tile: s * t, at least 2^-149 (a zero would divide by zero).
+inline float effective_scale(const block_plan& p, float s, float t) noexcept {
+  if (!p.f.tensor_scale) return s;
+  const float e = s * t;
+  return e > 0.0f || e != e ? e : pow2f(-149);
+}
+
+// Runs unit(r, c0, c1) over row segments: each row in pieces of `seg` columns (seg a multiple of
+// the tile width, so that a segment holds whole tiles of its row), on the bulk API's threads.
+template <class Unit>
+void for_row_segments(const block_plan& p, std::size_t seg, Unit&& unit) {
+  const std::size_t cols = p.cols;
+  parallel_for(p.rows * cols, [&](std::size_t b, std::size_t e) {
+    const bulk_fp_scope env;
+    // the segments whose first element lies in [b, e)
+    for (std::size_t r = b / cols; r < p.rows && r * cols < e; ++r) {
+      const std::size_t row0 = r * cols;
+      std::size_t c = row0 >= b ? 0 : (b - row0 + seg - 1) / seg * seg;
+      for (; c < cols && row0 + c < e; c += seg) unit(r, c, std::min(cols, c + seg));
+    }
+  });
+}
+
+// Statistics of the tiles of row r in columns [c0, c1) (whole tiles), merged into st[tile col].
+inline void row_stats(const block_plan& p, const float* in, std::size_t r, std::size_t c0,
+                      std::size_t c1, tile_stat* st) noexcept {
+  for (std::size_t c = c0; c < c1; c += p.tw)
+    add_stats(in + r * p.cols + c, std::min(c1, c + p.tw) - c, st[c / p.tw], p.minmax);
+}
+
+// Scales and zero points of every tile. Row tiles (th == 1) are left to the element pass, which
+// computes them while the row is in cache; taller tiles need a pass over the data first.
+struct tile_scales {
+  std::vector<float> s;          // tile scale (decoded), before the tensor scale
+  std::vector<std::uint16_t> z;  // asymmetric zero points
+  float t = 1.0f;
+  bool user = false;
+};
+
+inline std::uint16_t zero_point(const block_plan& p, const tile_stat& st, float e) noexcept {
+  const float code_max = p.elem_range;
+  const float z = std::nearbyint(-st.lo / e);  // the bulk scope rounds to nearest even
+  return std::uint16_t(z > 0.0f ? std::min(z, code_max) : 0.0f);
+}
+
+inline void set_tile(const block_plan& p, tile_scales& ts, std::size_t tile, const tile_stat& st) noexcept {
+  if (!ts.user) ts.s[tile] = tile_scale(p, st, ts.t);
+  if (p.asymmetric) ts.z[tile] = zero_point(p, st, effective_scale(p, ts.s[tile], ts.t));
+}
+
+inline tile_scales prepare_scales(const block_plan& p, const float* in, std::span<const float> user,
+                                  std::size_t seg) {
+  tile_scales ts;
+  ts.s.assign(p.tiles(), 0.0f);
+  if (p.asymmetric) ts.z.assign(p.tiles(), 0);
+  if (!user.empty() || (p.f.tensor_scale && p.rows * p.cols != 0)) {
+    ts.user = !user.empty();
+    if (ts.user) {
+      if (user.size() != p.tiles())
+        bulk_error("quantize_blocks", "scales has " + std::to_string(user.size()) +
+                                          " values, the matrix has " + std::to_string(p.tiles()) + " tiles");
+      for (std::size_t i = 0; i < user.size(); ++i) {
+        if (!(user[i] > 0.0f && user[i] <= 3.4028235e38f))
+          bulk_error("quantize_blocks", "scales[" + std::to_string(i) + "] is not positive and finite");
+        const float s = quantize(user[i], p.f.scale, rounding{round_mode::nearest_even, saturation::finite});
+        ts.s[i] = s > 0.0f ? s : p.scale_min;
+      }
+    } else {  // NVFP4 level 2: the tensor's amax first
+      std::atomic<std::uint32_t> amax{0};
+      for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
+        tile_stat st;
+        add_stats(in + r * p.cols + c0, c1 - c0, st, false);
+        std::uint32_t cur = amax.load(std::memory_order_relaxed);
+        while (st.amax > cur && !amax.compare_exchange_weak(cur, st.amax)) {}
+      });
+      ts.t = tensor_scale_of(p, amax.load());
+    }
+  }
+  if (p.th == 1 || p.rows * p.cols == 0) return ts;  // row tiles: computed in the element pass
+  // Taller tiles: statistics per (row, tile column), then merged over each tile's rows.
+  std::vector<tile_stat> per_row(p.rows * p.tile_cols);
+  for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
+    row_stats(p, in, r, c0, c1, per_row.data() + r * p.tile_cols);
+  });
+  for (std::size_t tr = 0; tr < p.tile_rows; ++tr)
+    for (std::size_t tc = 0; tc < p.tile_cols; ++tc) {
+      tile_stat st;
+      for (std::size_t r = tr * p.th; r < std::min(p.rows, (tr + 1) * p.th); ++r)
+        st.merge(per_row[r * p.tile_cols + tc]);
+      set_tile(p, ts, tr * p.tile_cols + tc, st);
+    }
+  return ts;
+}
+
+// The tile-by-tile element pass over row segments.
+struct element_pass {
+  const block_plan& p;
+  const float* in;
+  tile_scales& ts;
+  const sr_stream& s;
+  kernel_params kp{};
+  simd_level level = simd_level::scalar;
+
+  element_pass(const block_plan& plan, const float* input, tile_scales& scales, const sr_stream& stream)
+      : p(plan), in(input), ts(scales), s(stream) {
+    level = active_simd_level();
+    if (level != simd_level::scalar) kp = make_kernel_params(p.grid, p.er);
+  }
+
+  float scale_of(std::size_t tile) const noexcept { return effective_scale(p, ts.s[tile], ts.t); }
+
+  // Integer grids: clamp to the tile's range (and +0 for -0: integers have no signed zero).
+  void clamp_integers(float* y, std::size_t n, std::size_t tile) const noexcept {
+    float lo = float(int_min(p.f.integer)) * p.ulp, hi = float(int_max(p.f.integer)) * p.ulp;
+    if (p.asymmetric) {
+      lo = -float(ts.z[tile]);
+      hi = p.elem_range - float(ts.z[tile]);
+    }
+    for (std::size_t k = 0; k < n; ++k) y[k] = std::min(std::max(y[k], lo), hi) + 0.0f;
+  }
+
+  // Walks the tiles of the chunk [c, c + n) of row r: f(k, m, tile) for its runs [k, k + m).
+  template <class F>
+  void tiles_of(std::size_t r, std::size_t c, std::size_t n, F&& f) const {
+    for (std::size_t k = 0; k < n;) {
+      const std::size_t m = std::min(n - k, p.tw - (c + k) % p.tw);
+      f(k, m, p.tile_of(r, c + k));
+      k += m;
+    }
+  }
+
+  // For the segment [c0, c1) of row r, in chunks of at most 1024: y = fl32(v / e) rounded onto
+  // the element grid with the random words of index s.offset + r * cols + c, then
+  // chunk(c, n, y, codes). Code = float: values (integer grids clamped); else the codes of
+  // floating elements, straight from the kernel.
+  template <class Code, class Chunk>
+  void run(std::size_t r, std::size_t c0, std::size_t c1, Chunk&& chunk) const {
+    if (p.th == 1 && !ts.user)  // row tiles: their scales while the row is in cache
+      for (std::size_t c = c0; c < c1; c += p.tw) {
+        tile_stat st;
+        add_stats(in + r * p.cols + c, std::min(c1, c + p.tw) - c, st, p.minmax);
+        set_tile(p, ts, r * p.tile_cols + c / p.tw, st);
+      }
+    alignas(64) float y[1024];
+    alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
+    for (std::size_t c = c0; c < c1; c += 1024) {
+      const std::size_t n = std::min<std::size_t>(1024, c1 - c);
+      const float* v = in + r * p.cols + c;
+      tiles_of(r, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
+        scale_down(v + k, y + k, m, scale_of(tile));
+      });
+      Code* out = nullptr;
+      if constexpr (std::is_same_v<Code, float>) out = y; else out = codes;
+      const std::uint64_t j = s.offset + r * p.cols + c;
+#if PRECSIM_VECTOR_KERNELS
+      if (kp.eligible) vector_round(level, kp, s, j, y, out, n); else
+#endif
+      scalar_round(p.grid, p.er, s, j, y, out, n);
+      if constexpr (std::is_same_v<Code, float>)
+        if (p.integer)
+          tiles_of(r, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) { clamp_integers(y + k, m, tile); });
+      chunk(c, n, out);
+    }
+  }
+};
+
+inline void dequantize_run(float* out, const float* q, std::size_t n, float e) noexcept {
+  if (e != e) {
+    for (std::size_t k = 0; k < n; ++k) out[k] = float_of_bits(0x7FC00000u);
+    return;
+  }
+  for (std::size_t k = 0; k < n; ++k) out[k] = q[k] * e;
+}
+
+// Segment length for element passes: whole tiles, 4096 values or so, a multiple of 8 values
+// where tiles allow (so that packed sub-byte codes of a chunk start and end on byte boundaries).
+inline std::size_t segment_length(const block_plan& p) noexcept {
+  if (p.tw >= 512) return p.tw;
+  const std::size_t unit = p.tw * 8;
+  return (4096 / unit) * unit;
+}
+
+inline void quantize_blocks_impl(std::span<const float> in, std::span<float> out, std::size_t rows,
+                                 std::size_t cols, const block_format& f, const rounding& r,
+                                 const sr_stream& s, std::span<const float> user) {
+  const block_plan p = make_plan("quantize_blocks", in.size(), rows, cols, f, r);
+  check_spans("quantize_blocks", in, out);
+  const bulk_fp_scope env;  // the scale arithmetic below runs here too
+  tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
+  const element_pass pass(p, in.data(), ts, s);
+  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+    pass.run<float>(row, c0, c1, [&](std::size_t c, std::size_t n, float* y) {
+      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
+        dequantize_run(out.data() + row * cols + c + k, y + k, m, pass.scale_of(tile));
+      });
+    });
+  });
+}
+
+inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::finite};
+
+// Element codes of a chunk into the block_tensor's layout (see block_tensor).
+template <class Code>
+void store_codes(std::uint8_t* elements, std::uint8_t* staging, int bits, std::size_t idx,
+                 const Code* codes, std::size_t n) {
+  if (bits > 8) {
+    for (std::size_t i = 0; i < n; ++i) {
+      elements[2 * (idx + i)] = std::uint8_t(codes[i]);
+      elements[2 * (idx + i) + 1] = std::uint8_t(codes[i] >> 8);
+    }
+  } else if (staging) {
+    for (std::size_t i = 0; i < n; ++i) staging[idx + i] = std::uint8_t(codes[i]);
+  } else if (bits == 8) {
+    for (std::size_t i = 0; i < n; ++i) elements[idx + i] = std::uint8_t(codes[i]);
+  } else {
+    std::uint8_t c8[1024];
+    for (std::size_t i = 0; i < n; ++i) c8[i] = std::uint8_t(codes[i]);
+    const std::size_t b0 = idx * std::size_t(bits) / 8;
+    pack(std::span<const std::uint8_t>(c8, n), std::span<std::uint8_t>(elements + b0, packed_size(n, bits)), bits);
+  }
+}
+
+// Sub-byte codes are packed chunk by chunk where every chunk starts and ends on a byte boundary;
+// otherwise through a staging copy of one byte per code.
+inline bool chunks_byte_aligned(const block_plan& p, int bits) noexcept {
+  const std::size_t seg = segment_length(p);
+  return bits >= 8 || ((p.cols * std::size_t(bits)) % 8 == 0 && (seg % 8 == 0 || seg >= p.cols));
+}
+
+inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t rows, std::size_t cols,
+                                       const block_format& f, const rounding& r, const sr_stream& s,
+                                       std::span<const float> user) {
+  const block_plan p = make_plan("encode_blocks", in.size(), rows, cols, f, r);
+  const int bits = element_bits(f);
+  const std::size_t total = rows * cols;
+  block_tensor bt;
+  const bulk_fp_scope env;  // the scale arithmetic below runs here too
+  bt.format = f;
+  bt.rows = rows;
+  bt.cols = cols;
+  bt.elements.assign(bits <= 8 ? packed_size(total, bits) : 2 * total, 0);
+  std::vector<std::uint8_t> staging(chunks_byte_aligned(p, bits) ? 0 : total);
+  tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
+  const element_pass pass(p, in.data(), ts, s);
+  const auto segment = [&](auto code_type, std::size_t row, std::size_t c0, std::size_t c1) {
+    using Code = decltype(code_type);
+    pass.run<Code>(row, c0, c1, [&](std::size_t c, std::size_t n, Code* q) {
+      std::uint16_t codes[1024];
+      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
+        if (pass.scale_of(tile) != pass.scale_of(tile)) {  // NaN tile: the scale says it all
+          std::fill(codes + k, codes + k + m, std::uint16_t{0});
+        } else if constexpr (std::is_same_v<Code, float>) {  // integers: two's complement / c
+          const std::int32_t z = p.asymmetric ? ts.z[tile] : 0;
+          const std::uint32_t mask = (1u << bits) - 1;
+          for (std::size_t i = k; i < k + m; ++i)
+            codes[i] = std::uint16_t(std::uint32_t(std::int32_t(q[i] / p.ulp) + z) & mask);
+        } else {
+          std::copy(q + k, q + k + m, codes + k);
+        }
+      });
+      store_codes(bt.elements.data(), staging.empty() ? nullptr : staging.data(), bits,
+                  row * cols + c, codes, n);
+    });
+  };
+  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+    if (p.integer) segment(float{}, row, c0, c1);
+    else if (bits > 8) segment(std::uint16_t{}, row, c0, c1);
+    else segment(std::uint8_t{}, row, c0, c1);
+  });
+  if (!staging.empty()) pack(staging, bt.elements, bits);
+  bt.scales.resize(p.tiles());
+  for (std::size_t i = 0; i < p.tiles(); ++i)
+    bt.scales[i] = std::uint32_t(encode(ts.s[i], f.scale, scale_rounding));
+  bt.zero_points = ts.z;
+  bt.tensor_scale = f.tensor_scale ? ts.t : 1.0f;
+  return bt;
+}
+
+inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
+  const char* fn = "decode_blocks";
+  const block_format& f = bt.format;
+  const block_plan p = make_plan(fn, out.size(), bt.rows, bt.cols, f, {});
+  const int bits = element_bits(f);
+  const std::size_t total = bt.rows * bt.cols;
+  const bulk_fp_scope env;
+  if (bt.elements.size() != (bits <= 8 ? packed_size(total, bits) : 2 * total))
+    bulk_error(fn, "block_tensor.elements has " + std::to_string(bt.elements.size()) +
+                       " bytes, the format and shape need " +
+                       std::to_string(bits <= 8 ? packed_size(total, bits) : 2 * total));
+  if (bt.scales.size() != p.tiles())
+    bulk_error(fn, "block_tensor.scales has " + std::to_string(bt.scales.size()) + " codes, the shape has " +
+                       std::to_string(p.tiles()) + " tiles");
+  if (bt.zero_points.size() != (p.asymmetric ? p.tiles() : 0))
+    bulk_error(fn, "block_tensor.zero_points must hold one value per tile for asymmetric elements, else none");
+  tile_scales ts;
+  ts.user = true;
+  ts.t = f.tensor_scale ? bt.tensor_scale : 1.0f;
+  if (f.tensor_scale && !(ts.t > 0.0f) && ts.t == ts.t)
+    bulk_error(fn, "block_tensor.tensor_scale must be positive or NaN");
+  ts.s.resize(p.tiles());
+  for (std::size_t i = 0; i < p.tiles(); ++i) {
+    if (bt.scales[i] > low_mask(storage_bits(f.scale)))
+      bulk_error(fn, "block_tensor.scales[" + std::to_string(i) + "] is not a code of the scale encoding");
+    ts.s[i] = to_float(decode(bt.scales[i], f.scale));
+    if (!(ts.s[i] > 0.0f) && ts.s[i] == ts.s[i])
+      bulk_error(fn, "block_tensor.scales[" + std::to_string(i) + "] is not a positive scale");
+  }
+  ts.z = bt.zero_points;
+  for (std::uint16_t z : ts.z)
+    if (z > std::uint32_t(int_max(f.integer))) bulk_error(fn, "block_tensor.zero_points holds a value above 2^bits - 1");
+  std::vector<std::uint8_t> staging;
+  if (bits < 8 && !chunks_byte_aligned(p, bits)) {
+    staging.resize(total);
+    unpack(bt.elements, staging, bits);
+  }
+  const simd_level level = active_simd_level();
+  const kernel_params kp = !p.integer && level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
+  const sr_stream none{};
+  const element_pass pass(p, nullptr, ts, none);
+  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+    for (std::size_t c = c0; c < c1; c += 1024) {
+      const std::size_t n = std::min<std::size_t>(1024, c1 - c), idx = row * bt.cols + c;
+      std::uint16_t codes[1024];
+      if (bits > 8) {
+        for (std::size_t i = 0; i < n; ++i)
+          codes[i] = std::uint16_t(bt.elements[2 * (idx + i)] | bt.elements[2 * (idx + i) + 1] << 8);
+      } else {
+        std::uint8_t c8[1024];
+        if (!staging.empty()) std::copy_n(staging.data() + idx, n, c8);
+        else if (bits == 8) std::copy_n(bt.elements.data() + idx, n, c8);
+        else unpack(std::span<const std::uint8_t>(bt.elements.data() + idx * bits / 8, packed_size(n, bits)),
+                    std::span<std::uint8_t>(c8, n), bits);
+        std::copy_n(c8, n, codes);
+      }
+      float y[1024];
+      if (p.integer) {
+        const std::uint32_t sign = 1u << (bits - 1);
+        for (std::size_t i = 0; i < n; ++i) {
+          const std::int32_t q = p.asymmetric || f.integer.range == int_range::unsigned_
+                                     ? std::int32_t(codes[i])
+                                     : std::int32_t(codes[i] ^ sign) - std::int32_t(sign);
+          y[i] = float(q) * p.ulp;
+        }
+      } else {
+#if PRECSIM_VECTOR_KERNELS
+        if (kp.eligible) vector_decode(level, kp, codes, y, n); else
+#endif
+        for (std::size_t i = 0; i < n; ++i) y[i] = to_float(decode(codes[i], f.element));
+      }
+      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
+        if (p.asymmetric) for (std::size_t i = k; i < k + m; ++i) y[i] -= float(ts.z[tile]);
+        dequantize_run(out.data() + idx + k, y + k, m, pass.scale_of(tile));
+      });
+    }
+  });
+}
+
+}  // namespace detail
+
+// ---- the calls --------------------------------------------------------------------------------
+// in has rows * cols values, row-major. Element i = r * cols + c of the matrix uses the random
+// word of index s.offset + i for stochastic rounding (as the bulk API). The rounding's saturate
+// field is not used: elements always saturate to the grid's range.
+
+// Fake quantization; in and out are the same span (in place) or do not overlap.
+inline void quantize_blocks(std::span<const float> in, std::span<float> out, std::size_t rows,
+                            std::size_t cols, const block_format& f, rounding r = {}, sr_stream s = {}) {
+  detail::quantize_blocks_impl(in, out, rows, cols, f, r, s, {});
+}
+// With given tile scales (decoded values, one per tile, tiles row-major; each rounded to nearest
+// in the scale encoding; the tensor scale is 1).
+inline void quantize_blocks(std::span<const float> in, std::span<float> out, std::size_t rows,
+                            std::size_t cols, const block_format& f, std::span<const float> scales,
+                            rounding r = {}, sr_stream s = {}) {
+  if (scales.empty()) detail::bulk_error("quantize_blocks", "scales is empty");
+  detail::quantize_blocks_impl(in, out, rows, cols, f, r, s, scales);
+}
+
+inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
+                                  const block_format& f, rounding r = {}, sr_stream s = {}) {
+  return detail::encode_blocks_impl(in, rows, cols, f, r, s, {});
+}
+inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
+                                  const block_format& f, std::span<const float> scales,
+                                  rounding r = {}, sr_stream s = {}) {
+  if (scales.empty()) detail::bulk_error("encode_blocks", "scales is empty");
+  return detail::encode_blocks_impl(in, rows, cols, f, r, s, scales);
+}
+
+// out has rows * cols values.
+inline void decode_blocks(const block_tensor& t, std::span<float> out) { detail::decode_blocks_impl(t, out); }
+inline std::vector<float> decode_blocks(const block_tensor& t) {
+  std::vector<float> out(t.rows * t.cols);
+  decode_blocks(t, out);
+  return out;
+}
+
+PRECSIM_END_CONFIG
+}  // namespace precsim
