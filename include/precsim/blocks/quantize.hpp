@@ -24,6 +24,7 @@
 #include "../bulk.hpp"
 #include "../packing.hpp"
 #include "format.hpp"
+#include "lanes.hpp"
 
 namespace precsim {
 
@@ -73,25 +74,20 @@ struct tile_stat {
   }
 };
 
-inline void add_stats(const float* v, std::size_t n, tile_stat& st, bool minmax) noexcept {
-  std::uint32_t acc[16] = {};
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {  // fixed trip count: the compiler vectorizes this
-    std::uint32_t u[16];
-    std::memcpy(u, v + i, sizeof u);
-    for (int k = 0; k < 16; ++k) acc[k] = std::max(acc[k], u[k] & 0x7FFFFFFFu);
-  }
-  for (; i < n; ++i) acc[0] = std::max(acc[0], bit_cast<std::uint32_t>(v[i]) & 0x7FFFFFFFu);
-  for (int k = 0; k < 16; ++k) st.amax = std::max(st.amax, acc[k]);
+// Adds the values v[0, n) to st: amax always, min/max where asked.
+inline void add_stats(const block_ops& ops, const float* v, std::size_t n, tile_stat& st, bool minmax) noexcept {
+  st.amax = std::max(st.amax, ops.amax(v, n));
   if (!minmax) return;
   float lo = st.lo, hi = st.hi;
-  for (i = 0; i < n; ++i) {
+  for (std::size_t i = 0; i < n; ++i) {
     lo = v[i] < lo ? v[i] : lo;
     hi = v[i] > hi ? v[i] : hi;
   }
   st.lo = lo;
   st.hi = hi;
 }
+
+inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::finite};
 
 // Per-call constants.
 struct block_plan {
@@ -102,8 +98,11 @@ struct block_plan {
   bool integer = false, asymmetric = false, minmax = false;
   float elem_range = 0;  // elem_max, or 2^bits - 1 for asymmetric
   float ulp = 1;         // integers: 2^-fraction_bits
-  float scale_min = 0, scale_max = 0, pow2_min = 0, pow2_max = 0;
+  float scale_min = 0, scale_max = 0;
   int pow2_min_e = 0, pow2_max_e = 0, emax = 0;
+  simd_level level = simd_level::scalar;
+  block_ops ops{};
+  kernel_params scale_kp{};  // rounding to the scale encoding (scale_rule::exact)
 
   std::size_t tiles() const noexcept { return tile_rows * tile_cols; }
   std::size_t tile_of(std::size_t r, std::size_t c) const noexcept {
@@ -140,42 +139,57 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
   p.scale_max = float(max_finite(f.scale));
   p.pow2_min_e = min_positive_exponent(f.scale);
   p.pow2_max_e = max_exponent(f.scale);
+  p.level = active_simd_level();
+  p.ops = block_ops_for(p.level);
+  if (p.level != simd_level::scalar && f.rule == scale_rule::exact) p.scale_kp = make_kernel_params(f.scale, scale_rounding);
   return p;
 }
 
-// The tile scale s (decoded, before the tensor scale) of a tile with statistics st; NaN when the
-// tile holds a NaN or an infinity.
-inline float tile_scale(const block_plan& p, const tile_stat& st, float t) noexcept {
+// What a tile's scale is computed from: NaN for a tile holding a NaN or an infinity, 0 for an
+// all-zero tile, else range (floor_pow2) or range / elem_max, divided by the tensor scale t.
+inline float tile_ratio(const block_plan& p, const tile_stat& st, float t) noexcept {
   if (st.amax >= 0x7F800000u) return float_of_bits(0x7FC00000u);
-  float range = p.asymmetric ? std::min(st.hi - st.lo, 3.4028235e38f) : float_of_bits(st.amax);
-  if (range == 0.0f) return p.scale_min;
-  if (p.f.rule != scale_rule::floor_pow2) range = range / p.elem_range;
-  if (p.f.tensor_scale) range = range / t;
-  if (range == 0.0f) return p.scale_min;
-  int e = 0;
-  const float_log2 l = log2_parts(range);
-  switch (p.f.rule) {
-    case scale_rule::floor_pow2: e = l.e - p.emax; break;
-    case scale_rule::ceil_pow2: e = l.e + (l.frac != 0); break;
-    // ties (significand 1.5) to the even E8M0 code e + 127, i.e. to the odd exponent
-    case scale_rule::nearest_pow2: e = l.e + (l.frac > 0x400000u || (l.frac == 0x400000u && !(l.e & 1))); break;
-    case scale_rule::exact: {
-      const float s = quantize(range, p.f.scale, rounding{round_mode::nearest_even, saturation::finite});
-      return s > 0.0f ? s : p.scale_min;
-    }
+  float x = p.asymmetric ? std::min(st.hi - st.lo, 3.4028235e38f) : float_of_bits(st.amax);
+  if (x == 0.0f) return 0.0f;
+  if (p.f.rule != scale_rule::floor_pow2) x = x / p.elem_range;
+  if (p.f.tensor_scale) x = x / t;
+  return x;
+}
+
+// Tile scales s[i] (decoded, before the tensor scale) from ratios x[i]: NaN stays NaN, zero
+// gives the smallest positive scale, a power-of-two rule gives a power of two clamped to the
+// scale encoding's range, exact rounds to nearest in the scale encoding (saturating).
+inline void scales_from_ratios(const block_plan& p, const float* x, float* s, std::size_t n) noexcept {
+  if (p.f.rule == scale_rule::exact) {
+#if PRECSIM_VECTOR_KERNELS
+    if (p.scale_kp.eligible) vector_round(p.level, p.scale_kp, sr_stream{}, 0, x, s, n); else
+#endif
+    for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
+    for (std::size_t i = 0; i < n; ++i) s[i] = s[i] == 0.0f ? p.scale_min : s[i];
+    return;
   }
-  return pow2f(std::clamp(e, p.pow2_min_e, p.pow2_max_e));
+  for (std::size_t i = 0; i < n; ++i) {
+    if (x[i] != x[i] || x[i] == 0.0f) {
+      s[i] = x[i] == 0.0f ? p.scale_min : x[i];
+      continue;
+    }
+    const float_log2 l = log2_parts(x[i]);
+    int e = l.e;
+    switch (p.f.rule) {
+      case scale_rule::floor_pow2: e -= p.emax; break;
+      case scale_rule::ceil_pow2: e += l.frac != 0; break;
+      // ties (significand 1.5) to the even E8M0 code e + 127, i.e. to the odd exponent
+      default: e += l.frac > 0x400000u || (l.frac == 0x400000u && !(l.e & 1)); break;
+    }
+    s[i] = pow2f(std::clamp(e, p.pow2_min_e, p.pow2_max_e));
+  }
 }
 
 // fl32(v / e) for a run of one tile; multiplying by 1/e where that is exact gives the same bits.
-inline void scale_down(const float* v, float* y, std::size_t n, float e) noexcept {
+inline void scale_down(const block_ops& ops, const float* v, float* y, std::size_t n, float e) noexcept {
   const float_log2 l = log2_parts(e);
-  if (l.frac == 0 && l.e >= -126 && l.e <= 126) {
-    const float inv = pow2f(-l.e);
-    for (std::size_t k = 0; k < n; ++k) y[k] = v[k] * inv;
-  } else {
-    for (std::size_t k = 0; k < n; ++k) y[k] = v[k] / e;
-  }
+  if (l.frac == 0 && l.e >= -126 && l.e <= 126) ops.scale(v, y, n, pow2f(-l.e), false);
+  else ops.scale(v, y, n, e, true);
 }
 
 // The tensor scale t = amax / (max(scale) * elem_max): 1 for an all-zero tensor, NaN when it
@@ -210,11 +224,12 @@ void for_row_segments(const block_plan& p, std::size_t seg, Unit&& unit) {
   });
 }
 
-// Statistics of the tiles of row r in columns [c0, c1) (whole tiles), merged into st[tile col].
+// Statistics of the tiles of row r in columns [c0, c1) (c0 on a tile boundary), merged into
+// st[0], st[1], ... (one per tile).
 inline void row_stats(const block_plan& p, const float* in, std::size_t r, std::size_t c0,
                       std::size_t c1, tile_stat* st) noexcept {
   for (std::size_t c = c0; c < c1; c += p.tw)
-    add_stats(in + r * p.cols + c, std::min(c1, c + p.tw) - c, st[c / p.tw], p.minmax);
+    add_stats(p.ops, in + r * p.cols + c, std::min(c1, c + p.tw) - c, st[(c - c0) / p.tw], p.minmax);
 }
 
 // Scales and zero points of every tile. Row tiles (th == 1) are left to the element pass, which
@@ -232,9 +247,20 @@ inline std::uint16_t zero_point(const block_plan& p, const tile_stat& st, float 
   return std::uint16_t(z > 0.0f ? std::min(z, code_max) : 0.0f);
 }
 
-inline void set_tile(const block_plan& p, tile_scales& ts, std::size_t tile, const tile_stat& st) noexcept {
-  if (!ts.user) ts.s[tile] = tile_scale(p, st, ts.t);
-  if (p.asymmetric) ts.z[tile] = zero_point(p, st, effective_scale(p, ts.s[tile], ts.t));
+// Scales (unless given) and zero points of the tiles first .. first + n - 1 from their statistics.
+inline void set_tiles(const block_plan& p, tile_scales& ts, std::size_t first, const tile_stat* st,
+                      std::size_t n) noexcept {
+  if (!ts.user) {
+    float x[256];
+    for (std::size_t b = 0; b < n; b += 256) {
+      const std::size_t m = std::min<std::size_t>(256, n - b);
+      for (std::size_t i = 0; i < m; ++i) x[i] = tile_ratio(p, st[b + i], ts.t);
+      scales_from_ratios(p, x, ts.s.data() + first + b, m);
+    }
+  }
+  if (p.asymmetric)
+    for (std::size_t i = 0; i < n; ++i)
+      ts.z[first + i] = zero_point(p, st[i], effective_scale(p, ts.s[first + i], ts.t));
 }
 
 inline tile_scales prepare_scales(const block_plan& p, const float* in, std::span<const float> user,
@@ -258,7 +284,7 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
       std::atomic<std::uint32_t> amax{0};
       for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
         tile_stat st;
-        add_stats(in + r * p.cols + c0, c1 - c0, st, false);
+        add_stats(p.ops, in + r * p.cols + c0, c1 - c0, st, false);
         std::uint32_t cur = amax.load(std::memory_order_relaxed);
         while (st.amax > cur && !amax.compare_exchange_weak(cur, st.amax)) {}
       });
@@ -269,15 +295,14 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
   // Taller tiles: statistics per (row, tile column), then merged over each tile's rows.
   std::vector<tile_stat> per_row(p.rows * p.tile_cols);
   for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
-    row_stats(p, in, r, c0, c1, per_row.data() + r * p.tile_cols);
+    row_stats(p, in, r, c0, c1, per_row.data() + r * p.tile_cols + c0 / p.tw);
   });
-  for (std::size_t tr = 0; tr < p.tile_rows; ++tr)
-    for (std::size_t tc = 0; tc < p.tile_cols; ++tc) {
-      tile_stat st;
-      for (std::size_t r = tr * p.th; r < std::min(p.rows, (tr + 1) * p.th); ++r)
-        st.merge(per_row[r * p.tile_cols + tc]);
-      set_tile(p, ts, tr * p.tile_cols + tc, st);
-    }
+  for (std::size_t tr = 0; tr < p.tile_rows; ++tr) {  // merged into the tile row's first row
+    tile_stat* st = per_row.data() + tr * p.th * p.tile_cols;
+    for (std::size_t r = tr * p.th + 1; r < std::min(p.rows, (tr + 1) * p.th); ++r)
+      for (std::size_t tc = 0; tc < p.tile_cols; ++tc) st[tc].merge(per_row[r * p.tile_cols + tc]);
+    set_tiles(p, ts, tr * p.tile_cols, st, p.tile_cols);
+  }
   return ts;
 }
 
@@ -288,12 +313,10 @@ struct element_pass {
   tile_scales& ts;
   const sr_stream& s;
   kernel_params kp{};
-  simd_level level = simd_level::scalar;
 
   element_pass(const block_plan& plan, const float* input, tile_scales& scales, const sr_stream& stream)
       : p(plan), in(input), ts(scales), s(stream) {
-    level = active_simd_level();
-    if (level != simd_level::scalar) kp = make_kernel_params(p.grid, p.er);
+    if (p.level != simd_level::scalar) kp = make_kernel_params(p.grid, p.er);
   }
 
   float scale_of(std::size_t tile) const noexcept { return effective_scale(p, ts.s[tile], ts.t); }
@@ -305,7 +328,7 @@ struct element_pass {
       lo = -float(ts.z[tile]);
       hi = p.elem_range - float(ts.z[tile]);
     }
-    for (std::size_t k = 0; k < n; ++k) y[k] = std::min(std::max(y[k], lo), hi) + 0.0f;
+    p.ops.clamp(y, n, lo, hi);
   }
 
   // Walks the tiles of the chunk [c, c + n) of row r: f(k, m, tile) for its runs [k, k + m).
@@ -324,25 +347,29 @@ struct element_pass {
   // floating elements, straight from the kernel.
   template <class Code, class Chunk>
   void run(std::size_t r, std::size_t c0, std::size_t c1, Chunk&& chunk) const {
-    if (p.th == 1 && !ts.user)  // row tiles: their scales while the row is in cache
-      for (std::size_t c = c0; c < c1; c += p.tw) {
-        tile_stat st;
-        add_stats(in + r * p.cols + c, std::min(c1, c + p.tw) - c, st, p.minmax);
-        set_tile(p, ts, r * p.tile_cols + c / p.tw, st);
+    if (p.th == 1 && !ts.user) {  // row tiles: their scales while the row is in cache
+      tile_stat st[256];
+      for (std::size_t c = c0; c < c1;) {
+        const std::size_t first = c / p.tw, count = std::min<std::size_t>(256, (c1 - c + p.tw - 1) / p.tw);
+        std::fill_n(st, count, tile_stat{});
+        row_stats(p, in, r, c, std::min(c1, c + count * p.tw), st);
+        set_tiles(p, ts, r * p.tile_cols + first, st, count);
+        c += count * p.tw;
       }
+    }
     alignas(64) float y[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c);
       const float* v = in + r * p.cols + c;
       tiles_of(r, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        scale_down(v + k, y + k, m, scale_of(tile));
+        scale_down(p.ops, v + k, y + k, m, scale_of(tile));
       });
       Code* out = nullptr;
       if constexpr (std::is_same_v<Code, float>) out = y; else out = codes;
       const std::uint64_t j = s.offset + r * p.cols + c;
 #if PRECSIM_VECTOR_KERNELS
-      if (kp.eligible) vector_round(level, kp, s, j, y, out, n); else
+      if (kp.eligible) vector_round(p.level, kp, s, j, y, out, n); else
 #endif
       scalar_round(p.grid, p.er, s, j, y, out, n);
       if constexpr (std::is_same_v<Code, float>)
@@ -353,12 +380,9 @@ struct element_pass {
   }
 };
 
-inline void dequantize_run(float* out, const float* q, std::size_t n, float e) noexcept {
-  if (e != e) {
-    for (std::size_t k = 0; k < n; ++k) out[k] = float_of_bits(0x7FC00000u);
-    return;
-  }
-  for (std::size_t k = 0; k < n; ++k) out[k] = q[k] * e;
+inline void dequantize_run(const block_ops& ops, float* out, const float* q, std::size_t n, float e) noexcept {
+  if (e == e) return ops.scale(q, out, n, e, false);
+  std::fill_n(out, n, float_of_bits(0x7FC00000u));
 }
 
 // Segment length for element passes: whole tiles, 4096 values or so, a multiple of 8 values
@@ -380,13 +404,11 @@ inline void quantize_blocks_impl(std::span<const float> in, std::span<float> out
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
     pass.run<float>(row, c0, c1, [&](std::size_t c, std::size_t n, float* y) {
       pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        dequantize_run(out.data() + row * cols + c + k, y + k, m, pass.scale_of(tile));
+        dequantize_run(p.ops, out.data() + row * cols + c + k, y + k, m, pass.scale_of(tile));
       });
     });
   });
 }
-
-inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::finite};
 
 // Element codes of a chunk into the block_tensor's layout (see block_tensor).
 template <class Code>
@@ -502,8 +524,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
     staging.resize(total);
     unpack(bt.elements, staging, bits);
   }
-  const simd_level level = active_simd_level();
-  const kernel_params kp = !p.integer && level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
+  const kernel_params kp = !p.integer && p.level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
   const sr_stream none{};
   const element_pass pass(p, nullptr, ts, none);
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
@@ -532,13 +553,13 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
         }
       } else {
 #if PRECSIM_VECTOR_KERNELS
-        if (kp.eligible) vector_decode(level, kp, codes, y, n); else
+        if (kp.eligible) vector_decode(p.level, kp, codes, y, n); else
 #endif
         for (std::size_t i = 0; i < n; ++i) y[i] = to_float(decode(codes[i], f.element));
       }
       pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
         if (p.asymmetric) for (std::size_t i = k; i < k + m; ++i) y[i] -= float(ts.z[tile]);
-        dequantize_run(out.data() + idx + k, y + k, m, pass.scale_of(tile));
+        dequantize_run(p.ops, out.data() + idx + k, y + k, m, pass.scale_of(tile));
       });
     }
   });

@@ -1,0 +1,124 @@
+// The block pass's elementwise loops (tile amax, scaling, clamping), written once on W lanes
+// with GCC/Clang vector extensions and compiled per instruction set like the rounding kernel
+// (simd/dispatch.hpp), so that they vectorize at any optimization level. A plain loop serves
+// the scalar level and compilers without vector extensions.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "../simd/dispatch.hpp"
+
+namespace precsim {
+PRECSIM_BEGIN_CONFIG
+namespace detail {
+
+// One set of loops: amax returns the bits of max |v| (NaN above 0x7F800000); scale writes
+// y = v * m (by_division: v / m); clamp writes y = min(max(y, lo), hi) + 0 (no -0).
+struct block_ops {
+  std::uint32_t (*amax)(const float* v, std::size_t n);
+  void (*scale)(const float* v, float* y, std::size_t n, float m, bool by_division);
+  void (*clamp)(float* y, std::size_t n, float lo, float hi);
+};
+
+inline std::uint32_t amax_scalar(const float* v, std::size_t n) {
+  std::uint32_t m = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    std::uint32_t u;
+    std::memcpy(&u, v + i, 4);
+    u &= 0x7FFFFFFFu;
+    m = u > m ? u : m;
+  }
+  return m;
+}
+inline void scale_scalar(const float* v, float* y, std::size_t n, float m, bool by_division) {
+  if (by_division)
+    for (std::size_t i = 0; i < n; ++i) y[i] = v[i] / m;
+  else
+    for (std::size_t i = 0; i < n; ++i) y[i] = v[i] * m;
+}
+inline void clamp_scalar(float* y, std::size_t n, float lo, float hi) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = (y[i] < lo ? lo : y[i] > hi ? hi : y[i]) + 0.0f;
+}
+
+#if PRECSIM_VECTOR_KERNELS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+template <int W>
+struct block_lanes {
+  using u32 = typename vec<W>::u32;
+  using f32 = typename vec<W>::f32;
+
+  PRECSIM_LANES static std::uint32_t amax(const float* v, std::size_t n) {
+    u32 acc{};
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) {
+      u32 u;
+      std::memcpy(&u, v + i, sizeof u);
+      u &= 0x7FFFFFFFu;
+      acc = u > acc ? u : acc;
+    }
+    std::uint32_t m = amax_scalar(v + i, n - i);
+    for (int k = 0; k < W; ++k) m = acc[k] > m ? acc[k] : m;
+    return m;
+  }
+  PRECSIM_LANES static void scale(const float* v, float* y, std::size_t n, float m, bool by_division) {
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) {
+      f32 x;
+      std::memcpy(&x, v + i, sizeof x);
+      x = by_division ? x / m : x * m;
+      std::memcpy(y + i, &x, sizeof x);
+    }
+    scale_scalar(v + i, y + i, n - i, m, by_division);
+  }
+  PRECSIM_LANES static void clamp(float* y, std::size_t n, float lo, float hi) {
+    std::size_t i = 0;
+    for (; i + W <= n; i += W) {
+      f32 x;
+      std::memcpy(&x, y + i, sizeof x);
+      x = x < lo ? lo : x;
+      x = (x > hi ? hi : x) + 0.0f;
+      std::memcpy(y + i, &x, sizeof x);
+    }
+    clamp_scalar(y + i, n - i, lo, hi);
+  }
+};
+
+#define PRECSIM_BLOCK_LANES(name, W, ...)                                                          \
+  __VA_ARGS__ inline std::uint32_t name##_amax(const float* v, std::size_t n) {                   \
+    return block_lanes<W>::amax(v, n);                                                            \
+  }                                                                                               \
+  __VA_ARGS__ inline void name##_scale(const float* v, float* y, std::size_t n, float m, bool d) { \
+    block_lanes<W>::scale(v, y, n, m, d);                                                         \
+  }                                                                                               \
+  __VA_ARGS__ inline void name##_clamp(float* y, std::size_t n, float lo, float hi) {             \
+    block_lanes<W>::clamp(y, n, lo, hi);                                                          \
+  }
+PRECSIM_BLOCK_LANES(portable, 4)
+#if PRECSIM_X86
+PRECSIM_BLOCK_LANES(avx2, 8, __attribute__((target("avx2"))))
+PRECSIM_BLOCK_LANES(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#endif
+#undef PRECSIM_BLOCK_LANES
+#pragma GCC diagnostic pop
+#endif  // PRECSIM_VECTOR_KERNELS
+
+inline block_ops block_ops_for(simd_level l) noexcept {
+#if PRECSIM_VECTOR_KERNELS
+#if PRECSIM_X86
+  if (l == simd_level::avx512) return {avx512_amax, avx512_scale, avx512_clamp};
+  if (l == simd_level::avx2) return {avx2_amax, avx2_scale, avx2_clamp};
+#endif
+  if (l != simd_level::scalar) return {portable_amax, portable_scale, portable_clamp};
+#else
+  (void)l;
+#endif
+  return {amax_scalar, scale_scalar, clamp_scalar};
+}
+
+}  // namespace detail
+PRECSIM_END_CONFIG
+}  // namespace precsim
