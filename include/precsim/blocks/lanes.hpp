@@ -14,13 +14,26 @@ namespace precsim {
 PRECSIM_BEGIN_CONFIG
 namespace detail {
 
-// One set of loops: amax returns the bits of max |v| (NaN above 0x7F800000); scale writes
-// y = v * m (by_division: v / m); clamp writes y = min(max(y, lo), hi) + 0 (no -0).
+// One set of loops over a run of values that starts `off` values into a tile of width tw:
+//   amax        the bits of max |v| (NaN above 0x7F800000) of the whole run
+//   tile_amax   out[t] = the same per tile t of the run
+//   scale       y = v * m[t] (by_division: v / m[t]) with t the tile of each value
+//   clamp       y = min(max(y, lo), hi) + 0 (no -0)
 struct block_ops {
   std::uint32_t (*amax)(const float* v, std::size_t n);
-  void (*scale)(const float* v, float* y, std::size_t n, float m, bool by_division);
+  void (*tile_amax)(const float* v, std::size_t n, std::size_t off, std::size_t tw, std::uint32_t* out);
+  void (*scale)(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m,
+                bool by_division);
   void (*clamp)(float* y, std::size_t n, float lo, float hi);
 };
+
+// Calls f(k, m, t) for the runs [k, k + m) of the tiles t = 0, 1, ... of a run of n values
+// that starts off values into a tile of width tw.
+template <class F>
+[[gnu::always_inline]] inline void for_tiles(std::size_t n, std::size_t off, std::size_t tw, F&& f) {
+  std::size_t m = tw - off, t = 0;
+  for (std::size_t k = 0; k < n; k += m, m = tw, ++t) f(k, m < n - k ? m : n - k, t);
+}
 
 inline std::uint32_t amax_scalar(const float* v, std::size_t n) {
   std::uint32_t m = 0;
@@ -32,11 +45,18 @@ inline std::uint32_t amax_scalar(const float* v, std::size_t n) {
   }
   return m;
 }
-inline void scale_scalar(const float* v, float* y, std::size_t n, float m, bool by_division) {
+inline void tile_amax_scalar(const float* v, std::size_t n, std::size_t off, std::size_t tw, std::uint32_t* out) {
+  for_tiles(n, off, tw, [&](std::size_t k, std::size_t m, std::size_t t) { out[t] = amax_scalar(v + k, m); });
+}
+inline void scale_run(const float* v, float* y, std::size_t n, float m, bool by_division) {
   if (by_division)
     for (std::size_t i = 0; i < n; ++i) y[i] = v[i] / m;
   else
     for (std::size_t i = 0; i < n; ++i) y[i] = v[i] * m;
+}
+inline void scale_scalar(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m,
+                         bool by_division) {
+  for_tiles(n, off, tw, [&](std::size_t k, std::size_t len, std::size_t t) { scale_run(v + k, y + k, len, m[t], by_division); });
 }
 inline void clamp_scalar(float* y, std::size_t n, float lo, float hi) {
   for (std::size_t i = 0; i < n; ++i) y[i] = (y[i] < lo ? lo : y[i] > hi ? hi : y[i]) + 0.0f;
@@ -50,7 +70,21 @@ template <int W>
 struct block_lanes {
   using u32 = typename vec<W>::u32;
   using f32 = typename vec<W>::f32;
+  using half = typename vec<(W > 4 ? W / 2 : 4)>::u32;
 
+  // max over the lanes, halving the vector
+  PRECSIM_LANES static std::uint32_t hmax(const u32& a) {
+    if constexpr (W > 4) {
+      half lo, hi;
+      std::memcpy(&lo, &a, sizeof lo);
+      std::memcpy(&hi, reinterpret_cast<const char*>(&a) + sizeof lo, sizeof hi);
+      lo = lo > hi ? lo : hi;
+      return block_lanes<W / 2>::hmax(lo);
+    } else {
+      const std::uint32_t x = a[0] > a[1] ? a[0] : a[1], y = a[2] > a[3] ? a[2] : a[3];
+      return x > y ? x : y;
+    }
+  }
   PRECSIM_LANES static std::uint32_t amax(const float* v, std::size_t n) {
     u32 acc{};
     std::size_t i = 0;
@@ -60,19 +94,35 @@ struct block_lanes {
       u &= 0x7FFFFFFFu;
       acc = u > acc ? u : acc;
     }
-    std::uint32_t m = amax_scalar(v + i, n - i);
-    for (int k = 0; k < W; ++k) m = acc[k] > m ? acc[k] : m;
-    return m;
+    const std::uint32_t tail = amax_scalar(v + i, n - i), m = hmax(acc);
+    return m > tail ? m : tail;
   }
-  PRECSIM_LANES static void scale(const float* v, float* y, std::size_t n, float m, bool by_division) {
-    std::size_t i = 0;
-    for (; i + W <= n; i += W) {
-      f32 x;
-      std::memcpy(&x, v + i, sizeof x);
-      x = by_division ? x / m : x * m;
-      std::memcpy(y + i, &x, sizeof x);
-    }
-    scale_scalar(v + i, y + i, n - i, m, by_division);
+  PRECSIM_LANES static void tile_amax(const float* v, std::size_t n, std::size_t off, std::size_t tw,
+                                      std::uint32_t* out) {
+    for_tiles(n, off, tw, [&](std::size_t k, std::size_t m, std::size_t t) { out[t] = amax(v + k, m); });
+  }
+  PRECSIM_LANES static void scale(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw,
+                                  const float* ms, bool by_division) {
+    for_tiles(n, off, tw, [&](std::size_t k, std::size_t len, std::size_t t) {
+      const float m = ms[t];
+      std::size_t i = k;
+      if (by_division) {
+        for (; i + W <= k + len; i += W) {
+          f32 x;
+          std::memcpy(&x, v + i, sizeof x);
+          x = x / m;
+          std::memcpy(y + i, &x, sizeof x);
+        }
+      } else {
+        for (; i + W <= k + len; i += W) {
+          f32 x;
+          std::memcpy(&x, v + i, sizeof x);
+          x = x * m;
+          std::memcpy(y + i, &x, sizeof x);
+        }
+      }
+      scale_run(v + i, y + i, k + len - i, m, by_division);
+    });
   }
   PRECSIM_LANES static void clamp(float* y, std::size_t n, float lo, float hi) {
     std::size_t i = 0;
@@ -91,8 +141,13 @@ struct block_lanes {
   __VA_ARGS__ inline std::uint32_t name##_amax(const float* v, std::size_t n) {                   \
     return block_lanes<W>::amax(v, n);                                                            \
   }                                                                                               \
-  __VA_ARGS__ inline void name##_scale(const float* v, float* y, std::size_t n, float m, bool d) { \
-    block_lanes<W>::scale(v, y, n, m, d);                                                         \
+  __VA_ARGS__ inline void name##_tile_amax(const float* v, std::size_t n, std::size_t off,        \
+                                           std::size_t tw, std::uint32_t* out) {                  \
+    block_lanes<W>::tile_amax(v, n, off, tw, out);                                                \
+  }                                                                                               \
+  __VA_ARGS__ inline void name##_scale(const float* v, float* y, std::size_t n, std::size_t off,  \
+                                       std::size_t tw, const float* m, bool d) {                  \
+    block_lanes<W>::scale(v, y, n, off, tw, m, d);                                                \
   }                                                                                               \
   __VA_ARGS__ inline void name##_clamp(float* y, std::size_t n, float lo, float hi) {             \
     block_lanes<W>::clamp(y, n, lo, hi);                                                          \
@@ -109,14 +164,14 @@ PRECSIM_BLOCK_LANES(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl
 inline block_ops block_ops_for(simd_level l) noexcept {
 #if PRECSIM_VECTOR_KERNELS
 #if PRECSIM_X86
-  if (l == simd_level::avx512) return {avx512_amax, avx512_scale, avx512_clamp};
-  if (l == simd_level::avx2) return {avx2_amax, avx2_scale, avx2_clamp};
+  if (l == simd_level::avx512) return {avx512_amax, avx512_tile_amax, avx512_scale, avx512_clamp};
+  if (l == simd_level::avx2) return {avx2_amax, avx2_tile_amax, avx2_scale, avx2_clamp};
 #endif
-  if (l != simd_level::scalar) return {portable_amax, portable_scale, portable_clamp};
+  if (l != simd_level::scalar) return {portable_amax, portable_tile_amax, portable_scale, portable_clamp};
 #else
   (void)l;
 #endif
-  return {amax_scalar, scale_scalar, clamp_scalar};
+  return {amax_scalar, tile_amax_scalar, scale_scalar, clamp_scalar};
 }
 
 }  // namespace detail

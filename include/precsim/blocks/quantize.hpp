@@ -185,13 +185,6 @@ inline void scales_from_ratios(const block_plan& p, const float* x, float* s, st
   }
 }
 
-// fl32(v / e) for a run of one tile; multiplying by 1/e where that is exact gives the same bits.
-inline void scale_down(const block_ops& ops, const float* v, float* y, std::size_t n, float e) noexcept {
-  const float_log2 l = log2_parts(e);
-  if (l.frac == 0 && l.e >= -126 && l.e <= 126) ops.scale(v, y, n, pow2f(-l.e), false);
-  else ops.scale(v, y, n, e, true);
-}
-
 // The tensor scale t = amax / (max(scale) * elem_max): 1 for an all-zero tensor, NaN when it
 // holds a NaN or an infinity, at least 2^-149.
 inline float tensor_scale_of(const block_plan& p, std::uint32_t amax_bits) noexcept {
@@ -306,7 +299,17 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
   return ts;
 }
 
-// The tile-by-tile element pass over row segments.
+// A chunk of at most 1024 values of one row: where it starts and the effective scales of the
+// tiles it touches (tile t of the chunk is tile first + t of the matrix).
+struct chunk_view {
+  std::size_t c = 0, n = 0, off = 0, first = 0, tiles = 0;
+  float e[1025];
+  // For each tile run [k, k + m): f(k, m, t).
+  template <class F>
+  void for_each_tile(std::size_t tw, F&& f) const { for_tiles(n, off, tw, f); }
+};
+
+// The element pass over row segments.
 struct element_pass {
   const block_plan& p;
   const float* in;
@@ -319,52 +322,69 @@ struct element_pass {
     if (p.level != simd_level::scalar) kp = make_kernel_params(p.grid, p.er);
   }
 
-  float scale_of(std::size_t tile) const noexcept { return effective_scale(p, ts.s[tile], ts.t); }
-
-  // Integer grids: clamp to the tile's range (and +0 for -0: integers have no signed zero).
-  void clamp_integers(float* y, std::size_t n, std::size_t tile) const noexcept {
-    float lo = float(int_min(p.f.integer)) * p.ulp, hi = float(int_max(p.f.integer)) * p.ulp;
-    if (p.asymmetric) {
-      lo = -float(ts.z[tile]);
-      hi = p.elem_range - float(ts.z[tile]);
+  // The scales of the chunk [c, c + n) of row r; m = 1 / e where every reciprocal is exact
+  // (then v * m == fl32(v / e)), else e (divide).
+  bool chunk_scales(std::size_t r, std::size_t c, std::size_t n, chunk_view& v, float* m) const noexcept {
+    v.c = c;
+    v.n = n;
+    v.off = c % p.tw;
+    v.first = (r / p.th) * p.tile_cols + c / p.tw;
+    v.tiles = (v.off + n + p.tw - 1) / p.tw;
+    bool exact = true;
+    for (std::size_t t = 0; t < v.tiles; ++t) {
+      const float e = effective_scale(p, ts.s[v.first + t], ts.t);
+      const float_log2 l = log2_parts(e);
+      v.e[t] = e;
+      m[t] = pow2f(-l.e);
+      exact = exact && l.frac == 0 && l.e >= -127;  // 2^-e is a float for e in -127 .. 149
     }
-    p.ops.clamp(y, n, lo, hi);
+    return exact;
   }
 
-  // Walks the tiles of the chunk [c, c + n) of row r: f(k, m, tile) for its runs [k, k + m).
-  template <class F>
-  void tiles_of(std::size_t r, std::size_t c, std::size_t n, F&& f) const {
-    for (std::size_t k = 0; k < n;) {
-      const std::size_t m = std::min(n - k, p.tw - (c + k) % p.tw);
-      f(k, m, p.tile_of(r, c + k));
-      k += m;
+  // Integer grids: clamp to the tile's range (and +0 for -0: integers have no signed zero).
+  void clamp_integers(float* y, const chunk_view& v) const noexcept {
+    const float lo = float(int_min(p.f.integer)) * p.ulp, hi = float(int_max(p.f.integer)) * p.ulp;
+    if (!p.asymmetric) return p.ops.clamp(y, v.n, lo, hi);
+    v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
+      const float z = float(ts.z[v.first + t]);
+      p.ops.clamp(y + k, m, -z, p.elem_range - z);
+    });
+  }
+
+  // Scales of the row tiles of row r in [c0, c1) (c0 on a tile boundary), from the data.
+  void row_tile_scales(std::size_t r, std::size_t c0, std::size_t c1) const {
+    tile_stat st[256];
+    std::uint32_t amax[256];
+    for (std::size_t c = c0; c < c1;) {
+      const std::size_t count = std::min<std::size_t>(256, (c1 - c + p.tw - 1) / p.tw);
+      const std::size_t end = std::min(c1, c + count * p.tw);
+      if (p.minmax) {
+        std::fill_n(st, count, tile_stat{});
+        row_stats(p, in, r, c, end, st);
+      } else {
+        p.ops.tile_amax(in + r * p.cols + c, end - c, 0, p.tw, amax);
+        for (std::size_t t = 0; t < count; ++t) st[t] = {amax[t], 0.0f, 0.0f};
+      }
+      set_tiles(p, ts, r * p.tile_cols + c / p.tw, st, count);
+      c = end;
     }
   }
 
   // For the segment [c0, c1) of row r, in chunks of at most 1024: y = fl32(v / e) rounded onto
   // the element grid with the random words of index s.offset + r * cols + c, then
-  // chunk(c, n, y, codes). Code = float: values (integer grids clamped); else the codes of
-  // floating elements, straight from the kernel.
+  // chunk(view, out). Code = float: out = y, the values (integer grids clamped); else out holds
+  // the codes of floating elements, straight from the kernel.
   template <class Code, class Chunk>
   void run(std::size_t r, std::size_t c0, std::size_t c1, Chunk&& chunk) const {
-    if (p.th == 1 && !ts.user) {  // row tiles: their scales while the row is in cache
-      tile_stat st[256];
-      for (std::size_t c = c0; c < c1;) {
-        const std::size_t first = c / p.tw, count = std::min<std::size_t>(256, (c1 - c + p.tw - 1) / p.tw);
-        std::fill_n(st, count, tile_stat{});
-        row_stats(p, in, r, c, std::min(c1, c + count * p.tw), st);
-        set_tiles(p, ts, r * p.tile_cols + first, st, count);
-        c += count * p.tw;
-      }
-    }
+    if (p.th == 1 && !ts.user) row_tile_scales(r, c0, c1);  // while the row is in cache
     alignas(64) float y[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
+    chunk_view v;
+    float m[1025];
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c);
-      const float* v = in + r * p.cols + c;
-      tiles_of(r, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        scale_down(p.ops, v + k, y + k, m, scale_of(tile));
-      });
+      const bool by_reciprocal = chunk_scales(r, c, n, v, m);
+      p.ops.scale(in + r * p.cols + c, y, n, v.off, p.tw, by_reciprocal ? m : v.e, !by_reciprocal);
       Code* out = nullptr;
       if constexpr (std::is_same_v<Code, float>) out = y; else out = codes;
       const std::uint64_t j = s.offset + r * p.cols + c;
@@ -373,17 +393,11 @@ struct element_pass {
 #endif
       scalar_round(p.grid, p.er, s, j, y, out, n);
       if constexpr (std::is_same_v<Code, float>)
-        if (p.integer)
-          tiles_of(r, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) { clamp_integers(y + k, m, tile); });
-      chunk(c, n, out);
+        if (p.integer) clamp_integers(y, v);
+      chunk(v, out);
     }
   }
 };
-
-inline void dequantize_run(const block_ops& ops, float* out, const float* q, std::size_t n, float e) noexcept {
-  if (e == e) return ops.scale(q, out, n, e, false);
-  std::fill_n(out, n, float_of_bits(0x7FC00000u));
-}
 
 // Segment length for element passes: whole tiles, 4096 values or so, a multiple of 8 values
 // where tiles allow (so that packed sub-byte codes of a chunk start and end on byte boundaries).
@@ -402,10 +416,8 @@ inline void quantize_blocks_impl(std::span<const float> in, std::span<float> out
   tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
   const element_pass pass(p, in.data(), ts, s);
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
-    pass.run<float>(row, c0, c1, [&](std::size_t c, std::size_t n, float* y) {
-      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        dequantize_run(p.ops, out.data() + row * cols + c + k, y + k, m, pass.scale_of(tile));
-      });
+    pass.run<float>(row, c0, c1, [&](const chunk_view& v, float* y) {
+      p.ops.scale(y, out.data() + row * cols + v.c, v.n, v.off, p.tw, v.e, false);  // NaN scale: NaN
     });
   });
 }
@@ -455,13 +467,13 @@ inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t ro
   const element_pass pass(p, in.data(), ts, s);
   const auto segment = [&](auto code_type, std::size_t row, std::size_t c0, std::size_t c1) {
     using Code = decltype(code_type);
-    pass.run<Code>(row, c0, c1, [&](std::size_t c, std::size_t n, Code* q) {
+    pass.run<Code>(row, c0, c1, [&](const chunk_view& v, Code* q) {
       std::uint16_t codes[1024];
-      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        if (pass.scale_of(tile) != pass.scale_of(tile)) {  // NaN tile: the scale says it all
+      v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
+        if (v.e[t] != v.e[t]) {  // NaN tile: the scale says it all
           std::fill(codes + k, codes + k + m, std::uint16_t{0});
         } else if constexpr (std::is_same_v<Code, float>) {  // integers: two's complement / c
-          const std::int32_t z = p.asymmetric ? ts.z[tile] : 0;
+          const std::int32_t z = p.asymmetric ? ts.z[v.first + t] : 0;
           const std::uint32_t mask = (1u << bits) - 1;
           for (std::size_t i = k; i < k + m; ++i)
             codes[i] = std::uint16_t(std::uint32_t(std::int32_t(q[i] / p.ulp) + z) & mask);
@@ -470,7 +482,7 @@ inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t ro
         }
       });
       store_codes(bt.elements.data(), staging.empty() ? nullptr : staging.data(), bits,
-                  row * cols + c, codes, n);
+                  row * cols + v.c, codes, v.n);
     });
   };
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
@@ -557,10 +569,14 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
 #endif
         for (std::size_t i = 0; i < n; ++i) y[i] = to_float(decode(codes[i], f.element));
       }
-      pass.tiles_of(row, c, n, [&](std::size_t k, std::size_t m, std::size_t tile) {
-        if (p.asymmetric) for (std::size_t i = k; i < k + m; ++i) y[i] -= float(ts.z[tile]);
-        dequantize_run(p.ops, out.data() + idx + k, y + k, m, pass.scale_of(tile));
-      });
+      chunk_view v;
+      float m[1025];
+      pass.chunk_scales(row, c, n, v, m);
+      if (p.asymmetric)
+        v.for_each_tile(p.tw, [&](std::size_t k, std::size_t len, std::size_t t) {
+          for (std::size_t i = k; i < k + len; ++i) y[i] -= float(ts.z[v.first + t]);
+        });
+      p.ops.scale(y, out.data() + idx, n, v.off, p.tw, v.e, false);
     }
   });
 }
