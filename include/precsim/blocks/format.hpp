@@ -65,12 +65,18 @@ constexpr int element_bits(const block_format& f) noexcept {
   return f.kind == element_kind::integer ? f.integer.bits : storage_bits(f.element);
 }
 
-// The integer grid as a float_format: every integer 0 .. 2^bits - 1 (one exponent bit, spacing 1
-// in both binades), scaled by 2^-fraction_bits. Rounding to it is rounding to integers; the
-// range limits are applied by clamping (rounding commutes with clamping to grid points).
+// The integer grid as a float_format with one exponent bit, so that both binades have spacing
+// 2^-fraction_bits: rounding to it is rounding to integers. Symmetric grids end at 2^(bits-1)-1
+// and unsigned ones at 2^bits - 1 (negative inputs saturate to 0), so rounding with saturation
+// stays in range; full-range and asymmetric grids (0 .. 2^bits - 1 either sign) are clamped to
+// their range after rounding (rounding commutes with clamping to grid points).
 constexpr float_format integer_grid(const int_element& e) noexcept {
-  return {1, e.bits - 1, 2 - e.bits + e.fraction_bits, true, subnormal_mode::gradual,
+  const int m = e.range == int_range::symmetric ? e.bits - 2 : e.bits - 1;
+  return {1, m, 1 - m + e.fraction_bits, e.range != int_range::unsigned_, subnormal_mode::gradual,
           special_values::none, false, overflow_value::max_finite};
+}
+constexpr bool needs_clamp(const int_element& e) noexcept {
+  return e.range == int_range::full || e.range == int_range::asymmetric;
 }
 
 // Lowest and highest integer q of the grid (asymmetric: of the code c).

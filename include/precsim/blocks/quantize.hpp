@@ -370,31 +370,56 @@ struct element_pass {
     }
   }
 
-  // For the segment [c0, c1) of row r, in chunks of at most 1024: y = fl32(v / e) rounded onto
-  // the element grid with the random words of index s.offset + r * cols + c, then
-  // chunk(view, out). Code = float: out = y, the values (integer grids clamped); else out holds
-  // the codes of floating elements, straight from the kernel.
+  // For the segment [c0, c1) of row r, in chunks of at most 1024: the values v scaled to
+  // fl32(v / e), rounded onto the element grid with the random words of index
+  // s.offset + r * cols + c, then
+  //   dst given (fake quantization): dst[c ..] = fl32(q * e); chunk is not called
+  //   else chunk(view, q): Code = float, the grid values q (integer grids in range); else the
+  //   codes of floating elements.
+  // Where the kernel takes the format, the scaling runs inside it (lane_scales); else in passes.
   template <class Code, class Chunk>
-  void run(std::size_t r, std::size_t c0, std::size_t c1, Chunk&& chunk) const {
+  void run(std::size_t r, std::size_t c0, std::size_t c1, float* dst, Chunk&& chunk) const {
     if (p.th == 1 && !ts.user) row_tile_scales(r, c0, c1);  // while the row is in cache
-    alignas(64) float y[1024];
+    alignas(64) float y[1024], pre[1024], post[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     chunk_view v;
     float m[1025];
+#if PRECSIM_VECTOR_KERNELS
+    const bool fused = kp.eligible && !(p.integer && needs_clamp(p.f.integer));
+#else
+    constexpr bool fused = false;
+#endif
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c);
       const bool by_reciprocal = chunk_scales(r, c, n, v, m);
-      p.ops.scale(in + r * p.cols + c, y, n, v.off, p.tw, by_reciprocal ? m : v.e, !by_reciprocal);
+      const float* x = in + r * p.cols + c;
+      const float* mul = by_reciprocal ? m : v.e;
       Code* out = nullptr;
-      if constexpr (std::is_same_v<Code, float>) out = y; else out = codes;
+      if constexpr (std::is_same_v<Code, float>) out = dst ? dst + r * p.cols + c : y; else out = codes;
       const std::uint64_t j = s.offset + r * p.cols + c;
+      if (fused) {
 #if PRECSIM_VECTOR_KERNELS
-      if (kp.eligible) vector_round(p.level, kp, s, j, y, out, n); else
+        const bool scale_out = std::is_same_v<Code, float> && dst;
+        v.for_each_tile(p.tw, [&](std::size_t k, std::size_t len, std::size_t t) {
+          std::fill_n(pre + k, len, mul[t]);
+          if (scale_out) std::fill_n(post + k, len, v.e[t]);
+        });
+        vector_round_scaled(p.level, kp, s, j, x, out, n,
+                            lane_scales{pre, scale_out ? post : nullptr, !by_reciprocal, p.integer});
 #endif
-      scalar_round(p.grid, p.er, s, j, y, out, n);
-      if constexpr (std::is_same_v<Code, float>)
-        if (p.integer) clamp_integers(y, v);
-      chunk(v, out);
+      } else {
+        p.ops.scale(x, y, n, v.off, p.tw, mul, !by_reciprocal);
+        if constexpr (std::is_same_v<Code, float>) out = y;
+#if PRECSIM_VECTOR_KERNELS
+        if (kp.eligible) vector_round(p.level, kp, s, j, y, out, n); else
+#endif
+        scalar_round(p.grid, p.er, s, j, y, out, n);
+        if constexpr (std::is_same_v<Code, float>) {
+          if (p.integer) clamp_integers(y, v);
+          if (dst) p.ops.scale(y, dst + r * p.cols + c, n, v.off, p.tw, v.e, false);  // NaN scale: NaN
+        }
+      }
+      if (!dst) chunk(v, out);
     }
   }
 };
@@ -416,9 +441,7 @@ inline void quantize_blocks_impl(std::span<const float> in, std::span<float> out
   tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
   const element_pass pass(p, in.data(), ts, s);
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
-    pass.run<float>(row, c0, c1, [&](const chunk_view& v, float* y) {
-      p.ops.scale(y, out.data() + row * cols + v.c, v.n, v.off, p.tw, v.e, false);  // NaN scale: NaN
-    });
+    pass.run<float>(row, c0, c1, out.data(), [](const chunk_view&, float*) {});
   });
 }
 
@@ -467,7 +490,7 @@ inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t ro
   const element_pass pass(p, in.data(), ts, s);
   const auto segment = [&](auto code_type, std::size_t row, std::size_t c0, std::size_t c1) {
     using Code = decltype(code_type);
-    pass.run<Code>(row, c0, c1, [&](const chunk_view& v, Code* q) {
+    pass.run<Code>(row, c0, c1, nullptr, [&](const chunk_view& v, Code* q) {
       std::uint16_t codes[1024];
       v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
         if (v.e[t] != v.e[t]) {  // NaN tile: the scale says it all

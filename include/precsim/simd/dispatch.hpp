@@ -114,7 +114,16 @@ void with_mode(round_mode m, F&& f) {
     using f32 = typename vec<W>::f32;                                                             \
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
     const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
-    round_span<W, Mode>(p, s, mulhi, opaque, j, in, out, n);                                      \
+    round_span<W, Mode, false>(p, s, mulhi, opaque, j, in, out, n);                               \
+  }                                                                                               \
+  template <round_mode Mode, class Out>                                                           \
+  __VA_ARGS__ void name##_round_scaled(const kernel_params& p, const sr_stream& s, std::uint64_t j, \
+                                       const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
+    using u32 = typename vec<W>::u32;                                                             \
+    using f32 = typename vec<W>::f32;                                                             \
+    const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
+    const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
+    round_span<W, Mode, true>(p, s, mulhi, opaque, j, in, out, n, sc);                            \
   }                                                                                               \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
@@ -172,6 +181,21 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
     if (l == simd_level::avx2) return avx2_round<M>(p, s, j, in, out, n);
 #endif
     portable_round<M>(p, s, j, in, out, n);
+  });
+}
+
+// The same with per-element scaling (kernel.hpp, lane_scales): block formats.
+template <class Out>
+void vector_round_scaled(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
+                         const float* in, Out* out, std::size_t n, const lane_scales& sc) {
+  with_mode(p.mode, [&](auto mode) {
+    constexpr round_mode M = decltype(mode)::value;
+    if (l == simd_level::portable && shared::wide16_for_tests) return wide16_round_scaled<M>(p, s, j, in, out, n, sc);
+#if PRECSIM_X86
+    if (l == simd_level::avx512) return avx512_round_scaled<M>(p, s, j, in, out, n, sc);
+    if (l == simd_level::avx2) return avx2_round_scaled<M>(p, s, j, in, out, n, sc);
+#endif
+    portable_round_scaled<M>(p, s, j, in, out, n, sc);
   });
 }
 

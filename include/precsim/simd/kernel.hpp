@@ -409,6 +409,39 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
   }
 }
 
+// Per-element scaling around the rounding, for block formats: the input becomes x * pre[i]
+// (divide: x / pre[i]) and, where post is given, a fake-quantized result r becomes r * post[i]
+// (plus_zero: + 0, turning -0 into +0), rounded to nearest (the callers' floating-point
+// environment). Scaled = false compiles none of it.
+struct lane_scales {
+  const float* pre = nullptr;
+  const float* post = nullptr;
+  bool divide = false, plus_zero = false;
+  // The scales of the elements from i on (null stays null).
+  lane_scales from(std::size_t i) const noexcept {
+    return {pre ? pre + i : nullptr, post ? post + i : nullptr, divide, plus_zero};
+  }
+};
+
+template <int W>
+PRECSIM_LANES void scale_lanes(const float* m, bool divide, typename vec<W>::u32& x) {
+  typename vec<W>::f32 v, k;
+  std::memcpy(&v, &x, sizeof v);
+  std::memcpy(&k, m, sizeof k);
+  v = divide ? v / k : v * k;
+  std::memcpy(&x, &v, sizeof v);
+}
+template <int W>
+PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32& y) {
+  if (!at.post) return;
+  typename vec<W>::f32 v, k;
+  std::memcpy(&v, &y, sizeof v);
+  std::memcpy(&k, at.post, sizeof k);
+  v = v * k;
+  if (at.plus_zero) v = v + 0.0f;
+  std::memcpy(&y, &v, sizeof v);
+}
+
 #if PRECSIM_FAST_PATH
 // Fake quantization for signed formats with m >= 1 in the modes the FPU has (nearest_even,
 // toward_zero/positive/negative), the common case, in about a third of the general kernel's
@@ -525,26 +558,37 @@ struct scoped_mxcsr {
   ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
 };
 
-template <int W, round_mode Mode, class Out, class Opaque>
-PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* out, std::size_t n,
-                             Opaque opaque) {
+template <int W, round_mode Mode, bool Scaled, class Out, class Opaque>
+PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc, const float* in, Out* out,
+                             std::size_t n, Opaque opaque) {
   const kernel_params p = params;
   const scoped_mxcsr csr(p.fast_csr);
   typename vec<W>::u32 x, r, y;
+  const auto one = [&](const lane_scales& at) {
+    if constexpr (Scaled) scale_lanes<W>(at.pre, at.divide, x);
+    fast_round<W, Mode>(p, x, r, opaque);
+    fast_finish<W, Out>(p, x, r, y);
+    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
+  };
   std::size_t i = 0;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-    fast_round<W, Mode>(p, x, r, opaque);
-    fast_finish<W, Out>(p, x, r, y);
+    one(sc.from(i));
     store_lanes<W>(reinterpret_cast<std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>*>(out) + i, y);
   }
   if (i < n) {
     std::uint32_t tin[W] = {};
+    float tpre[W], tpost[W];
     std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
+    if constexpr (Scaled) {
+      std::fill_n(tpre, W, 1.0f);
+      std::fill_n(tpost, W, 1.0f);
+      std::memcpy(tpre, sc.pre + i, (n - i) * sizeof(float));
+      if (sc.post) std::memcpy(tpost, sc.post + i, (n - i) * sizeof(float));
+    }
     load_lanes<W>(tin, x);
-    fast_round<W, Mode>(p, x, r, opaque);
-    fast_finish<W, Out>(p, x, r, y);
+    one({tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero});
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
@@ -553,9 +597,9 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const float* in, Out* 
 
 // Rounds one group of 64 consecutive elements with absolute indices j0 .. j0 + 63 (j0 % 64 == 0).
 // Out = float: fake quantization; an unsigned integer type: codes.
-template <int W, round_mode Mode, class Out, class Mulhi>
+template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi>
 PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
-                               std::uint64_t j0, const float* in, Out* out) {
+                               std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd{};
@@ -565,11 +609,13 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
       load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+      if constexpr (Scaled) scale_lanes<W>(sc.pre + i, sc.divide, x);
 #if PRECSIM_FAST_PATH
       if constexpr (Mode == round_mode::stochastic) {
         typename vec<W>::u32 rounded;
         if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
           fast_finish<W, Out>(p, x, rounded, y);
+          if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
           if constexpr (std::is_floating_point_v<Out>)
             store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
           else
@@ -582,6 +628,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       round_lanes<W, Mode>(p, x, rnd.w[w], r);
       if constexpr (std::is_floating_point_v<Out>) {
         lanes_fake_quant<W>(p, r, y);
+        if constexpr (Scaled) post_scale_lanes<W>(sc.from(i), y);
         store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
       } else {
         lanes_code<W>(p, r, y);
@@ -595,17 +642,20 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of 64, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, class Out, class Mulhi, class Opaque>
+// Scaled: with lane_scales (sc.post only read for float outputs).
+template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi, class Opaque>
 PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
-                              [[maybe_unused]] Opaque opaque,
-                              std::uint64_t j, const float* in, Out* out, std::size_t n) {
+                              [[maybe_unused]] Opaque opaque, std::uint64_t j, const float* in,
+                              Out* out, std::size_t n, const lane_scales& sc = {}) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
 #if PRECSIM_FAST_PATH
-  constexpr bool fast_mode = Mode == round_mode::nearest_even || Mode == round_mode::toward_zero ||
-                             Mode == round_mode::toward_positive || Mode == round_mode::toward_negative;
+  // (The scaling must round to nearest: with scales, only nearest_even runs where MXCSR is set.)
+  constexpr bool fast_mode = Mode == round_mode::nearest_even ||
+                             (!Scaled && (Mode == round_mode::toward_zero || Mode == round_mode::toward_positive ||
+                                          Mode == round_mode::toward_negative));
   if constexpr (fast_mode)
-    if (params.fast) return fast_span<W, Mode>(params, in, out, n, opaque);
+    if (params.fast) return fast_span<W, Mode, Scaled>(params, sc, in, out, n, opaque);
 #endif
   const kernel_params p = params;
   const sr_stream s = stream;
@@ -614,15 +664,21 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
     const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= 64) {
-      round_group<W, Mode>(p, s, mulhi, g0, in + i, out + i);
+      round_group<W, Mode, Scaled>(p, s, mulhi, g0, in + i, out + i, sc.from(i));
       i += 64;
       continue;
     }
     const std::size_t count = n - i < 64 - lead ? n - i : 64 - lead;
-    float tin[64] = {};
+    float tin[64] = {}, tpre[64], tpost[64];
     Out tout[64];
     std::memcpy(tin + lead, in + i, count * sizeof(float));
-    round_group<W, Mode>(p, s, mulhi, g0, tin, tout);
+    if constexpr (Scaled) {
+      std::fill_n(tpre, 64, 1.0f);
+      std::fill_n(tpost, 64, 1.0f);
+      std::memcpy(tpre + lead, sc.pre + i, count * sizeof(float));
+      if (sc.post) std::memcpy(tpost + lead, sc.post + i, count * sizeof(float));
+    }
+    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, {tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero});
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
