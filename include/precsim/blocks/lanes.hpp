@@ -19,12 +19,14 @@ namespace detail {
 //   tile_amax   out[t] = the same per tile t of the run
 //   scale       y = v * m[t] (by_division: v / m[t]) with t the tile of each value
 //   clamp       y = min(max(y, lo), hi) + 0 (no -0)
+//   fill        y = m[t] with t the tile of each value
 struct block_ops {
   std::uint32_t (*amax)(const float* v, std::size_t n);
   void (*tile_amax)(const float* v, std::size_t n, std::size_t off, std::size_t tw, std::uint32_t* out);
   void (*scale)(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m,
                 bool by_division);
   void (*clamp)(float* y, std::size_t n, float lo, float hi);
+  void (*fill)(float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m);
 };
 
 // Calls f(k, m, t) for the runs [k, k + m) of the tiles t = 0, 1, ... of a run of n values
@@ -57,6 +59,11 @@ inline void scale_run(const float* v, float* y, std::size_t n, float m, bool by_
 inline void scale_scalar(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m,
                          bool by_division) {
   for_tiles(n, off, tw, [&](std::size_t k, std::size_t len, std::size_t t) { scale_run(v + k, y + k, len, m[t], by_division); });
+}
+inline void fill_scalar(float* y, std::size_t n, std::size_t off, std::size_t tw, const float* m) {
+  for_tiles(n, off, tw, [&](std::size_t k, std::size_t len, std::size_t t) {
+    for (std::size_t i = k; i < k + len; ++i) y[i] = m[t];
+  });
 }
 inline void clamp_scalar(float* y, std::size_t n, float lo, float hi) {
   for (std::size_t i = 0; i < n; ++i) y[i] = (y[i] < lo ? lo : y[i] > hi ? hi : y[i]) + 0.0f;
@@ -124,6 +131,14 @@ struct block_lanes {
       scale_run(v + i, y + i, k + len - i, m, by_division);
     });
   }
+  PRECSIM_LANES static void fill(float* y, std::size_t n, std::size_t off, std::size_t tw, const float* ms) {
+    for_tiles(n, off, tw, [&](std::size_t k, std::size_t len, std::size_t t) {
+      const f32 x = f32{} + ms[t];
+      std::size_t i = k;
+      for (; i + W <= k + len; i += W) std::memcpy(y + i, &x, sizeof x);
+      for (; i < k + len; ++i) y[i] = ms[t];
+    });
+  }
   PRECSIM_LANES static void clamp(float* y, std::size_t n, float lo, float hi) {
     std::size_t i = 0;
     for (; i + W <= n; i += W) {
@@ -151,6 +166,10 @@ struct block_lanes {
   }                                                                                               \
   __VA_ARGS__ inline void name##_clamp(float* y, std::size_t n, float lo, float hi) {             \
     block_lanes<W>::clamp(y, n, lo, hi);                                                          \
+  }                                                                                               \
+  __VA_ARGS__ inline void name##_fill(float* y, std::size_t n, std::size_t off, std::size_t tw,   \
+                                      const float* m) {                                           \
+    block_lanes<W>::fill(y, n, off, tw, m);                                                       \
   }
 PRECSIM_BLOCK_LANES(portable, 4)
 #if PRECSIM_X86
@@ -164,14 +183,14 @@ PRECSIM_BLOCK_LANES(avx512, 16, __attribute__((target("avx512f,avx512bw,avx512vl
 inline block_ops block_ops_for(simd_level l) noexcept {
 #if PRECSIM_VECTOR_KERNELS
 #if PRECSIM_X86
-  if (l == simd_level::avx512) return {avx512_amax, avx512_tile_amax, avx512_scale, avx512_clamp};
-  if (l == simd_level::avx2) return {avx2_amax, avx2_tile_amax, avx2_scale, avx2_clamp};
+  if (l == simd_level::avx512) return {avx512_amax, avx512_tile_amax, avx512_scale, avx512_clamp, avx512_fill};
+  if (l == simd_level::avx2) return {avx2_amax, avx2_tile_amax, avx2_scale, avx2_clamp, avx2_fill};
 #endif
-  if (l != simd_level::scalar) return {portable_amax, portable_tile_amax, portable_scale, portable_clamp};
+  if (l != simd_level::scalar) return {portable_amax, portable_tile_amax, portable_scale, portable_clamp, portable_fill};
 #else
   (void)l;
 #endif
-  return {amax_scalar, tile_amax_scalar, scale_scalar, clamp_scalar};
+  return {amax_scalar, tile_amax_scalar, scale_scalar, clamp_scalar, fill_scalar};
 }
 
 }  // namespace detail

@@ -162,7 +162,7 @@ inline float tile_ratio(const block_plan& p, const tile_stat& st, float t) noexc
 inline void scales_from_ratios(const block_plan& p, const float* x, float* s, std::size_t n) noexcept {
   if (p.f.rule == scale_rule::exact) {
 #if PRECSIM_VECTOR_KERNELS
-    if (p.scale_kp.eligible) vector_round(p.level, p.scale_kp, sr_stream{}, 0, x, s, n); else
+    if (p.scale_kp.eligible && n >= 16) vector_round(p.level, p.scale_kp, sr_stream{}, 0, x, s, n); else
 #endif
     for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
     for (std::size_t i = 0; i < n; ++i) s[i] = s[i] == 0.0f ? p.scale_min : s[i];
@@ -399,13 +399,16 @@ struct element_pass {
       const std::uint64_t j = s.offset + r * p.cols + c;
       if (fused) {
 #if PRECSIM_VECTOR_KERNELS
-        const bool scale_out = std::is_same_v<Code, float> && dst;
-        v.for_each_tile(p.tw, [&](std::size_t k, std::size_t len, std::size_t t) {
-          std::fill_n(pre + k, len, mul[t]);
-          if (scale_out) std::fill_n(post + k, len, v.e[t]);
-        });
+        const bool scale_out = std::is_same_v<Code, float> && dst, uniform = v.tiles == 1;
+        if (uniform) {  // one tile: 16 copies of its scales
+          std::fill_n(pre, 16, mul[0]);
+          std::fill_n(post, 16, v.e[0]);
+        } else {
+          p.ops.fill(pre, n, v.off, p.tw, mul);
+          if (scale_out) p.ops.fill(post, n, v.off, p.tw, v.e);
+        }
         vector_round_scaled(p.level, kp, s, j, x, out, n,
-                            lane_scales{pre, scale_out ? post : nullptr, !by_reciprocal, p.integer});
+                            lane_scales{pre, scale_out ? post : nullptr, !by_reciprocal, p.integer, uniform});
 #endif
       } else {
         p.ops.scale(x, y, n, v.off, p.tw, mul, !by_reciprocal);

@@ -413,13 +413,15 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
 // (divide: x / pre[i]) and, where post is given, a fake-quantized result r becomes r * post[i]
 // (plus_zero: + 0, turning -0 into +0), rounded to nearest (the callers' floating-point
 // environment). Scaled = false compiles none of it.
+// uniform: one scale for all elements; pre and post then point to 16 copies of it.
 struct lane_scales {
   const float* pre = nullptr;
   const float* post = nullptr;
-  bool divide = false, plus_zero = false;
+  bool divide = false, plus_zero = false, uniform = false;
   // The scales of the elements from i on (null stays null).
   lane_scales from(std::size_t i) const noexcept {
-    return {pre ? pre + i : nullptr, post ? post + i : nullptr, divide, plus_zero};
+    if (uniform) return *this;
+    return {pre ? pre + i : nullptr, post ? post + i : nullptr, divide, plus_zero, false};
   }
 };
 
@@ -584,11 +586,12 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
     if constexpr (Scaled) {
       std::fill_n(tpre, W, 1.0f);
       std::fill_n(tpost, W, 1.0f);
-      std::memcpy(tpre, sc.pre + i, (n - i) * sizeof(float));
-      if (sc.post) std::memcpy(tpost, sc.post + i, (n - i) * sizeof(float));
+      const lane_scales at = sc.from(i);
+      std::memcpy(tpre, at.pre, (n - i) * sizeof(float));
+      if (sc.post) std::memcpy(tpost, at.post, (n - i) * sizeof(float));
     }
     load_lanes<W>(tin, x);
-    one({tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero});
+    one({tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero, false});
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
@@ -609,7 +612,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
       load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-      if constexpr (Scaled) scale_lanes<W>(sc.pre + i, sc.divide, x);
+      if constexpr (Scaled) scale_lanes<W>(sc.from(std::size_t(i)).pre, sc.divide, x);
 #if PRECSIM_FAST_PATH
       if constexpr (Mode == round_mode::stochastic) {
         typename vec<W>::u32 rounded;
@@ -675,10 +678,13 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
     if constexpr (Scaled) {
       std::fill_n(tpre, 64, 1.0f);
       std::fill_n(tpost, 64, 1.0f);
-      std::memcpy(tpre + lead, sc.pre + i, count * sizeof(float));
-      if (sc.post) std::memcpy(tpost + lead, sc.post + i, count * sizeof(float));
+      const lane_scales at = sc.from(i);
+      for (std::size_t k = 0; k < count; ++k) {
+        tpre[lead + k] = at.pre[at.uniform ? 0 : k];
+        if (sc.post) tpost[lead + k] = at.post[at.uniform ? 0 : k];
+      }
     }
-    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, {tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero});
+    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, {tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero, false});
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
