@@ -399,16 +399,16 @@ struct element_pass {
       const std::uint64_t j = s.offset + r * p.cols + c;
       if (fused) {
 #if PRECSIM_VECTOR_KERNELS
-        const bool scale_out = std::is_same_v<Code, float> && dst, uniform = v.tiles == 1;
-        if (uniform) {  // one tile: 16 copies of its scales
-          std::fill_n(pre, 16, mul[0]);
-          std::fill_n(post, 16, v.e[0]);
-        } else {
+        const bool scale_out = std::is_same_v<Code, float> && dst;
+        lane_scales sc{mul, scale_out ? v.e : nullptr, v.off, 63, !by_reciprocal, p.integer};
+        if (v.tiles > 1 && p.tw >= 16 && (p.tw & (p.tw - 1)) == 0 && v.off % 16 == 0 && j % 16 == 0) {
+          sc.shift = unsigned(std::countr_zero(p.tw));  // one scale per tile of 2^shift
+        } else if (v.tiles > 1) {  // one per element
           p.ops.fill(pre, n, v.off, p.tw, mul);
           if (scale_out) p.ops.fill(post, n, v.off, p.tw, v.e);
+          sc = {pre, scale_out ? post : nullptr, 0, 0, !by_reciprocal, p.integer};
         }
-        vector_round_scaled(p.level, kp, s, j, x, out, n,
-                            lane_scales{pre, scale_out ? post : nullptr, !by_reciprocal, p.integer, uniform});
+        vector_round_scaled(p.level, kp, s, j, x, out, n, sc);
 #endif
       } else {
         p.ops.scale(x, y, n, v.off, p.tw, mul, !by_reciprocal);

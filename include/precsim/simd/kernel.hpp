@@ -409,28 +409,48 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
   }
 }
 
-// Per-element scaling around the rounding, for block formats: the input becomes x * pre[i]
-// (divide: x / pre[i]) and, where post is given, a fake-quantized result r becomes r * post[i]
-// (plus_zero: + 0, turning -0 into +0), rounded to nearest (the callers' floating-point
-// environment). Scaled = false compiles none of it.
-// uniform: one scale for all elements; pre and post then point to 16 copies of it.
+// Per-element scaling around the rounding, for block formats: the input x of element i becomes
+// x * pre_at(i) (divide: x / pre_at(i)) and, where post is given, a fake-quantized result r
+// becomes r * post_at(i) (plus_zero: + 0, turning -0 into +0), rounded to nearest (the callers'
+// floating-point environment). Element i's scale is pre[(first + i) >> shift]: shift 0 gives
+// one scale per element; 2^shift >= 16 one per tile of 2^shift elements, where first and the
+// span's first absolute index j are multiples of 16 (then no vector straddles two tiles);
+// shift 63 one for all. Scaled = false compiles none of it.
 struct lane_scales {
   const float* pre = nullptr;
   const float* post = nullptr;
-  bool divide = false, plus_zero = false, uniform = false;
-  // The scales of the elements from i on (null stays null).
+  std::size_t first = 0;
+  unsigned shift = 0;
+  bool divide = false, plus_zero = false;
+
   lane_scales from(std::size_t i) const noexcept {
-    if (uniform) return *this;
-    return {pre ? pre + i : nullptr, post ? post + i : nullptr, divide, plus_zero, false};
+    lane_scales r = *this;
+    r.first += i;
+    return r;
+  }
+  float pre_at(std::size_t k) const noexcept { return pre[(first + k) >> shift]; }
+  float post_at(std::size_t k) const noexcept { return post[(first + k) >> shift]; }
+  // The same scales for a zero-padded copy: element lead + k of tpre / tpost is element k here.
+  lane_scales copied(float* tpre, float* tpost, std::size_t lead, std::size_t count) const noexcept {
+    for (std::size_t k = 0; k < count; ++k) {
+      tpre[lead + k] = pre_at(k);
+      if (post) tpost[lead + k] = post_at(k);
+    }
+    return {tpre, post ? tpost : nullptr, 0, 0, divide, plus_zero};
   }
 };
 
 template <int W>
-PRECSIM_LANES void scale_lanes(const float* m, bool divide, typename vec<W>::u32& x) {
+PRECSIM_LANES void load_scales(const float* m, const lane_scales& at, typename vec<W>::f32& k) {
+  if (at.shift == 0) std::memcpy(&k, m + at.first, sizeof k);
+  else k = typename vec<W>::f32{} + m[at.first >> at.shift];
+}
+template <int W>
+PRECSIM_LANES void pre_scale_lanes(const lane_scales& at, typename vec<W>::u32& x) {
   typename vec<W>::f32 v, k;
   std::memcpy(&v, &x, sizeof v);
-  std::memcpy(&k, m, sizeof k);
-  v = divide ? v / k : v * k;
+  load_scales<W>(at.pre, at, k);
+  v = at.divide ? v / k : v * k;
   std::memcpy(&x, &v, sizeof v);
 }
 template <int W>
@@ -438,7 +458,7 @@ PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32&
   if (!at.post) return;
   typename vec<W>::f32 v, k;
   std::memcpy(&v, &y, sizeof v);
-  std::memcpy(&k, at.post, sizeof k);
+  load_scales<W>(at.post, at, k);
   v = v * k;
   if (at.plus_zero) v = v + 0.0f;
   std::memcpy(&y, &v, sizeof v);
@@ -567,7 +587,7 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
   const scoped_mxcsr csr(p.fast_csr);
   typename vec<W>::u32 x, r, y;
   const auto one = [&](const lane_scales& at) {
-    if constexpr (Scaled) scale_lanes<W>(at.pre, at.divide, x);
+    if constexpr (Scaled) pre_scale_lanes<W>(at, x);
     fast_round<W, Mode>(p, x, r, opaque);
     fast_finish<W, Out>(p, x, r, y);
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
@@ -583,15 +603,14 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
     float tpre[W], tpost[W];
     std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
+    lane_scales at{};
     if constexpr (Scaled) {
       std::fill_n(tpre, W, 1.0f);
       std::fill_n(tpost, W, 1.0f);
-      const lane_scales at = sc.from(i);
-      std::memcpy(tpre, at.pre, (n - i) * sizeof(float));
-      if (sc.post) std::memcpy(tpost, at.post, (n - i) * sizeof(float));
+      at = sc.from(i).copied(tpre, tpost, 0, n - i);
     }
     load_lanes<W>(tin, x);
-    one({tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero, false});
+    one(at);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
@@ -612,7 +631,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       const int i = 16 * w + h;
       typename vec<W>::u32 x, y;
       load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-      if constexpr (Scaled) scale_lanes<W>(sc.from(std::size_t(i)).pre, sc.divide, x);
+      if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
 #if PRECSIM_FAST_PATH
       if constexpr (Mode == round_mode::stochastic) {
         typename vec<W>::u32 rounded;
@@ -675,16 +694,13 @@ PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stre
     float tin[64] = {}, tpre[64], tpost[64];
     Out tout[64];
     std::memcpy(tin + lead, in + i, count * sizeof(float));
+    lane_scales at{};
     if constexpr (Scaled) {
       std::fill_n(tpre, 64, 1.0f);
       std::fill_n(tpost, 64, 1.0f);
-      const lane_scales at = sc.from(i);
-      for (std::size_t k = 0; k < count; ++k) {
-        tpre[lead + k] = at.pre[at.uniform ? 0 : k];
-        if (sc.post) tpost[lead + k] = at.post[at.uniform ? 0 : k];
-      }
+      at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, {tpre, sc.post ? tpost : nullptr, sc.divide, sc.plus_zero, false});
+    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, at);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
