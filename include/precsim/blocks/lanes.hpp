@@ -106,6 +106,22 @@ struct block_lanes {
   }
   PRECSIM_LANES static void tile_amax(const float* v, std::size_t n, std::size_t off, std::size_t tw,
                                       std::uint32_t* out) {
+    if (off == 0 && tw % W == 0) {  // whole vectors per tile (MX, NVFP4, 1 x 128 ...)
+      std::size_t k = 0, t = 0;
+      for (; k + tw <= n; k += tw, ++t) {
+        u32 acc, u;
+        std::memcpy(&acc, v + k, sizeof acc);
+        acc &= 0x7FFFFFFFu;
+        for (std::size_t i = W; i < tw; i += W) {
+          std::memcpy(&u, v + k + i, sizeof u);
+          u &= 0x7FFFFFFFu;
+          acc = u > acc ? u : acc;
+        }
+        out[t] = hmax(acc);
+      }
+      if (k < n) out[t] = amax(v + k, n - k);
+      return;
+    }
     for_tiles(n, off, tw, [&](std::size_t k, std::size_t m, std::size_t t) { out[t] = amax(v + k, m); });
   }
   PRECSIM_LANES static void scale(const float* v, float* y, std::size_t n, std::size_t off, std::size_t tw,

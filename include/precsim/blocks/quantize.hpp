@@ -64,9 +64,9 @@ inline float_log2 log2_parts(float x) noexcept {
 }
 
 // Tile statistics: amax as the bits of max|v| (NaN above 0x7F800000), and min/max for asymmetric.
-struct tile_stat {
-  std::uint32_t amax = 0;
-  float lo = 0.0f, hi = 0.0f;
+struct tile_stat {  // value-initialize: tile_stat{} is the empty tile
+  std::uint32_t amax;
+  float lo, hi;
   void merge(const tile_stat& o) noexcept {
     amax = std::max(amax, o.amax);
     lo = std::min(lo, o.lo);
@@ -240,6 +240,26 @@ inline std::uint16_t zero_point(const block_plan& p, const tile_stat& st, float 
   return std::uint16_t(z > 0.0f ? std::min(z, code_max) : 0.0f);
 }
 
+// Scales of symmetric tiles from their amax bits. OCP MX's rule reads the exponent field straight;
+// zero, subnormal, infinite and NaN amax take the general path.
+inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std::size_t n, float* s, float t) noexcept {
+  if (p.f.rule == scale_rule::floor_pow2 && !p.f.tensor_scale) {
+    bool general = false;
+    for (std::size_t i = 0; i < n; ++i) {
+      const std::uint32_t E = amax[i] >> 23;
+      s[i] = pow2f(std::clamp(int(E) - 127 - p.emax, p.pow2_min_e, p.pow2_max_e));
+      general |= E - 1 >= 254;
+    }
+    if (!general) return;
+  }
+  float x[256];
+  for (std::size_t b = 0; b < n; b += 256) {
+    const std::size_t m = std::min<std::size_t>(256, n - b);
+    for (std::size_t i = 0; i < m; ++i) x[i] = tile_ratio(p, {amax[b + i], 0.0f, 0.0f}, t);
+    scales_from_ratios(p, x, s + b, m);
+  }
+}
+
 // Scales (unless given) and zero points of the tiles first .. first + n - 1 from their statistics.
 inline void set_tiles(const block_plan& p, tile_scales& ts, std::size_t first, const tile_stat* st,
                       std::size_t n) noexcept {
@@ -276,7 +296,7 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
     } else {  // NVFP4 level 2: the tensor's amax first
       std::atomic<std::uint32_t> amax{0};
       for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
-        tile_stat st;
+        tile_stat st{};
         add_stats(p.ops, in + r * p.cols + c0, c1 - c0, st, false);
         std::uint32_t cur = amax.load(std::memory_order_relaxed);
         while (st.amax > cur && !amax.compare_exchange_weak(cur, st.amax)) {}
@@ -333,10 +353,10 @@ struct element_pass {
     bool exact = true;
     for (std::size_t t = 0; t < v.tiles; ++t) {
       const float e = effective_scale(p, ts.s[v.first + t], ts.t);
-      const float_log2 l = log2_parts(e);
+      const std::uint32_t u = bit_cast<std::uint32_t>(e), E = u >> 23;
       v.e[t] = e;
-      m[t] = pow2f(-l.e);
-      exact = exact && l.frac == 0 && l.e >= -127;  // 2^-e is a float for e in -127 .. 149
+      m[t] = float_of_bits((254 - E) << 23);
+      exact = exact && (u & 0x7FFFFFu) == 0 && E - 1 < 253;  // normal 2^k, 1/2^k normal too
     }
     return exact;
   }
@@ -361,11 +381,11 @@ struct element_pass {
       if (p.minmax) {
         std::fill_n(st, count, tile_stat{});
         row_stats(p, in, r, c, end, st);
+        set_tiles(p, ts, r * p.tile_cols + c / p.tw, st, count);
       } else {
         p.ops.tile_amax(in + r * p.cols + c, end - c, 0, p.tw, amax);
-        for (std::size_t t = 0; t < count; ++t) st[t] = {amax[t], 0.0f, 0.0f};
+        scales_from_amax(p, amax, count, ts.s.data() + r * p.tile_cols + c / p.tw, ts.t);
       }
-      set_tiles(p, ts, r * p.tile_cols + c / p.tw, st, count);
       c = end;
     }
   }
@@ -373,12 +393,13 @@ struct element_pass {
   // For the segment [c0, c1) of row r, in chunks of at most 1024: the values v scaled to
   // fl32(v / e), rounded onto the element grid with the random words of index
   // s.offset + r * cols + c, then
-  //   dst given (fake quantization): dst[c ..] = fl32(q * e); chunk is not called
-  //   else chunk(view, q): Code = float, the grid values q (integer grids in range); else the
-  //   codes of floating elements.
+  //   Code = float, dst given (fake quantization): dst[c ..] = fl32(q * e)
+  //   Code = float, else: chunk(view, q) with the grid values q (integer grids in range)
+  //   Code = a code type: the codes of floating elements into dst[c ..] (or a buffer when dst
+  //   is null), then chunk(view, codes).
   // Where the kernel takes the format, the scaling runs inside it (lane_scales); else in passes.
   template <class Code, class Chunk>
-  void run(std::size_t r, std::size_t c0, std::size_t c1, float* dst, Chunk&& chunk) const {
+  void run(std::size_t r, std::size_t c0, std::size_t c1, Code* dst, Chunk&& chunk) const {
     if (p.th == 1 && !ts.user) row_tile_scales(r, c0, c1);  // while the row is in cache
     alignas(64) float y[1024], pre[1024], post[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
@@ -395,7 +416,8 @@ struct element_pass {
       const float* x = in + r * p.cols + c;
       const float* mul = by_reciprocal ? m : v.e;
       Code* out = nullptr;
-      if constexpr (std::is_same_v<Code, float>) out = dst ? dst + r * p.cols + c : y; else out = codes;
+      if constexpr (std::is_same_v<Code, float>) out = dst ? dst + r * p.cols + c : y;
+      else out = dst ? dst + r * p.cols + c : codes;
       const std::uint64_t j = s.offset + r * p.cols + c;
       if (fused) {
 #if PRECSIM_VECTOR_KERNELS
@@ -422,7 +444,7 @@ struct element_pass {
           if (dst) p.ops.scale(y, dst + r * p.cols + c, n, v.off, p.tw, v.e, false);  // NaN scale: NaN
         }
       }
-      if (!dst) chunk(v, out);
+      if (!std::is_same_v<Code, float> || !dst) chunk(v, out);
     }
   }
 };
@@ -476,39 +498,43 @@ inline bool chunks_byte_aligned(const block_plan& p, int bits) noexcept {
   return bits >= 8 || ((p.cols * std::size_t(bits)) % 8 == 0 && (seg % 8 == 0 || seg >= p.cols));
 }
 
-inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t rows, std::size_t cols,
-                                       const block_format& f, const rounding& r, const sr_stream& s,
-                                       std::span<const float> user) {
+// Fills bt (reusing its storage: every byte of it is written).
+inline void encode_blocks_impl(std::span<const float> in, std::size_t rows, std::size_t cols,
+                               const block_format& f, const rounding& r, const sr_stream& s,
+                               std::span<const float> user, block_tensor& bt) {
   const block_plan p = make_plan("encode_blocks", in.size(), rows, cols, f, r);
   const int bits = element_bits(f);
   const std::size_t total = rows * cols;
-  block_tensor bt;
   const bulk_fp_scope env;  // the scale arithmetic below runs here too
   bt.format = f;
   bt.rows = rows;
   bt.cols = cols;
-  bt.elements.assign(bits <= 8 ? packed_size(total, bits) : 2 * total, 0);
+  bt.elements.resize(bits <= 8 ? packed_size(total, bits) : 2 * total);
   std::vector<std::uint8_t> staging(chunks_byte_aligned(p, bits) ? 0 : total);
   tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
   const element_pass pass(p, in.data(), ts, s);
   const auto segment = [&](auto code_type, std::size_t row, std::size_t c0, std::size_t c1) {
     using Code = decltype(code_type);
-    pass.run<Code>(row, c0, c1, nullptr, [&](const chunk_view& v, Code* q) {
-      std::uint16_t codes[1024];
-      v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
-        if (v.e[t] != v.e[t]) {  // NaN tile: the scale says it all
-          std::fill(codes + k, codes + k + m, std::uint16_t{0});
-        } else if constexpr (std::is_same_v<Code, float>) {  // integers: two's complement / c
+    Code* direct = nullptr;  // 8-bit codes go straight into the tensor
+    if constexpr (std::is_same_v<Code, std::uint8_t>)
+      if (bits == 8) direct = bt.elements.data();
+    pass.run<Code>(row, c0, c1, direct, [&](const chunk_view& v, Code* q) {
+      if constexpr (std::is_same_v<Code, float>) {  // integers: two's complement / c
+        std::uint16_t codes[1024];
+        v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
           const std::int32_t z = p.asymmetric ? ts.z[v.first + t] : 0;
           const std::uint32_t mask = (1u << bits) - 1;
           for (std::size_t i = k; i < k + m; ++i)
-            codes[i] = std::uint16_t(std::uint32_t(std::int32_t(q[i] / p.ulp) + z) & mask);
-        } else {
-          std::copy(q + k, q + k + m, codes + k);
-        }
-      });
-      store_codes(bt.elements.data(), staging.empty() ? nullptr : staging.data(), bits,
-                  row * cols + v.c, codes, v.n);
+            codes[i] = v.e[t] != v.e[t] ? 0 : std::uint16_t(std::uint32_t(std::int32_t(q[i] / p.ulp) + z) & mask);
+        });
+        store_codes(bt.elements.data(), staging.empty() ? nullptr : staging.data(), bits, row * cols + v.c, codes, v.n);
+      } else {
+        v.for_each_tile(p.tw, [&](std::size_t k, std::size_t m, std::size_t t) {
+          if (v.e[t] != v.e[t]) std::fill(q + k, q + k + m, Code{0});  // NaN tile: the scale says it all
+        });
+        if (!direct)
+          store_codes(bt.elements.data(), staging.empty() ? nullptr : staging.data(), bits, row * cols + v.c, q, v.n);
+      }
     });
   };
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
@@ -522,7 +548,6 @@ inline block_tensor encode_blocks_impl(std::span<const float> in, std::size_t ro
     bt.scales[i] = std::uint32_t(encode(ts.s[i], f.scale, scale_rounding));
   bt.zero_points = ts.z;
   bt.tensor_scale = f.tensor_scale ? ts.t : 1.0f;
-  return bt;
 }
 
 inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
@@ -630,13 +655,22 @@ inline void quantize_blocks(std::span<const float> in, std::span<float> out, std
 
 inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
                                   const block_format& f, rounding r = {}, sr_stream s = {}) {
-  return detail::encode_blocks_impl(in, rows, cols, f, r, s, {});
+  block_tensor t;
+  detail::encode_blocks_impl(in, rows, cols, f, r, s, {}, t);
+  return t;
 }
 inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
                                   const block_format& f, std::span<const float> scales,
                                   rounding r = {}, sr_stream s = {}) {
   if (scales.empty()) detail::bulk_error("encode_blocks", "scales is empty");
-  return detail::encode_blocks_impl(in, rows, cols, f, r, s, scales);
+  block_tensor t;
+  detail::encode_blocks_impl(in, rows, cols, f, r, s, scales, t);
+  return t;
+}
+// Into an existing block_tensor, reusing its storage (no allocation once it has the size).
+inline void encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
+                          const block_format& f, block_tensor& out, rounding r = {}, sr_stream s = {}) {
+  detail::encode_blocks_impl(in, rows, cols, f, r, s, {}, out);
 }
 
 // out has rows * cols values.
