@@ -252,10 +252,18 @@ inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std
     }
     if (!general) return;
   }
+  // tile_ratio, written to vectorize
+  const bool divide = p.f.rule != scale_rule::floor_pow2, tensor = p.f.tensor_scale;
   float x[256];
   for (std::size_t b = 0; b < n; b += 256) {
     const std::size_t m = std::min<std::size_t>(256, n - b);
-    for (std::size_t i = 0; i < m; ++i) x[i] = tile_ratio(p, {amax[b + i], 0.0f, 0.0f}, t);
+    for (std::size_t i = 0; i < m; ++i) {
+      const std::uint32_t a = amax[b + i];
+      float r = float_of_bits(a);
+      r = divide ? r / p.elem_range : r;
+      r = tensor ? r / t : r;
+      x[i] = a >= 0x7F800000u ? float_of_bits(0x7FC00000u) : r;
+    }
     scales_from_ratios(p, x, s + b, m);
   }
 }
@@ -544,8 +552,7 @@ inline void encode_blocks_impl(std::span<const float> in, std::size_t rows, std:
   });
   if (!staging.empty()) pack(staging, bt.elements, bits);
   bt.scales.resize(p.tiles());
-  for (std::size_t i = 0; i < p.tiles(); ++i)
-    bt.scales[i] = std::uint32_t(encode(ts.s[i], f.scale, scale_rounding));
+  encode(std::span<const float>(ts.s), std::span<std::uint32_t>(bt.scales), f.scale, scale_rounding);
   bt.zero_points = ts.z;
   bt.tensor_scale = f.tensor_scale ? ts.t : 1.0f;
 }
