@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Markdown tables from bench_bulk JSON output: items/s, bytes/s and ratios to the baselines
-measured in the same run (medians when the run has repetitions). Usage: bench/table.py results.json"""
+"""Markdown tables from bench_bulk or bench_blocks JSON output: items/s, bytes/s and ratios to the
+baselines measured in the same run (medians when the run has repetitions).
+Usage: bench/table.py results.json"""
 import json, sys
 
 runs = json.load(open(sys.argv[1]))["benchmarks"]
@@ -14,6 +15,22 @@ for r in runs:
 
 def g(x):
     return f"{x / 1e9:.2f}"
+
+# bench_blocks: each block row against the element-wise call of its element format.
+ELEMENT = {"int8_per_channel": "int8", "int4_per_channel": "int4", "mxfp8_e4m3": "float8_e4m3fn",
+           "mxfp4_e2m1": "float4_e2m1fn", "nvfp4": "float4_e2m1fn", "fp8_tiles_128x128": "float8_e4m3fn"}
+if any(name.startswith("blocks/") for name in rate):
+    print("| operation | format | size | threads | G items/s | element-wise G items/s | x element-wise time | x memcpy |")
+    print("|---|---|---|---|---|---|---|---|")
+    for name, (items, _) in rate.items():
+        if not name.startswith("blocks/"):
+            continue
+        _, op, fmt, size, threads = name.split("/")
+        elem = rate[f"elementwise/{op}/{ELEMENT[fmt]}/{size}/{threads}"][0]
+        mc = rate[f"baseline/memcpy/{size}"][0]
+        print(f"| {op} | {fmt} | {size} | {threads.split(':')[1]} | {g(items)} | {g(elem)} | "
+              f"{elem / items:.2f} | {items / mc:.2f} |")
+    sys.exit(0)
 
 base = {}
 for name, (items, _) in rate.items():
