@@ -409,7 +409,7 @@ struct element_pass {
   template <class Code, class Chunk>
   void run(std::size_t r, std::size_t c0, std::size_t c1, Code* dst, Chunk&& chunk) const {
     if (p.th == 1 && !ts.user) row_tile_scales(r, c0, c1);  // while the row is in cache
-    alignas(64) float y[1024], pre[1024], post[1024];
+    alignas(64) float y[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     chunk_view v;
     float m[1025];
@@ -430,6 +430,7 @@ struct element_pass {
       if (fused) {
 #if PRECSIM_VECTOR_KERNELS
         const bool scale_out = std::is_same_v<Code, float> && dst;
+        alignas(64) float pre[1024], post[1024];  // per-element scales, where tiles need them
         lane_scales sc{mul, scale_out ? v.e : nullptr, v.off, 63, !by_reciprocal, p.integer};
         if (v.tiles > 1 && p.tw >= 16 && (p.tw & (p.tw - 1)) == 0 && v.off % 16 == 0 && j % 16 == 0) {
           sc.shift = unsigned(std::countr_zero(p.tw));  // one scale per tile of 2^shift
@@ -608,7 +609,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
         std::uint8_t c8[1024];
         if (!staging.empty()) std::copy_n(staging.data() + idx, n, c8);
         else if (bits == 8) std::copy_n(bt.elements.data() + idx, n, c8);
-        else unpack(std::span<const std::uint8_t>(bt.elements.data() + idx * bits / 8, packed_size(n, bits)),
+        else unpack(std::span<const std::uint8_t>(bt.elements.data() + idx * std::size_t(bits) / 8, packed_size(n, bits)),
                     std::span<std::uint8_t>(c8, n), bits);
         std::copy_n(c8, n, codes);
       }

@@ -637,7 +637,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
         typename vec<W>::u32 rounded;
         if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
           fast_finish<W, Out>(p, x, rounded, y);
-          if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
+          if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(std::size_t(i)), y);
           if constexpr (std::is_floating_point_v<Out>)
             store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
           else
@@ -650,7 +650,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
       round_lanes<W, Mode>(p, x, rnd.w[w], r);
       if constexpr (std::is_floating_point_v<Out>) {
         lanes_fake_quant<W>(p, r, y);
-        if constexpr (Scaled) post_scale_lanes<W>(sc.from(i), y);
+        if constexpr (Scaled) post_scale_lanes<W>(sc.from(std::size_t(i)), y);
         store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
       } else {
         lanes_code<W>(p, r, y);
