@@ -15,6 +15,8 @@
 #include <precsim/blocks/quantize.hpp>
 #include <precsim/packing.hpp>
 
+#include "threads_scope.hpp"
+
 namespace {
 
 using namespace precsim;
@@ -31,19 +33,6 @@ const std::vector<float>& inputs(std::size_t n) {
   }
   return x;
 }
-
-struct threads_scope {
-  unsigned saved = max_threads();
-  std::size_t saved_threshold = parallel_threshold();
-  explicit threads_scope(unsigned t) {
-    set_max_threads(t);
-    set_parallel_threshold(0);
-  }
-  ~threads_scope() {
-    set_max_threads(saved);
-    set_parallel_threshold(saved_threshold);
-  }
-};
 
 void counters(benchmark::State& state, std::size_t n, double bytes_per_item) {
   state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(n));

@@ -16,6 +16,8 @@
 #include <precsim/io.hpp>
 #include <precsim/precsim.hpp>
 
+#include "threads_scope.hpp"
+
 #if PRECSIM_X86
 #include <immintrin.h>
 #endif
@@ -46,19 +48,6 @@ const std::vector<float>& cached_inputs(std::size_t n, bool wide) {
   if (v.size() < n) v = inputs(n, wide);
   return v;
 }
-
-struct threads_scope {
-  unsigned saved = max_threads();
-  std::size_t saved_threshold = parallel_threshold();
-  explicit threads_scope(unsigned t) {
-    set_max_threads(t);
-    set_parallel_threshold(0);
-  }
-  ~threads_scope() {
-    set_max_threads(saved);
-    set_parallel_threshold(saved_threshold);
-  }
-};
 
 void set_counters(benchmark::State& state, std::size_t n, std::size_t bytes_per_item) {
   state.SetItemsProcessed(std::int64_t(state.iterations()) * std::int64_t(n));
