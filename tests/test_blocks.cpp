@@ -481,6 +481,12 @@ TEST_CASE("edge tiles: all zero, ragged tails, unsigned elements, user scales, i
     CHECK_THROWS_AS(quantize_blocks(x, y, 2, 2, fmt::int_scaled(4, {1, 0}), bad), std::invalid_argument);
     CHECK_THROWS_AS(quantize_blocks(x, y, 2, 2, fmt::int_scaled(4, {1, 0}), std::span(scales, 1)),
                     std::invalid_argument);
+    block_format asym = fmt::int_scaled(4, {1, 0});  // zero points still come from the data
+    asym.integer.range = int_range::asymmetric;
+    std::vector<float> a{-3.0f, 2.0f, 5.0f, 0.0f}, b(4);
+    const float one[] = {1.0f};
+    quantize_blocks(a, b, 1, 4, asym, one);
+    CHECK(b == a);  // z = 3: codes 0 .. 15 hold -3 .. 12
   }
   SUBCASE("in place equals out of place") {
     std::vector<float> x = adversarial(fmt::nvfp4, 10, 48, 3), y(x.size());

@@ -379,7 +379,8 @@ struct element_pass {
     });
   }
 
-  // Scales of the row tiles of row r in [c0, c1) (c0 on a tile boundary), from the data.
+  // Scales (unless given) and zero points of the row tiles of row r in [c0, c1) (c0 on a tile
+  // boundary), from the data.
   void row_tile_scales(std::size_t r, std::size_t c0, std::size_t c1) const {
     tile_stat st[256];
     std::uint32_t amax[256];
@@ -408,7 +409,7 @@ struct element_pass {
   // Where the kernel takes the format, the scaling runs inside it (lane_scales); else in passes.
   template <class Code, class Chunk>
   void run(std::size_t r, std::size_t c0, std::size_t c1, Code* dst, Chunk&& chunk) const {
-    if (p.th == 1 && !ts.user) row_tile_scales(r, c0, c1);  // while the row is in cache
+    if (p.th == 1 && (!ts.user || p.minmax)) row_tile_scales(r, c0, c1);  // while the row is in cache
     alignas(64) float y[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     chunk_view v;
@@ -595,7 +596,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
     staging.resize(total);
     unpack(bt.elements, staging, bits);
   }
-  const kernel_params kp = !p.integer && p.level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
+  [[maybe_unused]] const kernel_params kp = !p.integer && p.level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
   const sr_stream none{};
   const element_pass pass(p, nullptr, ts, none);
   for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
