@@ -488,6 +488,17 @@ TEST_CASE("edge tiles: all zero, ragged tails, unsigned elements, user scales, i
     quantize_blocks(a, b, 1, 4, asym, one);
     CHECK(b == a);  // z = 3: codes 0 .. 15 hold -3 .. 12
   }
+  SUBCASE("empty matrices") {
+    std::vector<float> none;
+    for (auto [r, c] : {std::pair<std::size_t, std::size_t>{0, 5}, {5, 0}, {0, 0}})
+      for (const block_format& f : {fmt::nvfp4, fmt::int_scaled(4, {0, 0}), fmt::fp8_tiles({128, 128})}) {
+        quantize_blocks(none, none, r, c, f);
+        const block_tensor bt = encode_blocks(none, r, c, f);
+        CHECK(bt.elements.empty());
+        CHECK(bt.scales.empty());
+        CHECK(decode_blocks(bt).empty());
+      }
+  }
   SUBCASE("in place equals out of place") {
     std::vector<float> x = adversarial(fmt::nvfp4, 10, 48, 3), y(x.size());
     quantize_blocks(x, y, 10, 48, fmt::nvfp4);

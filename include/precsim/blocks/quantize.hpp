@@ -206,6 +206,7 @@ inline float effective_scale(const block_plan& p, float s, float t) noexcept {
 template <class Unit>
 void for_row_segments(const block_plan& p, std::size_t seg, Unit&& unit) {
   const std::size_t cols = p.cols;
+  if (p.rows == 0 || cols == 0) return;
   parallel_for(p.rows * cols, [&](std::size_t b, std::size_t e) {
     const bulk_fp_scope env;
     // the segments whose first element lies in [b, e)
