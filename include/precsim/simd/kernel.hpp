@@ -586,31 +586,34 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
   const kernel_params p = params;
   const scoped_mxcsr csr(p.fast_csr);
   typename vec<W>::u32 x, r, y;
-  const auto one = [&](const lane_scales& at) {
-    if constexpr (Scaled) pre_scale_lanes<W>(at, x);
-    fast_round<W, Mode>(p, x, r, opaque);
-    fast_finish<W, Out>(p, x, r, y);
-    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
-  };
   std::size_t i = 0;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-    one(sc.from(i));
+    if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
+    fast_round<W, Mode>(p, x, r, opaque);
+    fast_finish<W, Out>(p, x, r, y);
+    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
     store_lanes<W>(reinterpret_cast<std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>*>(out) + i, y);
   }
   if (i < n) {
     std::uint32_t tin[W] = {};
-    float tpre[W], tpost[W];
     std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
-    lane_scales at{};
+    load_lanes<W>(tin, x);
+    [[maybe_unused]] lane_scales at{};
     if constexpr (Scaled) {
+      float tpre[W], tpost[W];
       std::fill_n(tpre, W, 1.0f);
       std::fill_n(tpost, W, 1.0f);
       at = sc.from(i).copied(tpre, tpost, 0, n - i);
+      pre_scale_lanes<W>(at, x);
+      fast_round<W, Mode>(p, x, r, opaque);
+      fast_finish<W, Out>(p, x, r, y);
+      if constexpr (std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
+    } else {
+      fast_round<W, Mode>(p, x, r, opaque);
+      fast_finish<W, Out>(p, x, r, y);
     }
-    load_lanes<W>(tin, x);
-    one(at);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
