@@ -91,11 +91,12 @@ inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::f
 
 // Per-call constants.
 struct block_plan {
+  const char* fn = "";  // the public call, for error messages
   block_format f;
   std::size_t rows = 0, cols = 0, th = 0, tw = 0, tile_rows = 0, tile_cols = 0;
   float_format grid;     // the element grid the kernel rounds to
   rounding er;           // the element rounding: the caller's, saturating
-  bool integer = false, asymmetric = false, minmax = false;
+  bool integer = false, asymmetric = false;  // asymmetric tiles also need min and max
   float elem_range = 0;  // elem_max, or 2^bits - 1 for asymmetric
   float ulp = 1;         // integers: 2^-fraction_bits
   float scale_min = 0, scale_max = 0;
@@ -105,9 +106,6 @@ struct block_plan {
   kernel_params scale_kp{};  // rounding to the scale encoding (scale_rule::exact)
 
   std::size_t tiles() const noexcept { return tile_rows * tile_cols; }
-  std::size_t tile_of(std::size_t r, std::size_t c) const noexcept {
-    return (r / th) * tile_cols + c / tw;
-  }
 };
 
 inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t rows, std::size_t cols,
@@ -119,6 +117,7 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
     bulk_error(fn, "the span has " + std::to_string(in_size) + " elements, rows * cols = " +
                        std::to_string(rows) + " * " + std::to_string(cols));
   block_plan p;
+  p.fn = fn;
   p.f = f;
   p.rows = rows;
   p.cols = cols;
@@ -128,7 +127,6 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
   p.tile_cols = (cols + p.tw - 1) / p.tw;
   p.integer = f.kind == element_kind::integer;
   p.asymmetric = p.integer && f.integer.range == int_range::asymmetric;
-  p.minmax = p.asymmetric;
   p.grid = p.integer ? integer_grid(f.integer) : f.element;
   p.er = r;
   p.er.saturate = saturation::finite;
@@ -147,13 +145,17 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
 
 // What a tile's scale is computed from: NaN for a tile holding a NaN or an infinity, 0 for an
 // all-zero tile, else range (floor_pow2) or range / elem_max, divided by the tensor scale t.
+// amax_ratio: for symmetric tiles, from the bits of amax (no branches: it vectorizes).
+inline float amax_ratio(const block_plan& p, std::uint32_t amax, float t) noexcept {
+  float x = float_of_bits(amax);
+  x = p.f.rule != scale_rule::floor_pow2 ? x / p.elem_range : x;
+  x = p.f.tensor_scale ? x / t : x;
+  return amax >= 0x7F800000u ? float_of_bits(0x7FC00000u) : x;
+}
 inline float tile_ratio(const block_plan& p, const tile_stat& st, float t) noexcept {
-  if (st.amax >= 0x7F800000u) return float_of_bits(0x7FC00000u);
-  float x = p.asymmetric ? std::min(st.hi - st.lo, 3.4028235e38f) : float_of_bits(st.amax);
-  if (x == 0.0f) return 0.0f;
-  if (p.f.rule != scale_rule::floor_pow2) x = x / p.elem_range;
-  if (p.f.tensor_scale) x = x / t;
-  return x;
+  if (!p.asymmetric || st.amax >= 0x7F800000u) return amax_ratio(p, st.amax, t);
+  const float span = std::min(st.hi - st.lo, 3.4028235e38f);
+  return amax_ratio(p, bit_cast<std::uint32_t>(span), t);
 }
 
 // Tile scales s[i] (decoded, before the tensor scale) from ratios x[i]: NaN stays NaN, zero
@@ -223,7 +225,7 @@ void for_row_segments(const block_plan& p, std::size_t seg, Unit&& unit) {
 inline void row_stats(const block_plan& p, const float* in, std::size_t r, std::size_t c0,
                       std::size_t c1, tile_stat* st) noexcept {
   for (std::size_t c = c0; c < c1; c += p.tw)
-    add_stats(p.ops, in + r * p.cols + c, std::min(c1, c + p.tw) - c, st[(c - c0) / p.tw], p.minmax);
+    add_stats(p.ops, in + r * p.cols + c, std::min(c1, c + p.tw) - c, st[(c - c0) / p.tw], p.asymmetric);
 }
 
 // Scales and zero points of every tile. Row tiles (th == 1) are left to the element pass, which
@@ -253,18 +255,10 @@ inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std
     }
     if (!general) return;
   }
-  // tile_ratio, written to vectorize
-  const bool divide = p.f.rule != scale_rule::floor_pow2, tensor = p.f.tensor_scale;
   float x[256];
   for (std::size_t b = 0; b < n; b += 256) {
     const std::size_t m = std::min<std::size_t>(256, n - b);
-    for (std::size_t i = 0; i < m; ++i) {
-      const std::uint32_t a = amax[b + i];
-      float r = float_of_bits(a);
-      r = divide ? r / p.elem_range : r;
-      r = tensor ? r / t : r;
-      x[i] = a >= 0x7F800000u ? float_of_bits(0x7FC00000u) : r;
-    }
+    for (std::size_t i = 0; i < m; ++i) x[i] = amax_ratio(p, amax[b + i], t);
     scales_from_ratios(p, x, s + b, m);
   }
 }
@@ -290,28 +284,24 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
   tile_scales ts;
   ts.s.assign(p.tiles(), 0.0f);
   if (p.asymmetric) ts.z.assign(p.tiles(), 0);
-  if (!user.empty() || (p.f.tensor_scale && p.rows * p.cols != 0)) {
-    ts.user = !user.empty();
-    if (ts.user) {
-      if (user.size() != p.tiles())
-        bulk_error("quantize_blocks", "scales has " + std::to_string(user.size()) +
-                                          " values, the matrix has " + std::to_string(p.tiles()) + " tiles");
-      for (std::size_t i = 0; i < user.size(); ++i) {
-        if (!(user[i] > 0.0f && user[i] <= 3.4028235e38f))
-          bulk_error("quantize_blocks", "scales[" + std::to_string(i) + "] is not positive and finite");
-        const float s = quantize(user[i], p.f.scale, rounding{round_mode::nearest_even, saturation::finite});
-        ts.s[i] = s > 0.0f ? s : p.scale_min;
-      }
-    } else {  // NVFP4 level 2: the tensor's amax first
-      std::atomic<std::uint32_t> amax{0};
-      for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
-        tile_stat st{};
-        add_stats(p.ops, in + r * p.cols + c0, c1 - c0, st, false);
-        std::uint32_t cur = amax.load(std::memory_order_relaxed);
-        while (st.amax > cur && !amax.compare_exchange_weak(cur, st.amax)) {}
-      });
-      ts.t = tensor_scale_of(p, amax.load());
+  ts.user = !user.empty();
+  if (ts.user) {
+    if (user.size() != p.tiles())
+      bulk_error(p.fn, "scales has " + std::to_string(user.size()) + " values, the matrix has " +
+                           std::to_string(p.tiles()) + " tiles");
+    for (std::size_t i = 0; i < user.size(); ++i) {
+      if (!(user[i] > 0.0f && user[i] <= 3.4028235e38f))
+        bulk_error(p.fn, "scales[" + std::to_string(i) + "] is not positive and finite");
+      const float s = quantize(user[i], p.f.scale, scale_rounding);
+      ts.s[i] = s > 0.0f ? s : p.scale_min;
     }
+  } else if (p.f.tensor_scale) {  // NVFP4 level 2: the tensor's amax first
+    std::atomic<std::uint32_t> amax{0};
+    for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
+      std::uint32_t a = p.ops.amax(in + r * p.cols + c0, c1 - c0), cur = amax.load(std::memory_order_relaxed);
+      while (a > cur && !amax.compare_exchange_weak(cur, a)) {}
+    });
+    ts.t = tensor_scale_of(p, amax.load());
   }
   if (p.th == 1 || p.rows * p.cols == 0) return ts;  // row tiles: computed in the element pass
   // Taller tiles: statistics per (row, tile column), then merged over each tile's rows.
@@ -388,7 +378,7 @@ struct element_pass {
     for (std::size_t c = c0; c < c1;) {
       const std::size_t count = std::min<std::size_t>(256, (c1 - c + p.tw - 1) / p.tw);
       const std::size_t end = std::min(c1, c + count * p.tw);
-      if (p.minmax) {
+      if (p.asymmetric) {
         std::fill_n(st, count, tile_stat{});
         row_stats(p, in, r, c, end, st);
         set_tiles(p, ts, r * p.tile_cols + c / p.tw, st, count);
@@ -410,7 +400,7 @@ struct element_pass {
   // Where the kernel takes the format, the scaling runs inside it (lane_scales); else in passes.
   template <class Code, class Chunk>
   void run(std::size_t r, std::size_t c0, std::size_t c1, Code* dst, Chunk&& chunk) const {
-    if (p.th == 1 && (!ts.user || p.minmax)) row_tile_scales(r, c0, c1);  // while the row is in cache
+    if (p.th == 1 && (!ts.user || p.asymmetric)) row_tile_scales(r, c0, c1);  // while the row is in cache
     alignas(64) float y[1024];
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     chunk_view v;
