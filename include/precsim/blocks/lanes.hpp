@@ -32,7 +32,7 @@ struct block_ops {
 // Calls f(k, m, t) for the runs [k, k + m) of the tiles t = 0, 1, ... of a run of n values
 // that starts off values into a tile of width tw.
 template <class F>
-[[gnu::always_inline]] inline void for_tiles(std::size_t n, std::size_t off, std::size_t tw, F&& f) {
+PRECSIM_INLINE void for_tiles(std::size_t n, std::size_t off, std::size_t tw, F&& f) {
   std::size_t m = tw - off, t = 0;
   for (std::size_t k = 0; k < n; k += m, m = tw, ++t) f(k, m < n - k ? m : n - k, t);
 }
