@@ -12,6 +12,7 @@
 #include <vector>
 
 #include <precsim/blocks/quantize.hpp>
+#include <precsim/intx.hpp>
 #include <precsim/packing.hpp>
 
 #include "inputs.hpp"
@@ -410,6 +411,11 @@ TEST_CASE("ceil_pow2 never clips the tile maximum; floor_pow2 can") {
   CHECK(floor_clipped > 0);
 }
 
+template <int Bits>
+float by_intx(float y, float qmax) {  // the library's scalar INT-b: RNE, saturating
+  return std::clamp(float(precsim::intx<Bits>(y).value()), -qmax, qmax);
+}
+
 TEST_CASE("INT per channel equals per-row absmax quantization written by hand") {
   const std::size_t rows = 16, cols = 300;
   test::splitmix64 rng{11};
@@ -424,8 +430,11 @@ TEST_CASE("INT per channel equals per-row absmax quantization written by hand") 
       for (std::size_t j = 0; j < cols; ++j) amax = std::max(amax, std::fabs(x[i * cols + j]));
       const float s = amax / qmax;
       for (std::size_t j = 0; j < cols; ++j) {
-        const float q = std::clamp(std::nearbyint(x[i * cols + j] / s), -qmax, qmax);
+        const float y = x[i * cols + j] / s;
+        const float q = std::clamp(std::nearbyint(y), -qmax, qmax);
         CHECK(got[i * cols + j] == q * s);
+        const float qi = bits == 2 ? by_intx<2>(y, qmax) : bits == 4 ? by_intx<4>(y, qmax) : by_intx<8>(y, qmax);
+        CHECK(got[i * cols + j] == qi * s);
       }
     }
   }
