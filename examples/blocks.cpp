@@ -19,9 +19,11 @@ void show(const char* title, const std::vector<float>& x, std::size_t rows, std:
   ps::quantize_blocks(x, y, rows, cols, f);
   const ps::block_tensor t = ps::encode_blocks(x, rows, cols, f);
   std::printf("%s\n", title);
-  for (std::size_t i = 0; i < x.size(); ++i)
-    std::printf("  %10g -> %-10g%s", x[i], y[i], (i + 1) % 4 == 0 || i + 1 == x.size() ? "\n" : "");
-  std::printf("  tile scales:");
+  int shown = 0;
+  for (std::size_t i = 0; i < x.size(); ++i)  // the first of each run of equal inputs
+    if (i == 0 || x[i] != x[i - 1])
+      std::printf("  [%2zu] %8g -> %-10g%s", i, x[i], y[i], ++shown % 4 == 0 ? "\n" : "");
+  std::printf("%s  tile scales:", shown % 4 ? "\n" : "");
   for (std::size_t i = 0; i < t.scales.size(); ++i)
     std::printf(" %g (code 0x%X)", double(ps::decode(t.scales[i], f.scale)), t.scales[i]);
   if (f.tensor_scale) std::printf("; tensor scale %g", double(t.tensor_scale));
