@@ -164,7 +164,10 @@ inline float tile_ratio(const block_plan& p, const tile_stat& st, float t) noexc
 inline void scales_from_ratios(const block_plan& p, const float* x, float* s, std::size_t n) noexcept {
   if (p.f.rule == scale_rule::exact) {
 #if PRECSIM_VECTOR_KERNELS
-    if (p.scale_kp.eligible && n >= 16) vector_round(p.level, p.scale_kp, sr_stream{}, 0, x, s, n); else
+    static constexpr float one[1] = {1.0f};  // (the scaled kernel, unscaled: one variant fewer to compile)
+    if (p.scale_kp.eligible && n >= 16)
+      vector_round_scaled(p.level, p.scale_kp, sr_stream{}, 0, x, s, n, lane_scales{one, nullptr, 0, 63, false, false});
+    else
 #endif
     for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
     for (std::size_t i = 0; i < n; ++i) s[i] = s[i] == 0.0f ? p.scale_min : s[i];
@@ -405,23 +408,20 @@ struct element_pass {
     alignas(64) Code codes[std::is_same_v<Code, float> ? 1 : 1024];
     chunk_view v;
     float m[1025];
-#if PRECSIM_VECTOR_KERNELS
-    const bool fused = kp.eligible && !(p.integer && needs_clamp(p.f.integer));
-#else
-    constexpr bool fused = false;
-#endif
+    // Full-range and asymmetric integer grids are clamped before the values are scaled back.
+    const bool clamp = p.integer && needs_clamp(p.f.integer);
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c);
       const bool by_reciprocal = chunk_scales(r, c, n, v, m);
       const float* x = in + r * p.cols + c;
       const float* mul = by_reciprocal ? m : v.e;
+      const bool scale_out = std::is_same_v<Code, float> && dst && !clamp;
       Code* out = nullptr;
-      if constexpr (std::is_same_v<Code, float>) out = dst ? dst + r * p.cols + c : y;
+      if constexpr (std::is_same_v<Code, float>) out = scale_out ? dst + r * p.cols + c : y;
       else out = dst ? dst + r * p.cols + c : codes;
       const std::uint64_t j = s.offset + r * p.cols + c;
-      if (fused) {
 #if PRECSIM_VECTOR_KERNELS
-        const bool scale_out = std::is_same_v<Code, float> && dst;
+      if (kp.eligible) {  // the scaling runs inside the kernel
         alignas(64) float pre[1024], post[1024];  // per-element scales, where tiles need them
         lane_scales sc{mul, scale_out ? v.e : nullptr, v.off, 63, !by_reciprocal, p.integer};
         if (v.tiles > 1 && p.tw >= 16 && (p.tw & (p.tw - 1)) == 0 && v.off % 16 == 0 && j % 16 == 0) {
@@ -432,18 +432,19 @@ struct element_pass {
           sc = {pre, scale_out ? post : nullptr, 0, 0, !by_reciprocal, p.integer};
         }
         vector_round_scaled(p.level, kp, s, j, x, out, n, sc);
+      } else
 #endif
-      } else {
+      {
         p.ops.scale(x, y, n, v.off, p.tw, mul, !by_reciprocal);
-        if constexpr (std::is_same_v<Code, float>) out = y;
-#if PRECSIM_VECTOR_KERNELS
-        if (kp.eligible) vector_round(p.level, kp, s, j, y, out, n); else
-#endif
         scalar_round(p.grid, p.er, s, j, y, out, n);
         if constexpr (std::is_same_v<Code, float>) {
-          if (p.integer) clamp_integers(y, v);
-          if (dst) p.ops.scale(y, dst + r * p.cols + c, n, v.off, p.tw, v.e, false);  // NaN scale: NaN
+          if (p.integer && !clamp) clamp_integers(out, v);  // -0 -> +0
+          if (scale_out) p.ops.scale(out, out, n, v.off, p.tw, v.e, false);
         }
+      }
+      if constexpr (std::is_same_v<Code, float>) {
+        if (clamp) clamp_integers(y, v);
+        if (clamp && dst) p.ops.scale(y, dst + r * p.cols + c, n, v.off, p.tw, v.e, false);  // NaN scale: NaN
       }
       if (!std::is_same_v<Code, float> || !dst) chunk(v, out);
     }
