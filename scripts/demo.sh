@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The main demo (until the training demo exists): builds precsim-info and shows what a few
 # values become in a few formats under every rounding mode and saturation, then runs one MLP
-# forward pass with float, bfloat16, FP8 and FP4 as its scalar type (examples/mlp.cpp).
+# forward pass with float, bfloat16, FP8 and FP4 as its scalar type (examples/mlp.cpp), then
+# the block formats' worked examples and their storage / error (examples/blocks.cpp).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 missing=()
@@ -12,7 +13,7 @@ if ((${#missing[@]})); then
 fi
 cmake -S . -B build/demo -DCMAKE_BUILD_TYPE=Release -DPRECSIM_BUILD_TESTS=OFF \
       -DPRECSIM_BUILD_BENCHMARKS=OFF >/dev/null
-cmake --build build/demo --target precsim-info precsim-mlp -j "$(nproc)" >/dev/null
+cmake --build build/demo --target precsim-info precsim-mlp precsim-blocks -j "$(nproc)" >/dev/null
 info=build/demo/examples/precsim-info
 $info float8_e4m3fn 0.3 464 500 -1e-30
 $info float8_e5m2 61440
@@ -21,3 +22,5 @@ $info float4_e2m1fn 5 -inf
 $info e3m5 3.14159
 echo
 build/demo/examples/precsim-mlp
+echo
+build/demo/examples/precsim-blocks
