@@ -46,10 +46,8 @@ namespace detail {
 
 inline float float_of_bits(std::uint32_t u) noexcept { return bit_cast<float>(u); }
 
-// 2^e as a float, -149 <= e <= 127.
-inline float pow2f(int e) noexcept {
-  return e >= -126 ? float_of_bits(std::uint32_t(e + 127) << 23) : float_of_bits(1u << (e + 149));
-}
+// 2^e as a float, -149 <= e <= 127 (exact).
+inline float pow2f(int e) noexcept { return float(pow2(e)); }
 
 // floor(log2 x) for a positive finite float, and x's significand bits normalized to 23 bits.
 struct float_log2 {
@@ -101,12 +99,21 @@ struct block_plan {
   float ulp = 1;         // integers: 2^-fraction_bits
   float scale_min = 0, scale_max = 0;
   int pow2_min_e = 0, pow2_max_e = 0, emax = 0;
+  std::size_t seg = 0;  // row segment length of every pass (segment_length)
   simd_level level = simd_level::scalar;
   block_ops ops{};
   kernel_params scale_kp{};  // rounding to the scale encoding (scale_rule::exact)
 
   std::size_t tiles() const noexcept { return tile_rows * tile_cols; }
 };
+
+// Segment length for element passes: whole tiles, 4096 values or so, a multiple of 8 values
+// where tiles allow (so that packed sub-byte codes of a chunk start and end on byte boundaries).
+inline std::size_t segment_length(std::size_t tw) noexcept {
+  if (tw >= 512) return tw;
+  const std::size_t unit = tw * 8;
+  return (4096 / unit) * unit;
+}
 
 inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t rows, std::size_t cols,
                             const block_format& f, const rounding& r) {
@@ -125,6 +132,7 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
   p.tw = std::max<std::size_t>(1, f.shape.cols ? std::min(f.shape.cols, cols) : cols);
   p.tile_rows = (rows + p.th - 1) / p.th;
   p.tile_cols = (cols + p.tw - 1) / p.tw;
+  p.seg = segment_length(p.tw);
   p.integer = f.kind == element_kind::integer;
   p.asymmetric = p.integer && f.integer.range == int_range::asymmetric;
   p.grid = p.integer ? integer_grid(f.integer) : f.element;
@@ -143,19 +151,20 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
   return p;
 }
 
-// What a tile's scale is computed from: NaN for a tile holding a NaN or an infinity, 0 for an
-// all-zero tile, else range (floor_pow2) or range / elem_max, divided by the tensor scale t.
-// amax_ratio: for symmetric tiles, from the bits of amax (no branches: it vectorizes).
+// What a tile's scale is computed from, given the bits of its range: NaN for a tile holding a
+// NaN or an infinity, 0 for an all-zero tile, else range (floor_pow2) or range / elem_max,
+// divided by the tensor scale t. No branches: it vectorizes.
 inline float amax_ratio(const block_plan& p, std::uint32_t amax, float t) noexcept {
   float x = float_of_bits(amax);
   x = p.f.rule != scale_rule::floor_pow2 ? x / p.elem_range : x;
   x = p.f.tensor_scale ? x / t : x;
   return amax >= 0x7F800000u ? float_of_bits(0x7FC00000u) : x;
 }
-inline float tile_ratio(const block_plan& p, const tile_stat& st, float t) noexcept {
-  if (!p.asymmetric || st.amax >= 0x7F800000u) return amax_ratio(p, st.amax, t);
-  const float span = std::min(st.hi - st.lo, 3.4028235e38f);
-  return amax_ratio(p, bit_cast<std::uint32_t>(span), t);
+// The bits a tile's scale is computed from: amax, or for asymmetric tiles max - min (a NaN or
+// an infinity in the tile keeps amax's mark).
+inline std::uint32_t range_bits(const block_plan& p, const tile_stat& st) noexcept {
+  if (!p.asymmetric || st.amax >= 0x7F800000u) return st.amax;
+  return bit_cast<std::uint32_t>(std::min(st.hi - st.lo, 3.4028235e38f));
 }
 
 // Tile scales s[i] (decoded, before the tensor scale) from ratios x[i]: NaN stays NaN, zero
@@ -166,7 +175,7 @@ inline void scales_from_ratios(const block_plan& p, const float* x, float* s, st
 #if PRECSIM_VECTOR_KERNELS
     static constexpr float one[1] = {1.0f};  // (the scaled kernel, unscaled: one variant fewer to compile)
     if (p.scale_kp.eligible && n >= 16)
-      vector_round_scaled(p.level, p.scale_kp, sr_stream{}, 0, x, s, n, lane_scales{one, nullptr, 0, 63, false, false});
+      vector_round<true>(p.level, p.scale_kp, sr_stream{}, 0, x, s, n, lane_scales{one, nullptr, 0, 63, false, false});
     else
 #endif
     for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
@@ -206,10 +215,11 @@ inline float effective_scale(const block_plan& p, float s, float t) noexcept {
   return e > 0.0f || e != e ? e : pow2f(-149);
 }
 
-// Runs unit(r, c0, c1) over row segments: each row in pieces of `seg` columns (seg a multiple of
-// the tile width, so that a segment holds whole tiles of its row), on the bulk API's threads.
+// Runs unit(r, c0, c1) over row segments: each row in pieces of p.seg columns (whole tiles of
+// the row), on the bulk API's threads.
 template <class Unit>
-void for_row_segments(const block_plan& p, std::size_t seg, Unit&& unit) {
+void for_row_segments(const block_plan& p, Unit&& unit) {
+  const std::size_t seg = p.seg;
   const std::size_t cols = p.cols;
   if (p.rows == 0 || cols == 0) return;
   parallel_for(p.rows * cols, [&](std::size_t b, std::size_t e) {
@@ -246,13 +256,14 @@ inline std::uint16_t zero_point(const block_plan& p, const tile_stat& st, float 
   return std::uint16_t(z > 0.0f ? std::min(z, code_max) : 0.0f);
 }
 
-// Scales of symmetric tiles from their amax bits. OCP MX's rule reads the exponent field straight;
-// zero, subnormal, infinite and NaN amax take the general path.
-inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std::size_t n, float* s, float t) noexcept {
+// Scales of tiles from the bits of their ranges (range_bits). OCP MX's rule reads the exponent
+// field straight; zero, subnormal, infinite and NaN ranges take the general path.
+inline void scales_from_ranges(const block_plan& p, const std::uint32_t* range, std::size_t n, float* s,
+                               float t) noexcept {
   if (p.f.rule == scale_rule::floor_pow2 && !p.f.tensor_scale) {
     bool general = false;
     for (std::size_t i = 0; i < n; ++i) {
-      const std::uint32_t E = amax[i] >> 23;
+      const std::uint32_t E = range[i] >> 23;
       s[i] = pow2f(std::clamp(int(E) - 127 - p.emax, p.pow2_min_e, p.pow2_max_e));
       general |= E - 1 >= 254;
     }
@@ -261,7 +272,7 @@ inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std
   float x[256];
   for (std::size_t b = 0; b < n; b += 256) {
     const std::size_t m = std::min<std::size_t>(256, n - b);
-    for (std::size_t i = 0; i < m; ++i) x[i] = amax_ratio(p, amax[b + i], t);
+    for (std::size_t i = 0; i < m; ++i) x[i] = amax_ratio(p, range[b + i], t);
     scales_from_ratios(p, x, s + b, m);
   }
 }
@@ -270,11 +281,11 @@ inline void scales_from_amax(const block_plan& p, const std::uint32_t* amax, std
 inline void set_tiles(const block_plan& p, tile_scales& ts, std::size_t first, const tile_stat* st,
                       std::size_t n) noexcept {
   if (!ts.user) {
-    float x[256];
+    std::uint32_t range[256];
     for (std::size_t b = 0; b < n; b += 256) {
       const std::size_t m = std::min<std::size_t>(256, n - b);
-      for (std::size_t i = 0; i < m; ++i) x[i] = tile_ratio(p, st[b + i], ts.t);
-      scales_from_ratios(p, x, ts.s.data() + first + b, m);
+      for (std::size_t i = 0; i < m; ++i) range[i] = range_bits(p, st[b + i]);
+      scales_from_ranges(p, range, m, ts.s.data() + first + b, ts.t);
     }
   }
   if (p.asymmetric)
@@ -282,8 +293,7 @@ inline void set_tiles(const block_plan& p, tile_scales& ts, std::size_t first, c
       ts.z[first + i] = zero_point(p, st[i], effective_scale(p, ts.s[first + i], ts.t));
 }
 
-inline tile_scales prepare_scales(const block_plan& p, const float* in, std::span<const float> user,
-                                  std::size_t seg) {
+inline tile_scales prepare_scales(const block_plan& p, const float* in, std::span<const float> user) {
   tile_scales ts;
   ts.s.assign(p.tiles(), 0.0f);
   if (p.asymmetric) ts.z.assign(p.tiles(), 0);
@@ -300,7 +310,7 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
     }
   } else if (p.f.tensor_scale) {  // NVFP4 level 2: the tensor's amax first
     std::atomic<std::uint32_t> amax{0};
-    for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
+    for_row_segments(p, [&](std::size_t r, std::size_t c0, std::size_t c1) {
       std::uint32_t a = p.ops.amax(in + r * p.cols + c0, c1 - c0), cur = amax.load(std::memory_order_relaxed);
       while (a > cur && !amax.compare_exchange_weak(cur, a)) {}
     });
@@ -309,7 +319,7 @@ inline tile_scales prepare_scales(const block_plan& p, const float* in, std::spa
   if (p.th == 1 || p.rows * p.cols == 0) return ts;  // row tiles: computed in the element pass
   // Taller tiles: statistics per (row, tile column), then merged over each tile's rows.
   std::vector<tile_stat> per_row(p.rows * p.tile_cols);
-  for_row_segments(p, seg, [&](std::size_t r, std::size_t c0, std::size_t c1) {
+  for_row_segments(p, [&](std::size_t r, std::size_t c0, std::size_t c1) {
     row_stats(p, in, r, c0, c1, per_row.data() + r * p.tile_cols + c0 / p.tw);
   });
   for (std::size_t tr = 0; tr < p.tile_rows; ++tr) {  // merged into the tile row's first row
@@ -331,6 +341,26 @@ struct chunk_view {
   void for_each_tile(std::size_t tw, F&& f) const { for_tiles(n, off, tw, f); }
 };
 
+// The scales of the chunk [c, c + n) of row r into v; m = 1 / e where every reciprocal is exact
+// (then v * m == fl32(v / e)), else e (divide).
+inline bool chunk_scales(const block_plan& p, const tile_scales& ts, std::size_t r, std::size_t c, std::size_t n,
+                       chunk_view& v, float* m) noexcept {
+  v.c = c;
+  v.n = n;
+  v.off = c % p.tw;
+  v.first = (r / p.th) * p.tile_cols + c / p.tw;
+  v.tiles = (v.off + n + p.tw - 1) / p.tw;
+  bool exact = true;
+  for (std::size_t t = 0; t < v.tiles; ++t) {
+    const float e = effective_scale(p, ts.s[v.first + t], ts.t);
+    const std::uint32_t u = bit_cast<std::uint32_t>(e), E = u >> 23;
+    v.e[t] = e;
+    m[t] = float_of_bits((254 - E) << 23);
+    exact = exact && (u & 0x7FFFFFu) == 0 && E - 1 < 253;  // normal 2^k, 1/2^k normal too
+  }
+  return exact;
+}
+
 // The element pass over row segments.
 struct element_pass {
   const block_plan& p;
@@ -342,25 +372,6 @@ struct element_pass {
   element_pass(const block_plan& plan, const float* input, tile_scales& scales, const sr_stream& stream)
       : p(plan), in(input), ts(scales), s(stream) {
     if (p.level != simd_level::scalar) kp = make_kernel_params(p.grid, p.er);
-  }
-
-  // The scales of the chunk [c, c + n) of row r; m = 1 / e where every reciprocal is exact
-  // (then v * m == fl32(v / e)), else e (divide).
-  bool chunk_scales(std::size_t r, std::size_t c, std::size_t n, chunk_view& v, float* m) const noexcept {
-    v.c = c;
-    v.n = n;
-    v.off = c % p.tw;
-    v.first = (r / p.th) * p.tile_cols + c / p.tw;
-    v.tiles = (v.off + n + p.tw - 1) / p.tw;
-    bool exact = true;
-    for (std::size_t t = 0; t < v.tiles; ++t) {
-      const float e = effective_scale(p, ts.s[v.first + t], ts.t);
-      const std::uint32_t u = bit_cast<std::uint32_t>(e), E = u >> 23;
-      v.e[t] = e;
-      m[t] = float_of_bits((254 - E) << 23);
-      exact = exact && (u & 0x7FFFFFu) == 0 && E - 1 < 253;  // normal 2^k, 1/2^k normal too
-    }
-    return exact;
   }
 
   // Integer grids: clamp to the tile's range (and +0 for -0: integers have no signed zero).
@@ -387,7 +398,7 @@ struct element_pass {
         set_tiles(p, ts, r * p.tile_cols + c / p.tw, st, count);
       } else {
         p.ops.tile_amax(in + r * p.cols + c, end - c, 0, p.tw, amax);
-        scales_from_amax(p, amax, count, ts.s.data() + r * p.tile_cols + c / p.tw, ts.t);
+        scales_from_ranges(p, amax, count, ts.s.data() + r * p.tile_cols + c / p.tw, ts.t);
       }
       c = end;
     }
@@ -412,7 +423,7 @@ struct element_pass {
     const bool clamp = p.integer && needs_clamp(p.f.integer);
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c);
-      const bool by_reciprocal = chunk_scales(r, c, n, v, m);
+      const bool by_reciprocal = chunk_scales(p, ts, r, c, n, v, m);
       const float* x = in + r * p.cols + c;
       const float* mul = by_reciprocal ? m : v.e;
       const bool scale_out = std::is_same_v<Code, float> && dst && !clamp;
@@ -431,7 +442,7 @@ struct element_pass {
           if (scale_out) p.ops.fill(post, n, v.off, p.tw, v.e);
           sc = {pre, scale_out ? post : nullptr, 0, 0, !by_reciprocal, p.integer};
         }
-        vector_round_scaled(p.level, kp, s, j, x, out, n, sc);
+        vector_round<true>(p.level, kp, s, j, x, out, n, sc);
       } else
 #endif
       {
@@ -451,23 +462,15 @@ struct element_pass {
   }
 };
 
-// Segment length for element passes: whole tiles, 4096 values or so, a multiple of 8 values
-// where tiles allow (so that packed sub-byte codes of a chunk start and end on byte boundaries).
-inline std::size_t segment_length(const block_plan& p) noexcept {
-  if (p.tw >= 512) return p.tw;
-  const std::size_t unit = p.tw * 8;
-  return (4096 / unit) * unit;
-}
-
 inline void quantize_blocks_impl(std::span<const float> in, std::span<float> out, std::size_t rows,
                                  std::size_t cols, const block_format& f, const rounding& r,
                                  const sr_stream& s, std::span<const float> user) {
   const block_plan p = make_plan("quantize_blocks", in.size(), rows, cols, f, r);
   check_spans("quantize_blocks", in, out);
   const bulk_fp_scope env;  // the scale arithmetic below runs here too
-  tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
+  tile_scales ts = prepare_scales(p, in.data(), user);
   const element_pass pass(p, in.data(), ts, s);
-  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+  for_row_segments(p, [&](std::size_t row, std::size_t c0, std::size_t c1) {
     pass.run<float>(row, c0, c1, out.data(), [](const chunk_view&, float*) {});
   });
 }
@@ -496,8 +499,7 @@ void store_codes(std::uint8_t* elements, std::uint8_t* staging, int bits, std::s
 // Sub-byte codes are packed chunk by chunk where every chunk starts and ends on a byte boundary;
 // otherwise through a staging copy of one byte per code.
 inline bool chunks_byte_aligned(const block_plan& p, int bits) noexcept {
-  const std::size_t seg = segment_length(p);
-  return bits >= 8 || ((p.cols * std::size_t(bits)) % 8 == 0 && (seg % 8 == 0 || seg >= p.cols));
+  return bits >= 8 || ((p.cols * std::size_t(bits)) % 8 == 0 && (p.seg % 8 == 0 || p.seg >= p.cols));
 }
 
 // Fills bt (reusing its storage: every byte of it is written).
@@ -513,7 +515,7 @@ inline void encode_blocks_impl(std::span<const float> in, std::size_t rows, std:
   bt.cols = cols;
   bt.elements.resize(bits <= 8 ? packed_size(total, bits) : 2 * total);
   std::vector<std::uint8_t> staging(chunks_byte_aligned(p, bits) ? 0 : total);
-  tile_scales ts = prepare_scales(p, in.data(), user, segment_length(p));
+  tile_scales ts = prepare_scales(p, in.data(), user);
   const element_pass pass(p, in.data(), ts, s);
   const auto segment = [&](auto code_type, std::size_t row, std::size_t c0, std::size_t c1) {
     using Code = decltype(code_type);
@@ -539,7 +541,7 @@ inline void encode_blocks_impl(std::span<const float> in, std::size_t rows, std:
       }
     });
   };
-  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+  for_row_segments(p, [&](std::size_t row, std::size_t c0, std::size_t c1) {
     if (p.integer) segment(float{}, row, c0, c1);
     else if (bits > 8) segment(std::uint16_t{}, row, c0, c1);
     else segment(std::uint8_t{}, row, c0, c1);
@@ -547,7 +549,7 @@ inline void encode_blocks_impl(std::span<const float> in, std::size_t rows, std:
   if (!staging.empty()) pack(staging, bt.elements, bits);
   bt.scales.resize(p.tiles());
   encode(std::span<const float>(ts.s), std::span<std::uint32_t>(bt.scales), f.scale, scale_rounding);
-  bt.zero_points = ts.z;
+  bt.zero_points = std::move(ts.z);
   bt.tensor_scale = f.tensor_scale ? ts.t : 1.0f;
 }
 
@@ -589,9 +591,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
     unpack(bt.elements, staging, bits);
   }
   [[maybe_unused]] const kernel_params kp = !p.integer && p.level != simd_level::scalar ? make_kernel_params(f.element, {}) : kernel_params{};
-  const sr_stream none{};
-  const element_pass pass(p, nullptr, ts, none);
-  for_row_segments(p, segment_length(p), [&](std::size_t row, std::size_t c0, std::size_t c1) {
+  for_row_segments(p, [&](std::size_t row, std::size_t c0, std::size_t c1) {
     for (std::size_t c = c0; c < c1; c += 1024) {
       const std::size_t n = std::min<std::size_t>(1024, c1 - c), idx = row * bt.cols + c;
       std::uint16_t codes[1024];
@@ -623,7 +623,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
       }
       chunk_view v;
       float m[1025];
-      pass.chunk_scales(row, c, n, v, m);
+      chunk_scales(p, ts, row, c, n, v, m);
       if (p.asymmetric)
         v.for_each_tile(p.tw, [&](std::size_t k, std::size_t len, std::size_t t) {
           for (std::size_t i = k; i < k + len; ++i) y[i] -= float(ts.z[v.first + t]);

@@ -107,23 +107,14 @@ void with_mode(round_mode m, F&& f) {
 // OPAQUE(v): an empty asm statement that makes v unknown to the optimizer, with a register
 // constraint the level's vector width fits (memory where no register does).
 #define PRECSIM_LEVEL_KERNELS(name, W, MULHI, OPAQUE, ...)                                        \
-  template <round_mode Mode, class Out>                                                           \
+  template <round_mode Mode, bool Scaled, class Out>                                              \
   __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
-                                const float* in, Out* out, std::size_t n) {                       \
+                                const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
     using u32 = typename vec<W>::u32;                                                             \
     using f32 = typename vec<W>::f32;                                                             \
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
     const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
-    round_span<W, Mode, false>(p, s, mulhi, opaque, j, in, out, n);                               \
-  }                                                                                               \
-  template <round_mode Mode, class Out>                                                           \
-  __VA_ARGS__ void name##_round_scaled(const kernel_params& p, const sr_stream& s, std::uint64_t j, \
-                                       const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
-    using u32 = typename vec<W>::u32;                                                             \
-    using f32 = typename vec<W>::f32;                                                             \
-    const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
-    const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
-    round_span<W, Mode, true>(p, s, mulhi, opaque, j, in, out, n, sc);                            \
+    round_span<W, Mode, Scaled>(p, s, mulhi, opaque, j, in, out, n, sc);                          \
   }                                                                                               \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
@@ -169,33 +160,22 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, PRECSIM_OPAQUE_AVX512,
 #undef PRECSIM_OPAQUE_MEM
 #undef PRECSIM_LEVEL_KERNELS
 
-// Vector rounding of float inputs at level l (not scalar).
-template <class Out>
+// Vector rounding of float inputs at level l (not scalar); Scaled: with per-element scaling
+// around it (kernel.hpp, lane_scales; block formats), a variant compiled only where it is used.
+// (Scaled runs 4 lanes at the portable level even under the tests' 16-lane layout: one variant
+// fewer to compile.)
+template <bool Scaled = false, class Out>
 void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
-                  const float* in, Out* out, std::size_t n) {
+                  const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
-    if (l == simd_level::portable && shared::wide16_for_tests) return wide16_round<M>(p, s, j, in, out, n);
+    if constexpr (!Scaled)
+      if (l == simd_level::portable && shared::wide16_for_tests) return wide16_round<M, false>(p, s, j, in, out, n, sc);
 #if PRECSIM_X86
-    if (l == simd_level::avx512) return avx512_round<M>(p, s, j, in, out, n);
-    if (l == simd_level::avx2) return avx2_round<M>(p, s, j, in, out, n);
+    if (l == simd_level::avx512) return avx512_round<M, Scaled>(p, s, j, in, out, n, sc);
+    if (l == simd_level::avx2) return avx2_round<M, Scaled>(p, s, j, in, out, n, sc);
 #endif
-    portable_round<M>(p, s, j, in, out, n);
-  });
-}
-
-// The same with per-element scaling (kernel.hpp, lane_scales): block formats. (The portable
-// level runs 4 lanes even under the tests' 16-lane layout: one variant fewer to compile.)
-template <class Out>
-void vector_round_scaled(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
-                         const float* in, Out* out, std::size_t n, const lane_scales& sc) {
-  with_mode(p.mode, [&](auto mode) {
-    constexpr round_mode M = decltype(mode)::value;
-#if PRECSIM_X86
-    if (l == simd_level::avx512) return avx512_round_scaled<M>(p, s, j, in, out, n, sc);
-    if (l == simd_level::avx2) return avx2_round_scaled<M>(p, s, j, in, out, n, sc);
-#endif
-    portable_round_scaled<M>(p, s, j, in, out, n, sc);
+    portable_round<M, Scaled>(p, s, j, in, out, n, sc);
   });
 }
 

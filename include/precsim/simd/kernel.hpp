@@ -600,20 +600,17 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
     std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
     load_lanes<W>(tin, x);
+    [[maybe_unused]] float tpre[W], tpost[W];
     [[maybe_unused]] lane_scales at{};
     if constexpr (Scaled) {
-      float tpre[W], tpost[W];
       std::fill_n(tpre, W, 1.0f);
       std::fill_n(tpost, W, 1.0f);
       at = sc.from(i).copied(tpre, tpost, 0, n - i);
       pre_scale_lanes<W>(at, x);
-      fast_round<W, Mode>(p, x, r, opaque);
-      fast_finish<W, Out>(p, x, r, y);
-      if constexpr (std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
-    } else {
-      fast_round<W, Mode>(p, x, r, opaque);
-      fast_finish<W, Out>(p, x, r, y);
     }
+    fast_round<W, Mode>(p, x, r, opaque);
+    fast_finish<W, Out>(p, x, r, y);
+    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
