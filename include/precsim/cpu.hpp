@@ -16,6 +16,7 @@ namespace precsim {
 struct cpu_features {
   bool avx2 = false;
   bool f16c = false;
+  bool fma = false;
   bool avx512f = false;
   bool avx512bw = false;
   bool avx512vl = false;
@@ -39,6 +40,7 @@ inline cpu_features detect_cpu() noexcept {
   const bool zmm = ymm && (xcr0 & 0xE0) == 0xE0;   // opmask + upper ZMM state
   const bool avx = ymm && ((cx >> 28) & 1);
   c.f16c = avx && ((cx >> 29) & 1);
+  c.fma = avx && ((cx >> 12) & 1);
   const unsigned max_leaf = static_cast<unsigned>(__get_cpuid_max(0u, nullptr));
   if (max_leaf < 7) return c;
   __cpuid_count(7, 0, a, b, cx, d);

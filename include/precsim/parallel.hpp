@@ -94,11 +94,12 @@ inline std::size_t parallel_threshold() noexcept { return shared::threshold_sett
 namespace detail {
 // Calls body(begin, end) over [0, n) in up to max_threads() pieces, the first on this thread.
 // Piece boundaries fall on multiples of 64 elements so that vector loops see whole groups.
-// Where a thread cannot be started, the calling thread runs that piece itself.
+// Where a thread cannot be started, the calling thread runs that piece itself. Below `threshold`
+// elements, one piece.
 template <class Body>
-void parallel_for(std::size_t n, Body&& body) {
+void parallel_for(std::size_t n, Body&& body, std::size_t threshold = parallel_threshold()) {
   const unsigned threads = max_threads();
-  if (threads <= 1 || n < parallel_threshold() || n < 2 * 64) {
+  if (threads <= 1 || n < threshold || n < 2 * 64) {
     body(std::size_t{0}, n);
     return;
   }

@@ -16,3 +16,4 @@
 #include "policy.hpp"
 #include "random.hpp"
 #include "rounding.hpp"
+#include "train.hpp"
