@@ -387,7 +387,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
   else pack_panels(bq.data(), N, K, nr, bp);
   const std::size_t row_panels = (M + gemm_mr - 1) / gemm_mr, col_panels = (N + nr - 1) / nr;
   // Tasks: one micro-tile each, column panel major (consecutive tasks share B's panel). Threads
-  // when the products are many; pieces of parallel_for are multiples of 64 "elements".
+  // from 2 x parallel_threshold() products on; pieces of parallel_for are multiples of 64.
   const std::size_t tasks = row_panels * col_panels;
   const double products = double(M) * double(N) * double(K);
   const auto run = [&](std::size_t t0, std::size_t t1) {
@@ -403,7 +403,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
         for (std::size_t j = 0; j < nr && jp * nr + j < N; ++j) C[(ip * gemm_mr + r) * N + jp * nr + j] = c[r * nr + j];
     }
   };
-  if (products < double(1 << 21) || tasks < 2) return run(0, tasks);
+  if (products < 2.0 * double(parallel_threshold()) || tasks < 2) return run(0, tasks);
   parallel_for(tasks * 64, [&](std::size_t b, std::size_t e) { run(b / 64, e / 64); }, 0);
 }
 
