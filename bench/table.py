@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Markdown tables from bench_bulk or bench_blocks JSON output: items/s, bytes/s and ratios to the
+"""Markdown tables from bench_bulk, bench_blocks or bench_train JSON output: items/s, bytes/s and ratios to the
 baselines measured in the same run (medians when the run has repetitions).
 Usage: bench/table.py results.json"""
 import json, sys
@@ -8,6 +8,17 @@ runs = json.load(open(sys.argv[1]))["benchmarks"]
 # With --benchmark_repetitions, use the medians.
 if any(r.get("run_type") == "aggregate" for r in runs):
     runs = [r for r in runs if r.get("aggregate_name") == "median"]
+# bench_train: GFLOP/s of each GEMM case against the plain GEMM of the same size and threads.
+if any(r["run_name"].startswith("gemm/") for r in runs):
+    flops = {r["run_name"].removesuffix("/real_time"): r["FLOP/s"] for r in runs}
+    print("| case | size | threads | GFLOP/s | plain GFLOP/s | x plain time |")
+    print("|---|---|---|---|---|---|")
+    for name, f in flops.items():
+        _, case, size, threads = name.split("/")
+        plain = flops[f"gemm/plain/{size}/{threads}"]
+        print(f"| {case} | {size} | {threads.split(':')[1]} | {f / 1e9:.2f} | {plain / 1e9:.2f} | {plain / f:.2f} |")
+    sys.exit(0)
+
 rate = {}
 for r in runs:
     name = r["run_name"].removesuffix("/real_time")

@@ -156,6 +156,28 @@ TEST_CASE("gemm edge values: zeros of both signs, NaN, infinity, overflow and un
   CHECK(bits_of(C[0]) == 0u);
 }
 
+TEST_CASE("gemm with few-bit operands of any magnitude: overflow, saturation and subnormals of the accumulator") {
+  // powers of two and 1.5 x powers of two: products are exact in float, so the float-lane path
+  // runs; magnitudes from 2^-70 to 2^63 overflow bfloat16 / float16 sums and reach their subnormals
+  const std::size_t M = 8, N = 48, K = 64;
+  std::mt19937 g(21);
+  std::vector<float> A(M * K), B(K * N);
+  for (auto& x : A) x = std::ldexp(g() % 2 ? 1.0f : -1.0f, int(g() % 134) - 70);
+  for (auto& x : B) x = std::ldexp(g() % 2 ? 1.5f : -1.5f, int(g() % 133) - 71);
+  for (std::size_t i = 0; i < K; ++i) A[i] = std::ldexp(1.0f, int(g() % 30) - 40);  // a row of small ones
+  for (const accumulator& acc0 : accumulators())
+    for (std::size_t P : {0, 5}) {
+      gemm_options o;
+      o.acc = acc0;
+      o.acc.promote_every = P;
+      std::vector<float> C(M * N);
+      gemm(A, B, C, M, N, K, o);
+      CAPTURE(format_name(acc0.format));
+      CAPTURE(int(acc0.round.mode));
+      CHECK(mismatches(C, reference_gemm(A, B, M, N, K, o)) == 0);
+    }
+}
+
 TEST_CASE("a 14-bit accumulator's error grows with K; promotion every 128 products bounds it") {
   // positive inputs, truncating accumulator: the tensor-core failure mode DeepSeek-V3 reports
   double last = 0, err_256 = 0, err_promoted_max = 0;

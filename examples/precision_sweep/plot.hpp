@@ -51,7 +51,7 @@ inline bool write_gnuplot(const plot_data& d, const std::string& dir, const std:
   std::fprintf(g, "set terminal pngcairo size 1400,560 font ',11' noenhanced\nset output '%s'\n", png.c_str());
   std::fprintf(g, "set multiplot layout 1,%zu\nset grid\nset key top right\nset xlabel 'bits'\n"
                   "set ylabel 'held-out loss (nats/char)'\nset xrange [1.5:10.5]\nset logscale y\n"
-                  "set yrange [%g:%g]\n"
+                  "set yrange [%g:%g]\nset ytics (0.3, 0.4, 0.5, 0.6, 0.8, 1, 1.2, 1.5, 2, 2.5, 3, 4, 5)\n"
                   "set xtics ('2' 2, '3' 3, '4' 4, '5' 5, '6' 6, '7' 7, '8' 8, 'fp32' 10)\n",
                d.panels.size(), lo / 1.08, hi * 1.08);
   const char* colors[] = {"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b"};

@@ -220,20 +220,21 @@ struct gemm_lanes {
 
 // The rounding step on lanes of T (float or double) in VB-byte vectors: part = round(part + a*b).
 // Below the format's normal range (where the lanes' own subnormals do not line up with the
-// format's) the quantum is fixed, 2^(emin - m): the scaled magnitude is rounded to an integer by
-// adding and subtracting 2^(mantissa bits of T) (opaque: no folding under fast-math), truncated
-// for toward_zero. bad marks lanes above the range (overflow, infinity, NaN).
+// format's: Sub) the quantum is fixed, 2^(emin - m): the scaled magnitude is rounded to an
+// integer by adding and subtracting 2^(mantissa bits of T) (opaque: no folding under fast-math),
+// truncated for toward_zero. Check: the format ends below the lanes' range, so a rounded value
+// above its largest is marked bad (formats that end where float does overflow to infinity, or
+// saturate toward zero, by themselves).
 template <class T, int VB>
 struct acc_lanes {
   using S = std::conditional_t<sizeof(T) == 4, std::uint32_t, std::uint64_t>;
   typedef T V __attribute__((vector_size(VB)));
   typedef S U __attribute__((vector_size(VB)));
   static constexpr int lanes = VB / int(sizeof(T)), frac = sizeof(T) == 4 ? 23 : 52;
-  static constexpr S sign_bit = S{1} << (8 * sizeof(T) - 1);
+  static constexpr S sign_bit = S{1} << (8 * sizeof(T) - 1), exp_mask = sizeof(T) == 4 ? 0x7F800000u : 0x7FF0000000000000u;
 
-  template <class Opaque>
-  PRECSIM_LANES static void step(const lane_consts& c, int m, bool to_nearest, const V& a, const V& b, V& part,
-                                 U& bad, Opaque opaque) {
+  template <bool Nearest, bool Sub, bool Check, class Opaque>
+  PRECSIM_LANES static void step(const lane_consts& c, int m, const V& a, const V& b, V& part, U& bad, Opaque opaque) {
     const V prod = a * b;  // exact (double: 24 + 24 bits; float: checked per call)
     const V s = prod + part;
     const V bb = s - part;
@@ -248,31 +249,31 @@ struct acc_lanes {
     const U up = U((eb & sign_bit) == sign);
     mag += odd_fix & ((up & 2) - 1);
     U r = mag;
-    if (to_nearest) r += S(c.half - 1) + ((mag >> (frac - m)) & 1);
+    if constexpr (Nearest) r += S(c.half - 1) + ((mag >> (frac - m)) & 1);
     r &= ~S(c.low_mask);
-    if (c.sub) {
+    if constexpr (Sub) {
       V x, q;
       std::memcpy(&x, &mag, sizeof x);
       x *= T(c.sub_up);
       q = x + T(S{1} << frac);
       opaque(q);
       q -= T(S{1} << frac);
-      if (!to_nearest) q = q > x ? q - T(1) : q;
+      if constexpr (!Nearest) q = q > x ? q - T(1) : q;
       q *= T(c.sub_down);
       U qb;
       std::memcpy(&qb, &q, sizeof qb);
       r = mag < S(c.min_normal) ? qb : r;
     }
-    bad |= U(r > S(c.max_value));
+    if constexpr (Check) bad |= U(r > S(c.max_value));
     r |= sign;
     std::memcpy(&part, &r, sizeof part);
   }
 
   // A micro-tile of gemm_mr rows and nr = NV * lanes columns; bp: panels of T. A chunk in which
-  // any lane overflowed is redone with the exact step.
-  template <int NV, class Opaque>
-  PRECSIM_LANES static void tile(const gemm_plan& p, const lane_consts& c, const float* ap, const T* bp,
-                                 std::size_t K, float* out, Opaque opaque) {
+  // any lane overflowed or met an infinity or NaN is redone with the exact step.
+  template <int NV, bool Nearest, bool Sub, bool Check, class Opaque>
+  PRECSIM_LANES static void tile_as(const gemm_plan& p, const lane_consts& c, const float* ap, const T* bp,
+                                    std::size_t K, float* out, Opaque opaque) {
     constexpr std::size_t nr = std::size_t(NV) * lanes;
     const std::size_t P = p.acc.promote_every ? p.acc.promote_every : K;
     const int m = p.acc.format.mantissa_bits;
@@ -286,12 +287,17 @@ struct acc_lanes {
         std::memcpy(b, bp + k * nr, sizeof b);
         for (std::size_t r = 0; r < gemm_mr; ++r) {
           const V a = V{} + T(ap[k * gemm_mr + r]);
-          for (int h = 0; h < NV; ++h) step(c, m, p.to_nearest, a, b[h], part[r][h], bad, opaque);
+          for (int h = 0; h < NV; ++h) step<Nearest, Sub, Check>(c, m, a, b[h], part[r][h], bad, opaque);
         }
       }
       float v[gemm_mr][nr];
       for (std::size_t r = 0; r < gemm_mr; ++r)
-        for (std::size_t j = 0; j < nr; ++j) v[r][j] = float(part[r][j / lanes][j % lanes]);
+        for (int h = 0; h < NV; ++h) {
+          U pb;
+          std::memcpy(&pb, &part[r][h], sizeof pb);
+          bad |= U((pb & exp_mask) == exp_mask);
+          for (int l = 0; l < lanes; ++l) v[r][h * lanes + l] = float(part[r][h][l]);
+        }
       bool any = false;
       for (int l = 0; l < lanes; ++l) any |= bad[l] != 0;
       if (any)
@@ -305,6 +311,20 @@ struct acc_lanes {
         for (std::size_t j = 0; j < nr; ++j) tot[r][j] = k0 == 0 ? v[r][j] : tot[r][j] + v[r][j];
     }
     std::memcpy(out, tot, sizeof tot);
+  }
+
+  template <int NV, class Opaque>
+  PRECSIM_LANES static void tile(const gemm_plan& p, const lane_consts& c, const float* ap, const T* bp, std::size_t K,
+                                 float* out, Opaque opaque) {
+    const bool check = sizeof(T) == 8 || max_exponent(p.acc.format) < 127;
+    const auto go = [&](auto nearest, auto sub) {
+      if (check) tile_as<NV, decltype(nearest)::value, decltype(sub)::value, true>(p, c, ap, bp, K, out, opaque);
+      else tile_as<NV, decltype(nearest)::value, decltype(sub)::value, false>(p, c, ap, bp, K, out, opaque);
+    };
+    using yes = std::true_type;
+    using no = std::false_type;
+    if (p.to_nearest) c.sub ? go(yes{}, yes{}) : go(yes{}, no{});
+    else c.sub ? go(no{}, yes{}) : go(no{}, no{});
   }
 };
 
