@@ -3,6 +3,7 @@
 // result goes into probe_out::words; matrix_main.cpp compares them word for word.
 #include <chrono>
 #include <cstring>
+#include <vector>
 
 #include <precsim/precsim.hpp>
 
@@ -195,6 +196,30 @@ void PRECSIM_PROBE_NAME(matrix::probe_out& o) {
   w.put64(ps::rounded_add(1.0, 0x1p-24 + 0x1p-76, fmt::float32));
   w.put64(ps::rounded_add(1.0, -0x1p-25 - 0x1p-80, fmt::float32, {rm::toward_zero}));
   w.put64(ps::rounded_sub(0x1p30, 0x1p-40, fmt::bfloat16, {rm::toward_negative}));
+  // The training layer: the quantized GEMM on float and double lanes (Fast2Sum under any flags),
+  // fake quantization with its clip mask, a stochastic optimizer step.
+  w.mark("gemm");
+  {
+    const std::size_t M = 8, N = 40, K = 48;
+    std::vector<float> A(in, in + M * K), B(in + 512, in + 512 + K * N), C(M * N);
+    for (const ps::accumulator& acc : {ps::accumulator{}, ps::accumulator{fmt::bfloat16},
+                                       ps::accumulator{fmt::float16, {rm::toward_zero}, 8},
+                                       ps::accumulator{ps::float_format{8, 13, 127}, {rm::toward_zero}, 16}})
+      for (const ps::quantizer& q : {ps::quantizer{}, ps::quantizer{fmt::mxfp8_e4m3}}) {
+        ps::gemm_options o;
+        o.a = o.b = q;
+        o.acc = acc;
+        ps::gemm(A, B, C, M, N, K, o);
+        for (float v : C) w.put(v);
+      }
+    std::vector<float> y(M * K);
+    std::vector<std::uint8_t> clipped(M * K);
+    ps::fake_quantize(A, y, M, K, fmt::mxfp4_e2m1, {}, clipped);
+    for (std::size_t i = 0; i < y.size(); ++i) w.put(y[i]), w.put(std::uint32_t(clipped[i]));
+    std::vector<float> wt(B.begin(), B.begin() + 256), g(A.begin(), A.begin() + 256), buf(256);
+    ps::sgd_step(wt, g, buf, {0.01f, 0.9f}, {{fmt::bfloat16, {rm::stochastic}}, 0, 0, 3}, 2, 1);
+    for (float v : wt) w.put(v);
+  }
   w.mark("intx");
   for (int i = 0; i < 1024; ++i) {
     const float x = from_bits(std::uint32_t((r() & 0x807FFFFFu) | ((110 + r() % 40) << 23)));

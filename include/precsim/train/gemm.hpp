@@ -203,8 +203,8 @@ struct gemm_lanes {
         std::memcpy(&b1, bp + k * nr + W, sizeof b1);
         for (std::size_t r = 0; r < gemm_mr; ++r) {
           const f32 a = f32{} + ap[k * gemm_mr + r];
-          acc[r][0] = fma(a, b0, acc[r][0]);
-          acc[r][1] = fma(a, b1, acc[r][1]);
+          fma(a, b0, acc[r][0]);
+          fma(a, b1, acc[r][1]);
         }
       }
       for (std::size_t r = 0; r < gemm_mr; ++r)
@@ -235,10 +235,19 @@ struct acc_lanes {
 
   template <bool Nearest, bool Sub, bool Check, class Opaque>
   PRECSIM_LANES static void step(const lane_consts& c, int m, const V& a, const V& b, V& part, U& bad, Opaque opaque) {
+    // Fast2Sum on the operands ordered by magnitude (as bits: NaN and infinity are redone
+    // anyway); s and z opaque so that -fassociative-math cannot simplify the error away
     const V prod = a * b;  // exact (double: 24 + 24 bits; float: checked per call)
-    const V s = prod + part;
-    const V bb = s - part;
-    const V e = (part - (s - bb)) + (prod - bb);
+    U pb, qb;
+    std::memcpy(&pb, &prod, sizeof pb);
+    std::memcpy(&qb, &part, sizeof qb);
+    const auto prod_big = (pb & ~sign_bit) >= (qb & ~sign_bit);
+    const V big = prod_big ? prod : part, small = prod_big ? part : prod;
+    V s = big + small;
+    opaque(s);
+    V z = s - big;
+    opaque(z);
+    const V e = small - z;
     U u, eb;
     std::memcpy(&u, &s, sizeof u);
     std::memcpy(&eb, &e, sizeof eb);
@@ -328,7 +337,7 @@ struct acc_lanes {
   }
 };
 
-#define PRECSIM_GEMM_TILE(name, W, FMA, REG, ...)                                                 \
+#define PRECSIM_GEMM_TILE(name, W, FMA, REG, ...)                                         \
   __VA_ARGS__ inline void name##_gemm_tile(const gemm_plan& p, const float* ap, const void* bp,   \
                                            std::size_t K, float* c) {                             \
     using L = gemm_lanes<W>;                                                                      \
@@ -337,14 +346,15 @@ struct acc_lanes {
     const auto opaque = [](auto& v) __VA_ARGS__ { __asm__("" : "+" REG(v)); };                    \
     if (p.path == acc_path::fma)                                                                  \
       return L::tile_fma(p, ap, static_cast<const float*>(bp), K, c,                              \
-                         [](const L::f32& a, const L::f32& b, const L::f32& x)                    \
-                             __VA_ARGS__ { return L::f32(FMA(a, b, x)); });                       \
+                         [](const L::f32& a, const L::f32& b, L::f32& x)                          \
+                             __VA_ARGS__ { x = L::f32(FMA(a, b, x)); });                        \
     if (p.path == acc_path::narrow)                                                               \
-      return N::tile<2>(p, p.narrow, ap, static_cast<const float*>(bp), K, c, opaque);            \
-    D::tile<4>(p, p.wide, ap, static_cast<const double*>(bp), K, c, opaque);                      \
+      return N::tile<2>(p, p.narrow, ap, static_cast<const float*>(bp), K, c, opaque);       \
+    D::tile<4>(p, p.wide, ap, static_cast<const double*>(bp), K, c, opaque);                 \
   }
 PRECSIM_GEMM_TILE(avx2, 8, _mm256_fmadd_ps, "x", __attribute__((target("avx2,fma"))))
-PRECSIM_GEMM_TILE(avx512, 16, _mm512_fmadd_ps, "v", __attribute__((target("avx512f,avx512bw,avx512vl"))))
+PRECSIM_GEMM_TILE(avx512, 16, _mm512_fmadd_ps, "v",
+                  __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_GEMM_TILE
 #pragma GCC diagnostic pop
 #endif
