@@ -1,5 +1,6 @@
 // The README's first steps as a program: round, encode, decode, saturate, stochastic rounding,
 // P3109 and custom formats.
+#include <algorithm>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -46,5 +47,27 @@ int main() {
   ps::encode_packed(w, fp4, ps::formats::float4_e2m1fn);
   std::printf("bulk: sin(1) -> e5m2 stochastic %g; fp4 first byte 0x%02x (level %s)\n", wq[1], fp4[0],
               ps::to_string(ps::active_simd_level()));
+
+  // Training at P bits (README "Training at P bits"): a 40 x 25 by 25 x 40 product.
+  const std::size_t rows = 40, cols = 25, M = 40, N = 40, K = 25;
+  std::vector<float> x(w.begin(), w.begin() + rows * cols), xq(x.size()), grad_xq(x.size(), 1.0f), grad_x(x.size());
+  std::vector<std::uint8_t> clipped(x.size());
+  ps::fake_quantize(x, xq, rows, cols, ps::formats::int_scaled(4, {0, 0}));
+  ps::fake_quantize(x, xq, rows, cols, ps::formats::mxfp4_e2m1, {}, clipped);
+  ps::ste_backward(grad_xq, grad_x, clipped);
+  const std::vector<float> A(x), B(x);
+  std::vector<float> C(M * N), C32(M * N);
+  ps::gemm_options o{.a = ps::formats::mxfp8_e4m3, .b = ps::formats::mxfp8_e4m3,
+                     .acc = {ps::float_format{8, 13, 127}, {ps::round_mode::toward_zero}, 128}};
+  ps::gemm(A, B, C, M, N, K, o);
+  ps::gemm(A, B, C32, M, N, K);
+  const float c0 = C[0];
+  std::vector<float> g(C.size(), 0.01f), m(C.size()), v(C.size());
+  const std::uint64_t seed = 5, id = 0;
+  ps::adamw_step(C, g, m, v, {.lr = 1e-3f},
+                 {{ps::formats::bfloat16, {ps::round_mode::stochastic}}, M, N, seed}, step, id);
+  std::printf("training: %zu of %zu values clipped by MXFP4; C[0][0] = %g (float32: %g), after a bfloat16 "
+              "AdamW step %g\n", std::size_t(std::count(clipped.begin(), clipped.end(), 1)), clipped.size(),
+              double(c0), double(C32[0]), double(C[0]));
   return 0;
 }

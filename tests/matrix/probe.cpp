@@ -201,15 +201,15 @@ void PRECSIM_PROBE_NAME(matrix::probe_out& o) {
   w.mark("gemm");
   {
     const std::size_t M = 8, N = 40, K = 48;
-    std::vector<float> A(in, in + M * K), B(in + 512, in + 512 + K * N), C(M * N);
+    std::vector<float> A(in, in + M * K), B(in + 128, in + 128 + K * N), C(M * N);
     for (const ps::accumulator& acc : {ps::accumulator{}, ps::accumulator{fmt::bfloat16},
                                        ps::accumulator{fmt::float16, {rm::toward_zero}, 8},
                                        ps::accumulator{ps::float_format{8, 13, 127}, {rm::toward_zero}, 16}})
       for (const ps::quantizer& q : {ps::quantizer{}, ps::quantizer{fmt::mxfp8_e4m3}}) {
-        ps::gemm_options o;
-        o.a = o.b = q;
-        o.acc = acc;
-        ps::gemm(A, B, C, M, N, K, o);
+        ps::gemm_options opt;
+        opt.a = opt.b = q;
+        opt.acc = acc;
+        ps::gemm(A, B, C, M, N, K, opt);
         for (float v : C) w.put(v);
       }
     std::vector<float> y(M * K);

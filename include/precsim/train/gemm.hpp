@@ -238,10 +238,10 @@ struct acc_lanes {
     // Fast2Sum on the operands ordered by magnitude (as bits: NaN and infinity are redone
     // anyway); s and z opaque so that -fassociative-math cannot simplify the error away
     const V prod = a * b;  // exact (double: 24 + 24 bits; float: checked per call)
-    U pb, qb;
-    std::memcpy(&pb, &prod, sizeof pb);
-    std::memcpy(&qb, &part, sizeof qb);
-    const auto prod_big = (pb & ~sign_bit) >= (qb & ~sign_bit);
+    U prod_bits, part_bits;
+    std::memcpy(&prod_bits, &prod, sizeof prod_bits);
+    std::memcpy(&part_bits, &part, sizeof part_bits);
+    const auto prod_big = (prod_bits & ~sign_bit) >= (part_bits & ~sign_bit);
     const V big = prod_big ? prod : part, small = prod_big ? part : prod;
     V s = big + small;
     opaque(s);
