@@ -24,6 +24,10 @@
 #include "rounding.hpp"
 #include "simd/dispatch.hpp"
 
+#if PRECSIM_X86 && defined(__CUDACC__)
+#include <xmmintrin.h>
+#endif
+
 namespace precsim {
 PRECSIM_BEGIN_CONFIG
 namespace detail {
@@ -32,8 +36,15 @@ namespace detail {
 // exception flags included: round to nearest, exceptions masked (no trap, even with
 // feenableexcept), and on x86 no FTZ / DAZ. So neither the caller's settings nor the kernels'
 // internal conversions show.
+// (nvcc's front end knows the SSE intrinsics, not GCC's MXCSR builtins.)
 class bulk_fp_scope {
-#if PRECSIM_X86 && !defined(__CUDACC__) && !defined(__HIPCC__)
+#if PRECSIM_X86 && defined(__CUDACC__) && !defined(__CUDA_ARCH__)
+  unsigned saved_ = _mm_getcsr();
+
+ public:
+  bulk_fp_scope() noexcept { _mm_setcsr(0x1F80u); }
+  ~bulk_fp_scope() { _mm_setcsr(saved_); }
+#elif PRECSIM_X86 && !defined(__CUDACC__) && !defined(__HIPCC__)
   unsigned saved_ = __builtin_ia32_stmxcsr();
 
  public:

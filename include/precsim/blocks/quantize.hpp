@@ -179,12 +179,14 @@ inline void scales_from_ratios(const block_plan& p, const float* x, float* s, st
     else
 #endif
     for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
-    for (std::size_t i = 0; i < n; ++i) s[i] = s[i] == 0.0f ? p.scale_min : s[i];
+    for (std::size_t i = 0; i < n; ++i) s[i] = bit_cast<std::uint32_t>(s[i]) << 1 == 0 ? p.scale_min : s[i];
     return;
   }
   for (std::size_t i = 0; i < n; ++i) {
-    if (x[i] != x[i] || x[i] == 0.0f) {
-      s[i] = x[i] == 0.0f ? p.scale_min : x[i];
+    // (tests on bits: under -ffinite-math-only, NaN == 0 may hold)
+    const bool zero = bit_cast<std::uint32_t>(x[i]) << 1 == 0;
+    if (zero || is_nan(x[i])) {
+      s[i] = zero ? p.scale_min : x[i];
       continue;
     }
     const float_log2 l = log2_parts(x[i]);
@@ -212,7 +214,7 @@ inline float tensor_scale_of(const block_plan& p, std::uint32_t amax_bits) noexc
 inline float effective_scale(const block_plan& p, float s, float t) noexcept {
   if (!p.f.tensor_scale) return s;
   const float e = s * t;
-  return e > 0.0f || e != e ? e : pow2f(-149);
+  return is_nan(e) || e > 0.0f ? e : pow2f(-149);
 }
 
 // Runs unit(r, c0, c1) over row segments: each row in pieces of p.seg columns (whole tiles of
@@ -572,14 +574,14 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
   tile_scales ts;
   ts.user = true;
   ts.t = f.tensor_scale ? bt.tensor_scale : 1.0f;
-  if (f.tensor_scale && !(ts.t > 0.0f) && ts.t == ts.t)
+  if (f.tensor_scale && !is_nan(ts.t) && !(ts.t > 0.0f))
     bulk_error(fn, "block_tensor.tensor_scale must be positive or NaN");
   ts.s.resize(p.tiles());
   for (std::size_t i = 0; i < p.tiles(); ++i) {
     if (bt.scales[i] > low_mask(storage_bits(f.scale)))
       bulk_error(fn, "block_tensor.scales[" + std::to_string(i) + "] is not a code of the scale encoding");
     ts.s[i] = to_float(decode(bt.scales[i], f.scale));
-    if (!(ts.s[i] > 0.0f) && ts.s[i] == ts.s[i])
+    if (!is_nan(ts.s[i]) && !(ts.s[i] > 0.0f))
       bulk_error(fn, "block_tensor.scales[" + std::to_string(i) + "] is not a positive scale");
   }
   ts.z = bt.zero_points;

@@ -401,6 +401,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
   check_matrix(fn, C.size(), M, N, "C");
   if (const char* why = invalid_reason(o.acc)) train_error(fn, why);
   if (M == 0 || N == 0) return;
+  const bulk_fp_scope env;  // packing converts to double: not in the caller's FP environment
   // op(A) as M x K and op(B)^T as N x K, quantized
   std::vector<float> aq = as_rows(A, M, K, o.trans_a), bq = as_rows(B, N, K, !o.trans_b);
   fake_quantize(aq, aq, M, K, o.a, o.a_stream);
@@ -421,7 +422,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
   const std::size_t tasks = row_panels * col_panels;
   const double products = double(M) * double(N) * double(K);
   const auto run = [&](std::size_t t0, std::size_t t1) {
-    const bulk_fp_scope env;
+    const bulk_fp_scope thread_env;  // a worker thread's own
     float c[gemm_mr * 32];
     for (std::size_t t = t0; t < t1; ++t) {
       const std::size_t ip = t % row_panels, jp = t / row_panels;

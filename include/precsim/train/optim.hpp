@@ -69,6 +69,7 @@ inline void sgd_step(std::span<float> w, std::span<const float> grad, std::span<
                      const weight_storage& ws, std::uint64_t step, std::uint32_t tensor) {
   detail::check_step("sgd_step", w.size(), grad, buf, "buf", ws, step, tensor);
   std::vector<float> next(w.size());
+  const detail::bulk_fp_scope env;  // as every bulk call: not the caller's FP environment
   for (std::size_t i = 0; i < w.size(); ++i) {
     float d = grad[i] + o.weight_decay * w[i];
     if (o.momentum != 0.0f) {
@@ -85,6 +86,7 @@ inline void adamw_step(std::span<float> w, std::span<const float> grad, std::spa
                        const adamw& o, const weight_storage& ws, std::uint64_t step, std::uint32_t tensor) {
   detail::check_step("adamw_step", w.size(), grad, m, "m", ws, step, tensor);
   detail::check_step("adamw_step", w.size(), grad, v, "v", ws, step, tensor);
+  const detail::bulk_fp_scope env;  // as every bulk call: not the caller's FP environment
   const double t = double(step) + 1.0;
   const float c1 = float(1.0 - std::pow(double(o.beta1), t)), c2 = float(1.0 - std::pow(double(o.beta2), t));
   std::vector<float> next(w.size());

@@ -54,6 +54,7 @@ inline clip_range element_clip(const float_format& f) {
 
 inline void mark_clipped(std::span<const float> x, std::span<std::uint8_t> clipped, const float_format& f) {
   const clip_range c = element_clip(f);
+  const bulk_fp_scope env;  // NaN compares raise invalid: never in the caller's environment
   for (std::size_t i = 0; i < x.size(); ++i)
     clipped[i] = std::uint8_t(double(x[i]) > c.hi + c.half_step || double(x[i]) < c.lo - c.half_step);
 }
@@ -74,7 +75,7 @@ inline void mark_clipped(std::span<const float> x, std::span<std::uint8_t> clipp
     for (std::size_t col = 0; col < cols; ++col) {
       const std::size_t t = (r / th) * tiles_per_row + col / tw;
       float e = to_float(decode(bt.scales[t], f.scale));
-      if (f.tensor_scale) e = e * bt.tensor_scale > 0.0f || e != e ? e * bt.tensor_scale : pow2f(-149);
+      if (f.tensor_scale) e = is_nan(e * bt.tensor_scale) || e * bt.tensor_scale > 0.0f ? e * bt.tensor_scale : pow2f(-149);
       const double z = asym ? double(bt.zero_points[t]) : 0.0;
       const double v = double(x[r * cols + col] / e);
       clipped[r * cols + col] = std::uint8_t(v > c.hi - z + c.half_step || v < c.lo - z - c.half_step);
