@@ -325,15 +325,18 @@ struct acc_lanes {
   template <int NV, class Opaque>
   PRECSIM_LANES static void tile(const gemm_plan& p, const lane_consts& c, const float* ap, const T* bp, std::size_t K,
                                  float* out, Opaque opaque) {
+    // (plain branches, no generic lambda: every call must inline into the level's function)
     const bool check = sizeof(T) == 8 || max_exponent(p.acc.format) < 127;
-    const auto go = [&](auto nearest, auto sub) {
-      if (check) tile_as<NV, decltype(nearest)::value, decltype(sub)::value, true>(p, c, ap, bp, K, out, opaque);
-      else tile_as<NV, decltype(nearest)::value, decltype(sub)::value, false>(p, c, ap, bp, K, out, opaque);
-    };
-    using yes = std::true_type;
-    using no = std::false_type;
-    if (p.to_nearest) c.sub ? go(yes{}, yes{}) : go(yes{}, no{});
-    else c.sub ? go(no{}, yes{}) : go(no{}, no{});
+    if (p.to_nearest) {
+      if (c.sub) return check ? tile_as<NV, true, true, true>(p, c, ap, bp, K, out, opaque)
+                              : tile_as<NV, true, true, false>(p, c, ap, bp, K, out, opaque);
+      return check ? tile_as<NV, true, false, true>(p, c, ap, bp, K, out, opaque)
+                   : tile_as<NV, true, false, false>(p, c, ap, bp, K, out, opaque);
+    }
+    if (c.sub) return check ? tile_as<NV, false, true, true>(p, c, ap, bp, K, out, opaque)
+                            : tile_as<NV, false, true, false>(p, c, ap, bp, K, out, opaque);
+    return check ? tile_as<NV, false, false, true>(p, c, ap, bp, K, out, opaque)
+                 : tile_as<NV, false, false, false>(p, c, ap, bp, K, out, opaque);
   }
 };
 
