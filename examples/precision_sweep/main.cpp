@@ -263,13 +263,9 @@ int main(int argc, char** argv) {
   for (int H : o.widths) var += std::pow(summarize(L["fp32"]["fp32"][H]).sd, 2) / double(o.widths.size());
   const double noise = std::sqrt(var);
 
-  const auto format_order = [&](const std::string& kind) {
-    std::vector<std::string> names;
-    for (int b : o.int_bits) names.push_back("int" + std::to_string(b));
-    for (const auto& f : o.fp) names.push_back(f.first);
-    (void)kind;
-    return names;
-  };
+  std::vector<std::string> format_order;  // table rows: INT, then MX floating point
+  for (int b : o.int_bits) format_order.push_back("int" + std::to_string(b));
+  for (const auto& f : o.fp) format_order.push_back(f.first);
   std::printf("Held-out loss (nats/char, mean over %d seeds; Δ = vs float32 of the same seeds)\n", o.seeds);
   std::printf("%-9s %-11s", "quantized", "format");
   for (int H : o.widths) std::printf("  H=%-3d (N=%-6.0f)   ", H, params_of[H]);
@@ -277,7 +273,7 @@ int main(int argc, char** argv) {
   for (int H : o.widths) std::printf("  %.4f ± %.4f     ", summarize(L["fp32"]["fp32"][H]).mean, summarize(L["fp32"]["fp32"][H]).sd);
   std::printf("\n");
   for (const std::string kind : {"weights", "acts"})
-    for (const auto& name : format_order(kind)) {
+    for (const auto& name : format_order) {
       std::printf("%-9s %-11s", kind.c_str(), name.c_str());
       for (int H : o.widths) {
         const double m = mean_loss(kind, name, H);

@@ -182,8 +182,8 @@ inline void tile_scalar(const gemm_plan& p, const float* ap, const float* bp, st
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 
-// Micro-tiles on W float lanes (2 vectors wide) or W / 2 double lanes (4 vectors wide): both
-// cover nr = 2 W columns of mr rows. FMA is the level's intrinsic (vector extensions have none).
+// The float32 accumulator's micro-tile: nr = 2 W columns of mr rows on W float lanes, FMA the
+// level's intrinsic (vector extensions have none).
 template <int W>
 struct gemm_lanes {
   using f32 = typename vec<W>::f32;
@@ -402,7 +402,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
   check_matrix(fn, A.size(), M, K, "A");
   check_matrix(fn, B.size(), K, N, "B");
   check_matrix(fn, C.size(), M, N, "C");
-  if (const char* why = invalid_reason(o.acc)) train_error(fn, why);
+  if (const char* why = invalid_reason(o.acc)) bulk_error(fn, why);
   if (M == 0 || N == 0) return;
   const bulk_fp_scope env;  // packing converts to double: not in the caller's FP environment
   // op(A) as M x K and op(B)^T as N x K, quantized

@@ -45,14 +45,14 @@ inline sr_stream update_stream(const weight_storage& ws, std::uint64_t step, std
 inline void check_step(const char* fn, std::size_t n, std::span<const float> grad, std::span<float> state,
                        const char* state_name, const weight_storage& ws, std::uint64_t step, std::uint32_t tensor) {
   if (grad.size() != n)
-    train_error(fn, "grad has " + std::to_string(grad.size()) + " values, the weights " + std::to_string(n));
+    bulk_error(fn, "grad has " + std::to_string(grad.size()) + " values, the weights " + std::to_string(n));
   if (state.size() != n)
-    train_error(fn, std::string(state_name) + " has " + std::to_string(state.size()) + " values, the weights " +
+    bulk_error(fn, std::string(state_name) + " has " + std::to_string(state.size()) + " values, the weights " +
                         std::to_string(n));
-  if (tensor >> tensor_bits) train_error(fn, "tensor must be below 2^20");
-  if (step >> (64 - tensor_bits)) train_error(fn, "step must be below 2^44");
+  if (tensor >> tensor_bits) bulk_error(fn, "tensor must be below 2^20");
+  if (step >> (64 - tensor_bits)) bulk_error(fn, "step must be below 2^44");
   if ((ws.rows || ws.cols) && ws.rows * ws.cols != n)
-    train_error(fn, "weight_storage rows * cols = " + std::to_string(ws.rows * ws.cols) + ", the weights have " +
+    bulk_error(fn, "weight_storage rows * cols = " + std::to_string(ws.rows * ws.cols) + ", the weights have " +
                         std::to_string(n));
 }
 

@@ -6,9 +6,11 @@
 //   ste_backward    backward: grad_in = grad_out, or 0 where the forward clipped (clipped STE)
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <span>
+#include <string>
 
 #include "../blocks/quantize.hpp"
 #include "../bulk.hpp"
@@ -32,12 +34,10 @@ struct quantizer {
 PRECSIM_BEGIN_CONFIG
 
 namespace detail {
-[[noreturn]] inline void train_error(const char* fn, const std::string& what) { bulk_error(fn, what); }
-
 inline void check_matrix(const char* fn, std::size_t size, std::size_t rows, std::size_t cols, const char* what) {
-  if (cols != 0 && rows > std::size_t(-1) / cols) train_error(fn, std::string(what) + ": rows * cols overflows");
+  if (cols != 0 && rows > std::size_t(-1) / cols) bulk_error(fn, std::string(what) + ": rows * cols overflows");
   if (size != rows * cols)
-    train_error(fn, std::string(what) + " has " + std::to_string(size) + " values, rows * cols = " +
+    bulk_error(fn, std::string(what) + " has " + std::to_string(size) + " values, rows * cols = " +
                         std::to_string(rows * cols));
 }
 
@@ -98,7 +98,7 @@ inline void fake_quantize(std::span<const float> in, std::span<float> out, std::
     case quant_kind::element: return quantize(in, out, q.element, q.round, s);
     case quant_kind::block: return quantize_blocks(in, out, rows, cols, q.block, q.round, s);
   }
-  detail::train_error(fn, "quantizer.kind is not a quant_kind (none, element, block)");
+  detail::bulk_error(fn, "quantizer.kind is not a quant_kind (none, element, block)");
 }
 
 // The same, also marking in `clipped` (one byte per element) the elements that the quantizer
@@ -111,7 +111,7 @@ inline void fake_quantize(std::span<const float> in, std::span<float> out, std::
   const char* fn = "fake_quantize";
   detail::check_matrix(fn, clipped.size(), rows, cols, "clipped");
   detail::check_matrix(fn, in.size(), rows, cols, "in");
-  if (in.data() == out.data() && !in.empty()) detail::train_error(fn, "in and out must differ when clipped is asked for");
+  if (in.data() == out.data() && !in.empty()) detail::bulk_error(fn, "in and out must differ when clipped is asked for");
   if (q.kind == quant_kind::block) {
     const block_tensor bt = encode_blocks(in, rows, cols, q.block, q.round, s);
     detail::check_matrix(fn, out.size(), rows, cols, "out");
@@ -131,7 +131,7 @@ inline void ste_backward(std::span<const float> grad_out, std::span<float> grad_
   const char* fn = "ste_backward";
   detail::check_spans(fn, grad_out, grad_in);
   if (!clipped.empty() && clipped.size() != grad_out.size())
-    detail::train_error(fn, "clipped has " + std::to_string(clipped.size()) + " values, grad_out " +
+    detail::bulk_error(fn, "clipped has " + std::to_string(clipped.size()) + " values, grad_out " +
                                 std::to_string(grad_out.size()));
   if (clipped.empty()) {
     if (grad_in.data() != grad_out.data()) std::copy(grad_out.begin(), grad_out.end(), grad_in.begin());
