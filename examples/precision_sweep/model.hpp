@@ -49,12 +49,12 @@ struct mlp {
   run_config cfg;
   std::vector<float> emb, gemb, memb, vemb;
   std::vector<linear> layers;
-  precsim::quantizer wq;
+  precsim::quantizer weight_quant;  // cfg.weights, oriented for in x out weights
   // activations of the last forward pass (batch rows)
   std::vector<float> x0, a[3], aq[3], z[2], logits;
   std::size_t rows = 0;
 
-  explicit mlp(const run_config& c) : cfg(c), wq(weight_quantizer(c.weights)) {
+  explicit mlp(const run_config& c) : cfg(c), weight_quant(weight_quantizer(c.weights)) {
     rng g(0x5EED0000 + c.seed);
     emb.resize(std::size_t(alphabet) * c.embed);
     for (auto& x : emb) x = float(g.normal());
@@ -85,7 +85,7 @@ struct mlp {
     const std::vector<float>* in = &x0;
     for (int l = 0; l < 3; ++l) {
       linear& L = layers[l];
-      precsim::fake_quantize(L.w, L.wq, L.in, L.out, wq);
+      precsim::fake_quantize(L.w, L.wq, L.in, L.out, weight_quant);
       aq[l].resize(in->size());
       precsim::fake_quantize(*in, aq[l], B, L.in, cfg.acts);
       std::vector<float>& y = l < 2 ? z[l] : logits;
@@ -155,7 +155,7 @@ struct mlp {
     std::size_t moved = 0, total = 0;
     for (auto& L : layers) {
       const precsim::weight_storage ws{cfg.storage, std::size_t(L.in), std::size_t(L.out), cfg.seed};
-      L.wq = L.w;  // the forward's copy is free again
+      L.wq = L.w;  // (the forward recomputes wq: here it keeps the weights before the step)
       precsim::adamw_step(L.w, L.gw, L.mw, L.vw, o, ws, step, id++);
       precsim::adamw_step(L.b, L.gb, L.mb, L.vb, o, fp32, step, id++);
       for (std::size_t i = 0; i < L.w.size(); ++i) moved += L.w[i] != L.wq[i];
