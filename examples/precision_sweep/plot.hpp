@@ -44,7 +44,8 @@ inline std::pair<double, double> loss_range(const plot_data& d) {
 
 inline bool write_gnuplot(const plot_data& d, const std::string& dir, const std::string& png) {
   if (std::system("command -v gnuplot >/dev/null 2>&1") != 0) return false;
-  const auto [lo, hi] = loss_range(d);
+  const std::pair<double, double> range = loss_range(d);
+  const double lo = range.first, hi = range.second;
   const std::string script = dir + "/plot.gp";
   FILE* g = std::fopen(script.c_str(), "w");
   if (!g) return false;
@@ -91,7 +92,8 @@ inline void write_svg(const plot_data& d, const std::string& path) {
   FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return;
   const double W = 560, H = 420, ml = 60, mr = 20, mt = 40, mb = 50;
-  auto [lo, hi] = loss_range(d);
+  const std::pair<double, double> range = loss_range(d);  // (no structured binding: lambdas use it)
+  double lo = range.first, hi = range.second;
   const double pad = 0.05 * (hi - lo);
   lo -= pad, hi += pad;
   std::fprintf(f, "<svg xmlns='http://www.w3.org/2000/svg' width='%g' height='%g' font-family='sans-serif' "
