@@ -3,7 +3,7 @@
 # Builds examples/precision_sweep and runs it: ~200 small character-level language models trained
 # with weights or activations at INT 2..8 bits, MX FP4/FP6/FP8 and float32, the fit of the
 # precision scaling law with its pre-registered checks, and bfloat16 / FP8 weights without a
-# master copy (round-to-nearest vs stochastic rounding). About 5 minutes on 2 cores.
+# master copy (round-to-nearest vs stochastic rounding). About 4 minutes on 2 cores.
 # Usage: scripts/demo.sh [--quick | --full] [--out DIR]   (default --out build/demo/precision_sweep)
 # Installs what a fresh Debian machine lacks (cmake, g++, gnuplot for the PNG plot).
 set -euo pipefail

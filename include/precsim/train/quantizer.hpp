@@ -55,8 +55,8 @@ inline clip_range element_clip(const float_format& f) {
 inline void mark_clipped(std::span<const float> x, std::span<std::uint8_t> clipped, const float_format& f) {
   const clip_range c = element_clip(f);
   const bulk_fp_scope env;  // NaN compares raise invalid: never in the caller's environment
-  for (std::size_t i = 0; i < x.size(); ++i)
-    clipped[i] = std::uint8_t(double(x[i]) > c.hi + c.half_step || double(x[i]) < c.lo - c.half_step);
+  for (std::size_t i = 0; i < x.size(); ++i)  // (NaN on bits: -ffast-math may take a NaN as out of range)
+    clipped[i] = std::uint8_t(!is_nan(x[i]) && (double(x[i]) > c.hi + c.half_step || double(x[i]) < c.lo - c.half_step));
 }
 
 // Block formats: the tile's scaled value x / e (as the quantizer computes it) against the element
@@ -77,8 +77,9 @@ inline void mark_clipped(std::span<const float> x, std::span<std::uint8_t> clipp
       float e = to_float(decode(bt.scales[t], f.scale));
       if (f.tensor_scale) e = is_nan(e * bt.tensor_scale) || e * bt.tensor_scale > 0.0f ? e * bt.tensor_scale : pow2f(-149);
       const double z = asym ? double(bt.zero_points[t]) : 0.0;
-      const double v = double(x[r * cols + col] / e);
-      clipped[r * cols + col] = std::uint8_t(v > c.hi - z + c.half_step || v < c.lo - z - c.half_step);
+      const float q = x[r * cols + col] / e;
+      const double v = double(q);
+      clipped[r * cols + col] = std::uint8_t(!is_nan(q) && (v > c.hi - z + c.half_step || v < c.lo - z - c.half_step));
     }
 }
 }  // namespace detail
