@@ -478,3 +478,10 @@ TEST_CASE("the corpus is reproducible and its entropy rate is that of its chain"
   }
   CHECK(nll / double(chars) == doctest::Approx(a.entropy_per_char).epsilon(0.02));
 }
+
+TEST_CASE("the parameter count from a configuration equals the model's") {
+  for (int H : {16, 32, 64, 128}) {
+    sweep::run_config c = tiny(H);
+    CHECK(sweep::mlp::non_embedding_params(c) == sweep::mlp(c).non_embedding_params());
+  }
+}

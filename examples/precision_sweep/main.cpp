@@ -136,11 +136,13 @@ std::string duration(double s) {
 
 // Runs the jobs on `workers` threads with a live status line (a terminal) or a line per run.
 void run_all(std::vector<job>& jobs, const sweep::corpus& c, const sweep::heldout& h, int workers) {
-  double total = 0;  // cost ~ steps * params
-  for (const auto& j : jobs) {
-    sweep::mlp probe(j.cfg);
-    total += 20.0 * double(probe.non_embedding_params()) * double(probe.non_embedding_params());
-  }
+  // cost of a run ~ steps * params ~ params^2 (steps = 20 params / batch)
+  const auto cost_of = [](const run_config& cfg) {
+    const double n = double(sweep::mlp::non_embedding_params(cfg));
+    return n * n;
+  };
+  double total = 0;
+  for (const auto& j : jobs) total += cost_of(j.cfg);
   const bool tty = isatty(fileno(stderr));
   std::atomic<std::size_t> next{0}, finished{0};
   std::mutex mu;
@@ -153,8 +155,7 @@ void run_all(std::vector<job>& jobs, const sweep::corpus& c, const sweep::heldou
     for (std::size_t i; (i = next++) < jobs.size();) {
       job& j = jobs[i];
       const auto t0 = std::chrono::steady_clock::now();
-      sweep::mlp probe(j.cfg);
-      const double n = double(probe.non_embedding_params()), cost = 20.0 * n * n;
+      const double cost = cost_of(j.cfg);
       j.res = sweep::train(c, h, j.cfg, [&](std::size_t s, std::size_t steps, double loss) {
         std::lock_guard<std::mutex> lock(mu);
         live[i] = cost * double(s) / double(steps);

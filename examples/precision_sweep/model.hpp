@@ -71,6 +71,11 @@ struct mlp {
     for (const auto& l : layers) n += l.w.size() + l.b.size();
     return n;
   }
+  // The same from the configuration alone (weights and biases of the three layers).
+  static std::size_t non_embedding_params(const run_config& c) {
+    const std::size_t in = std::size_t(c.context) * c.embed, H = std::size_t(c.hidden);
+    return (in + 1) * H + (H + 1) * H + (H + 1) * alphabet;
+  }
 
   // Mean cross-entropy (nats) of predicting next[r] from ctx[r * context ...]; keeps what the
   // backward pass needs; with grad, also the gradients.
