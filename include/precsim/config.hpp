@@ -19,6 +19,15 @@
 #define PRECSIM_INLINE inline
 #endif
 
+// Named constants (formats::bfloat16, ...) usable in host and device code. nvcc reads a
+// namespace-scope constexpr object only in host code, and in whole-program mode rejects inline
+// __device__ variables, so there they are constexpr __device__ with internal linkage.
+#if defined(__CUDACC__) || defined(__HIPCC__)
+#define PRECSIM_CONSTANT constexpr __device__
+#else
+#define PRECSIM_CONSTANT inline constexpr
+#endif
+
 #if defined(__CUDA_ARCH__) || defined(__HIP_DEVICE_COMPILE__)
 #define PRECSIM_DEVICE_PASS 1
 #else

@@ -221,13 +221,13 @@ constexpr float_format ieee_like(int exponent_bits, int mantissa_bits) {
   return f;
 }
 
-inline constexpr float_format float64{11, 52, 1023};
-inline constexpr float_format float32{8, 23, 127};
-inline constexpr float_format tf32{8, 10, 127};
-inline constexpr float_format float16{5, 10, 15};
-inline constexpr float_format bfloat16{8, 7, 127};
-inline constexpr float_format float8_e5m2{5, 2, 15};
-inline constexpr float_format float8_e3m4{3, 4, 3};
+PRECSIM_CONSTANT float_format float64{11, 52, 1023};
+PRECSIM_CONSTANT float_format float32{8, 23, 127};
+PRECSIM_CONSTANT float_format tf32{8, 10, 127};
+PRECSIM_CONSTANT float_format float16{5, 10, 15};
+PRECSIM_CONSTANT float_format bfloat16{8, 7, 127};
+PRECSIM_CONSTANT float_format float8_e5m2{5, 2, 15};
+PRECSIM_CONSTANT float_format float8_e3m4{3, 4, 3};
 // OCP-style formats without infinity: NaN at `nan` (all-ones magnitude or the -0 code), and
 // overflow without saturation gives NaN.
 constexpr float_format no_inf(int exponent_bits, int mantissa_bits, int bias, special_values nan) {
@@ -240,14 +240,14 @@ constexpr float_format all_finite(int exponent_bits, int mantissa_bits, int bias
           false, overflow_value::max_finite};
 }
 
-inline constexpr float_format float8_e4m3fn = no_inf(4, 3, 7, special_values::nan_max);
-inline constexpr float_format float8_e4m3fnuz = no_inf(4, 3, 8, special_values::nan_negative_zero);
-inline constexpr float_format float8_e5m2fnuz = no_inf(5, 2, 16, special_values::nan_negative_zero);
-inline constexpr float_format float8_e4m3b11fnuz = no_inf(4, 3, 11, special_values::nan_negative_zero);
-inline constexpr float_format float6_e3m2fn = all_finite(3, 2, 3);
-inline constexpr float_format float6_e2m3fn = all_finite(2, 3, 1);
-inline constexpr float_format float4_e2m1fn = all_finite(2, 1, 1);
-inline constexpr float_format float8_e8m0fnu{8, 0, 127, false, subnormal_mode::no_zero,
+PRECSIM_CONSTANT float_format float8_e4m3fn = no_inf(4, 3, 7, special_values::nan_max);
+PRECSIM_CONSTANT float_format float8_e4m3fnuz = no_inf(4, 3, 8, special_values::nan_negative_zero);
+PRECSIM_CONSTANT float_format float8_e5m2fnuz = no_inf(5, 2, 16, special_values::nan_negative_zero);
+PRECSIM_CONSTANT float_format float8_e4m3b11fnuz = no_inf(4, 3, 11, special_values::nan_negative_zero);
+PRECSIM_CONSTANT float_format float6_e3m2fn = all_finite(3, 2, 3);
+PRECSIM_CONSTANT float_format float6_e2m3fn = all_finite(2, 3, 1);
+PRECSIM_CONSTANT float_format float4_e2m1fn = all_finite(2, 1, 1);
+PRECSIM_CONSTANT float_format float8_e8m0fnu{8, 0, 127, false, subnormal_mode::no_zero,
                                              special_values::nan_max, false, overflow_value::nan};
 
 // IEEE P3109 BinaryKpP{s|u}{e|f}: K bits, precision P, signed or unsigned, extended (+-inf) or

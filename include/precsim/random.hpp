@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "config.hpp"
+#include "rounding.hpp"
 
 namespace precsim {
 
@@ -77,6 +78,18 @@ PRECSIM_HD constexpr std::uint64_t random_u64(const sr_stream& s, std::uint64_t 
   const int k = int((j >> 4) & 1);
   return b.v[2 * k] | std::uint64_t{b.v[2 * k + 1]} << 32;
 }
+
+namespace detail {
+// The random bits a bulk call (CPU or CUDA) gives element j, and how many of them rounding uses:
+// random_bits when set; otherwise 32 for float inputs (one Philox word) and 64 for double (two).
+template <class T>
+PRECSIM_HD constexpr int bulk_random_bits(const rounding& r) noexcept {
+  return r.random_bits > 0 ? (r.random_bits > 64 ? 64 : r.random_bits) : int(sizeof(T)) * 8;
+}
+PRECSIM_HD constexpr std::uint64_t bulk_random_word(const sr_stream& s, std::uint64_t j, int bits) noexcept {
+  return bits <= 32 ? random_u32(s, j) : random_u64(s, j);
+}
+}  // namespace detail
 
 PRECSIM_END_CONFIG
 }  // namespace precsim

@@ -161,16 +161,16 @@ constexpr block_format mx(const float_format& element) {
   validate(f);
   return f;
 }
-inline constexpr block_format mxfp8_e4m3 = mx(float8_e4m3fn);
-inline constexpr block_format mxfp8_e5m2 = mx(float8_e5m2);
-inline constexpr block_format mxfp6_e3m2 = mx(float6_e3m2fn);
-inline constexpr block_format mxfp6_e2m3 = mx(float6_e2m3fn);
-inline constexpr block_format mxfp4_e2m1 = mx(float4_e2m1fn);
+PRECSIM_CONSTANT block_format mxfp8_e4m3 = mx(float8_e4m3fn);
+PRECSIM_CONSTANT block_format mxfp8_e5m2 = mx(float8_e5m2);
+PRECSIM_CONSTANT block_format mxfp6_e3m2 = mx(float6_e3m2fn);
+PRECSIM_CONSTANT block_format mxfp6_e2m3 = mx(float6_e2m3fn);
+PRECSIM_CONSTANT block_format mxfp4_e2m1 = mx(float4_e2m1fn);
 // MXINT8: 8-bit integers with an implied 2^-6, symmetric as in OCP's microxcaling reference.
-inline constexpr block_format mxint8{element_kind::integer, float8_e4m3fn, {8, int_range::symmetric, 6},
+PRECSIM_CONSTANT block_format mxint8{element_kind::integer, float8_e4m3fn, {8, int_range::symmetric, 6},
                                      {1, 32}, float8_e8m0fnu, scale_rule::floor_pow2, false};
 // NVFP4: e2m1 in blocks of 16, positive e4m3 block scales rounded to nearest, fp32 tensor scale.
-inline constexpr block_format nvfp4{element_kind::floating, float4_e2m1fn, {}, {1, 16}, float8_e4m3fn,
+PRECSIM_CONSTANT block_format nvfp4{element_kind::floating, float4_e2m1fn, {}, {1, 16}, float8_e4m3fn,
                                     scale_rule::exact, true};
 
 // Symmetric INT-b with an fp32 absmax scale per tile (the precision scaling-law paper):

@@ -25,6 +25,7 @@
 #include "../packing.hpp"
 #include "format.hpp"
 #include "lanes.hpp"
+#include "scale.hpp"
 
 namespace precsim {
 
@@ -43,23 +44,6 @@ struct block_tensor {
 
 PRECSIM_BEGIN_CONFIG
 namespace detail {
-
-inline float float_of_bits(std::uint32_t u) noexcept { return bit_cast<float>(u); }
-
-// 2^e as a float, -149 <= e <= 127 (exact).
-inline float pow2f(int e) noexcept { return float(pow2(e)); }
-
-// floor(log2 x) for a positive finite float, and x's significand bits normalized to 23 bits.
-struct float_log2 {
-  int e;
-  std::uint32_t frac;
-};
-inline float_log2 log2_parts(float x) noexcept {
-  const std::uint32_t u = bit_cast<std::uint32_t>(x);
-  if (u >> 23) return {int(u >> 23) - 127, u & 0x7FFFFFu};
-  const int top = 31 - std::countl_zero(u);  // subnormal: u = 2^top + rest, value 2^(top - 149)
-  return {top - 149, (u << (23 - top)) & 0x7FFFFFu};
-}
 
 // Tile statistics: amax as the bits of max|v| (NaN above 0x7F800000), and min/max for asymmetric.
 struct tile_stat {  // value-initialize: tile_stat{} is the empty tile
@@ -85,20 +69,14 @@ inline void add_stats(const block_ops& ops, const float* v, std::size_t n, tile_
   st.hi = hi;
 }
 
-inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::finite};
-
-// Per-call constants.
-struct block_plan {
+// Per-call constants (those of the tile scales in the base).
+struct block_plan : tile_rule {
   const char* fn = "";  // the public call, for error messages
-  block_format f;
   std::size_t rows = 0, cols = 0, th = 0, tw = 0, tile_rows = 0, tile_cols = 0;
   float_format grid;     // the element grid the kernel rounds to
   rounding er;           // the element rounding: the caller's, saturating
-  bool integer = false, asymmetric = false;  // asymmetric tiles also need min and max
-  float elem_range = 0;  // elem_max, or 2^bits - 1 for asymmetric
+  bool integer = false;
   float ulp = 1;         // integers: 2^-fraction_bits
-  float scale_min = 0, scale_max = 0;
-  int pow2_min_e = 0, pow2_max_e = 0, emax = 0;
   std::size_t seg = 0;  // row segment length of every pass (segment_length)
   simd_level level = simd_level::scalar;
   block_ops ops{};
@@ -124,8 +102,8 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
     bulk_error(fn, "the span has " + std::to_string(in_size) + " elements, rows * cols = " +
                        std::to_string(rows) + " * " + std::to_string(cols));
   block_plan p;
+  static_cast<tile_rule&>(p) = make_tile_rule(f);
   p.fn = fn;
-  p.f = f;
   p.rows = rows;
   p.cols = cols;
   p.th = std::max<std::size_t>(1, f.shape.rows ? std::min(f.shape.rows, rows) : rows);
@@ -134,87 +112,32 @@ inline block_plan make_plan(const char* fn, std::size_t in_size, std::size_t row
   p.tile_cols = (cols + p.tw - 1) / p.tw;
   p.seg = segment_length(p.tw);
   p.integer = f.kind == element_kind::integer;
-  p.asymmetric = p.integer && f.integer.range == int_range::asymmetric;
   p.grid = p.integer ? integer_grid(f.integer) : f.element;
   p.er = r;
   p.er.saturate = saturation::finite;
-  p.elem_range = float(element_max(f));
   p.ulp = p.integer ? pow2f(-f.integer.fraction_bits) : 1.0f;
-  p.emax = element_emax(f);
-  p.scale_min = float(min_subnormal(f.scale));
-  p.scale_max = float(max_finite(f.scale));
-  p.pow2_min_e = min_positive_exponent(f.scale);
-  p.pow2_max_e = max_exponent(f.scale);
   p.level = active_simd_level();
   p.ops = block_ops_for(p.level);
   if (p.level != simd_level::scalar && f.rule == scale_rule::exact) p.scale_kp = make_kernel_params(f.scale, scale_rounding);
   return p;
 }
 
-// What a tile's scale is computed from, given the bits of its range: NaN for a tile holding a
-// NaN or an infinity, 0 for an all-zero tile, else range (floor_pow2) or range / elem_max,
-// divided by the tensor scale t. No branches: it vectorizes.
-inline float amax_ratio(const block_plan& p, std::uint32_t amax, float t) noexcept {
-  float x = float_of_bits(amax);
-  x = p.f.rule != scale_rule::floor_pow2 ? x / p.elem_range : x;
-  x = p.f.tensor_scale ? x / t : x;
-  return amax >= 0x7F800000u ? float_of_bits(0x7FC00000u) : x;
-}
-// The bits a tile's scale is computed from: amax, or for asymmetric tiles max - min (a NaN or
-// an infinity in the tile keeps amax's mark).
+// The bits a tile's scale is computed from (scale.hpp).
 inline std::uint32_t range_bits(const block_plan& p, const tile_stat& st) noexcept {
-  if (!p.asymmetric || st.amax >= 0x7F800000u) return st.amax;
-  return bit_cast<std::uint32_t>(std::min(st.hi - st.lo, 3.4028235e38f));
+  return range_bits(p, st.amax, st.lo, st.hi);
 }
 
-// Tile scales s[i] (decoded, before the tensor scale) from ratios x[i]: NaN stays NaN, zero
-// gives the smallest positive scale, a power-of-two rule gives a power of two clamped to the
-// scale encoding's range, exact rounds to nearest in the scale encoding (saturating).
+// Tile scales s[i] from ratios x[i] (scale_from_ratio); the exact rule on the rounding kernel.
 inline void scales_from_ratios(const block_plan& p, const float* x, float* s, std::size_t n) noexcept {
-  if (p.f.rule == scale_rule::exact) {
 #if PRECSIM_VECTOR_KERNELS
+  if (p.f.rule == scale_rule::exact && p.scale_kp.eligible && n >= 16) {
     static constexpr float one[1] = {1.0f};  // (the scaled kernel, unscaled: one variant fewer to compile)
-    if (p.scale_kp.eligible && n >= 16)
-      vector_round<true>(p.level, p.scale_kp, sr_stream{}, 0, x, s, n, lane_scales{one, nullptr, 0, 63, false, false});
-    else
-#endif
-    for (std::size_t i = 0; i < n; ++i) s[i] = quantize(x[i], p.f.scale, scale_rounding);
+    vector_round<true>(p.level, p.scale_kp, sr_stream{}, 0, x, s, n, lane_scales{one, nullptr, 0, 63, false, false});
     for (std::size_t i = 0; i < n; ++i) s[i] = bit_cast<std::uint32_t>(s[i]) << 1 == 0 ? p.scale_min : s[i];
     return;
   }
-  for (std::size_t i = 0; i < n; ++i) {
-    // (tests on bits: under -ffinite-math-only, NaN == 0 may hold)
-    const bool zero = bit_cast<std::uint32_t>(x[i]) << 1 == 0;
-    if (zero || is_nan(x[i])) {
-      s[i] = zero ? p.scale_min : x[i];
-      continue;
-    }
-    const float_log2 l = log2_parts(x[i]);
-    int e = l.e;
-    switch (p.f.rule) {
-      case scale_rule::floor_pow2: e -= p.emax; break;
-      case scale_rule::ceil_pow2: e += l.frac != 0; break;
-      // ties (significand 1.5) to the even E8M0 code e + 127, i.e. to the odd exponent
-      default: e += l.frac > 0x400000u || (l.frac == 0x400000u && !(l.e & 1)); break;
-    }
-    s[i] = pow2f(std::clamp(e, p.pow2_min_e, p.pow2_max_e));
-  }
-}
-
-// The tensor scale t = amax / (max(scale) * elem_max): 1 for an all-zero tensor, NaN when it
-// holds a NaN or an infinity, at least 2^-149.
-inline float tensor_scale_of(const block_plan& p, std::uint32_t amax_bits) noexcept {
-  if (amax_bits >= 0x7F800000u) return float_of_bits(0x7FC00000u);
-  if (amax_bits == 0) return 1.0f;
-  const float t = float_of_bits(amax_bits) / float(double(p.scale_max) * double(p.elem_range));
-  return t > 0.0f ? t : pow2f(-149);
-}
-
-// Effective scale of a tile: s * t, at least 2^-149 (a zero would divide by zero).
-inline float effective_scale(const block_plan& p, float s, float t) noexcept {
-  if (!p.f.tensor_scale) return s;
-  const float e = s * t;
-  return is_nan(e) || e > 0.0f ? e : pow2f(-149);
+#endif
+  for (std::size_t i = 0; i < n; ++i) s[i] = scale_from_ratio(p, x[i]);
 }
 
 // Runs unit(r, c0, c1) over row segments: each row in pieces of p.seg columns (whole tiles of
@@ -252,12 +175,6 @@ struct tile_scales {
   bool user = false;
 };
 
-inline std::uint16_t zero_point(const block_plan& p, const tile_stat& st, float e) noexcept {
-  const float code_max = p.elem_range;
-  const float z = std::nearbyint(-st.lo / e);  // the bulk scope rounds to nearest even
-  return std::uint16_t(z > 0.0f ? std::min(z, code_max) : 0.0f);
-}
-
 // Scales of tiles from the bits of their ranges (range_bits). OCP MX's rule reads the exponent
 // field straight; zero, subnormal, infinite and NaN ranges take the general path.
 inline void scales_from_ranges(const block_plan& p, const std::uint32_t* range, std::size_t n, float* s,
@@ -292,7 +209,7 @@ inline void set_tiles(const block_plan& p, tile_scales& ts, std::size_t first, c
   }
   if (p.asymmetric)
     for (std::size_t i = 0; i < n; ++i)
-      ts.z[first + i] = zero_point(p, st[i], effective_scale(p, ts.s[first + i], ts.t));
+      ts.z[first + i] = zero_point(p, st[i].lo, effective_scale(p, ts.s[first + i], ts.t));
 }
 
 inline tile_scales prepare_scales(const block_plan& p, const float* in, std::span<const float> user) {

@@ -34,16 +34,6 @@ namespace precsim {
 PRECSIM_BEGIN_CONFIG
 namespace detail {
 
-// The random bits a bulk call gives element j, and how many of them rounding uses: random_bits
-// when set; otherwise 32 for float inputs (one Philox word) and 64 for double (two).
-template <class T>
-constexpr int bulk_random_bits(const rounding& r) noexcept {
-  return r.random_bits > 0 ? (r.random_bits > 64 ? 64 : r.random_bits) : int(sizeof(T)) * 8;
-}
-inline std::uint64_t bulk_random_word(const sr_stream& s, std::uint64_t j, int bits) noexcept {
-  return bits <= 32 ? random_u32(s, j) : random_u64(s, j);
-}
-
 // Per-call constants: the format and rounding options turned into lane values. Masks are
 // all-ones or zero; [0] is for positive, [1] for negative lanes.
 struct kernel_params {
