@@ -22,7 +22,7 @@ struct tile_rule {
   int pow2_min_e = 0, pow2_max_e = 0, emax = 0;
 };
 
-PRECSIM_HD inline tile_rule make_tile_rule(const block_format& f) noexcept {
+inline tile_rule make_tile_rule(const block_format& f) noexcept {
   tile_rule t;
   t.f = f;
   t.asymmetric = f.kind == element_kind::integer && f.integer.range == int_range::asymmetric;
@@ -91,7 +91,7 @@ PRECSIM_HD inline std::uint32_t range_bits(const tile_rule& p, std::uint32_t ama
   return bits_of_float(d < 3.4028235e38f ? d : 3.4028235e38f);
 }
 
-inline constexpr rounding scale_rounding{round_mode::nearest_even, saturation::finite};
+PRECSIM_CONSTANT rounding scale_rounding{round_mode::nearest_even, saturation::finite};
 
 // A tile's scale (decoded, before the tensor scale) from its ratio x: NaN stays NaN, zero gives
 // the smallest positive scale, a power-of-two rule gives a power of two clamped to the scale
