@@ -6,6 +6,8 @@
 // anything other threads do.
 #pragma once
 
+#include <cstdio>
+
 #include <cstdint>
 #include <type_traits>
 
@@ -44,7 +46,17 @@ struct active_policy {
 // type's saturation unless the scope says otherwise) or R, and for stochastic rounding the
 // stream's next word (only stochastic roundings advance the stream). Constant evaluation (no
 // thread state) uses R with word 0.
-constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
+PRECSIM_HD constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
+#if PRECSIM_DEVICE_PASS
+  // Device code has no scopes and no per-thread stream: the type's own rounding, and stochastic
+  // types stop the kernel rather than draw the same word every time (docs/cuda.md).
+  if (type_rounding.mode == round_mode::stochastic) {
+    printf("precsim: a stochastic floatx/intx rounded in device code; round with "
+           "precsim::quantize(x, F, r, random_u32(stream, i)) there\n");
+    __trap();
+  }
+  return {type_rounding, 0};
+#else
   if (std::is_constant_evaluated()) return {type_rounding, 0};
   shared::policy_state& s = shared::thread_policy;
   rounding r = type_rounding;
@@ -54,6 +66,7 @@ constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
   }
   if (r.mode != round_mode::stochastic) return {r, 0};
   return {r, random_u64(s.stream, s.stream.offset + s.drawn++)};
+#endif
 }
 
 }  // namespace detail

@@ -81,10 +81,12 @@ std::size_t mismatches(const std::vector<T>& got, const std::vector<T>& want, bo
   return bad;
 }
 
-std::vector<float> inputs_for(const float_format& f, std::uint64_t seed) {
+// Edge values of f, then `count` random ones (default: --random; other groups take fewer, their
+// host references being slower).
+std::vector<float> inputs_for(const float_format& f, std::uint64_t seed, std::size_t count = random_count) {
   std::vector<float> x = test::dense_inputs<float>(f, seed);
   test::splitmix64 g{seed};
-  for (std::size_t i = 0; i < random_count; ++i) {  // normal-ish values at the format's scale, and any bits
+  for (std::size_t i = 0; i < count; ++i) {  // normal-ish values at the format's scale, and any bits
     const double scale = max_finite(f) > 1e30 ? 1.0 : max_finite(f);
     x.push_back(i % 4 == 3 ? detail::bit_cast<float>(std::uint32_t(g()))
                            : float((double(g() >> 11) * 0x1p-53 - 0.5) * 2.2 * scale));
@@ -146,7 +148,7 @@ void check_quantize_16(const float_format& type_format) {
     const float_format f = nf.format;
     if (!detail::contains(type_format, f)) continue;
     std::vector<T> x;
-    for (float v : inputs_for(type_format, 5))
+    for (float v : inputs_for(type_format, 5, std::min<std::size_t>(random_count, 1 << 16)))
       x.push_back(detail::bit_cast<T>(std::uint16_t(encode(v, type_format))));
     for (const rounding& r : roundings()) {
       std::vector<float> xf(x.size()), q(x.size());
@@ -170,7 +172,7 @@ void check_codes() {
   for (const auto& nf : named_formats) {
     const float_format f = nf.format;
     if (storage_bits(f) > int(sizeof(Code)) * 8) continue;
-    const std::vector<float> x = inputs_for(f, 21);
+    const std::vector<float> x = inputs_for(f, 21, std::min<std::size_t>(random_count, 1 << 20));
     for (const rounding& r : roundings()) {
       std::vector<Code> want(x.size());
       encode(std::span<const float>(x), std::span<Code>(want), f, r, stream);
@@ -207,7 +209,7 @@ void check_packed() {
   fs.push_back(formats::p3109(3, 1, true, true));   // 3-bit
   for (const float_format& f : fs) {
     const int bits = storage_bits(f);
-    std::vector<float> all = inputs_for(f, 31);
+    std::vector<float> all = inputs_for(f, 31, std::min<std::size_t>(random_count, 1 << 20));
     for (std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{31}, std::size_t{32}, std::size_t{33}, all.size()}) {
       const std::vector<float> x(all.begin(), all.begin() + std::ptrdiff_t(n));
       for (const rounding& r : {rounding{}, rounding{round_mode::stochastic}}) {
@@ -295,6 +297,34 @@ void check_blocks() {
   std::printf("quantize_blocks: %zu cases\n", cases);
 }
 
+// Value types and the scalar core in a user's kernel (compiled with --expt-relaxed-constexpr):
+// the type's own rounding, the same codes as on the host.
+using bf16x = floatx<formats::bfloat16>;
+using e4m3x = floatx<formats::float8_e4m3fn, rounding{round_mode::nearest_even, saturation::finite}>;
+__host__ __device__ std::uint32_t value_type_ops(float a, float b) {
+  const bf16x x(a), y(b);
+  const bf16x s = fma(x, y, x) + sqrt(abs(y)) - x / y;
+  const e4m3x e(static_cast<float>(s) * 3.0f);
+  return std::uint32_t(s.bits()) << 16 | std::uint32_t(e.bits()) << 8 | (x < y) << 1 | (e == e4m3x(static_cast<float>(x)));
+}
+__global__ void value_type_kernel(const float* in, std::uint32_t* out, std::size_t n) {
+  for (std::size_t i = blockIdx.x * std::size_t(blockDim.x) + threadIdx.x; i < n; i += std::size_t(gridDim.x) * blockDim.x)
+    out[i] = value_type_ops(in[2 * i], in[2 * i + 1]);
+}
+
+void check_value_types_on_device() {
+  const std::vector<float> x = inputs_for(formats::bfloat16, 41, std::min<std::size_t>(random_count, 1 << 20));
+  const std::size_t n = x.size() / 2;
+  std::vector<std::uint32_t> want(n);
+  for (std::size_t i = 0; i < n; ++i) want[i] = value_type_ops(x[2 * i], x[2 * i + 1]);
+  buffer<float> in(x);
+  buffer<std::uint32_t> out{std::vector<std::uint32_t>(n)};
+  value_type_kernel<<<64, 256>>>(in.ptr(), out.ptr(), n);
+  cuda::detail::check(cudaGetLastError(), "test", "value_type_kernel");
+  if (mismatches(out.result(), want)) fail("floatx in a kernel");
+  std::printf("floatx in a kernel: %zu inputs\n", n);
+}
+
 // Bad arguments: std::invalid_argument with the span API's message, before any CUDA call.
 void expect_invalid(const char* what, const std::function<void()>& call, const char* needle) {
   try {
@@ -369,6 +399,7 @@ int main(int argc, char** argv) {
   check_codes<std::uint32_t>();
   check_packed();
   check_blocks();
+  if (on_device) check_value_types_on_device();
   if (!gpu) {
     cuda::detail::host_emulation() = false;
     check_cuda_error();

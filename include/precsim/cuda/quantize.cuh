@@ -33,12 +33,15 @@ struct runtime_format {
   PRECSIM_HD constexpr float_format get() const noexcept { return f; }
 };
 
-// Runs launch(format holder) with the named formats most used in training compiled in.
-template <class Launch>
+// Runs launch(format holder) with the named formats most used in training compiled in (those
+// of at most MaxBits bits).
+template <int MaxBits = 16, class Launch>
 void with_format(const float_format& f, Launch&& launch) {
   namespace fm = precsim::formats;
-  if (f == fm::bfloat16) return launch(fixed_format<fm::bfloat16>{});
-  if (f == fm::float16) return launch(fixed_format<fm::float16>{});
+  if constexpr (MaxBits >= 16) {
+    if (f == fm::bfloat16) return launch(fixed_format<fm::bfloat16>{});
+    if (f == fm::float16) return launch(fixed_format<fm::float16>{});
+  }
   if (f == fm::float8_e4m3fn) return launch(fixed_format<fm::float8_e4m3fn>{});
   if (f == fm::float8_e5m2) return launch(fixed_format<fm::float8_e5m2>{});
   if (f == fm::float6_e3m2fn) return launch(fixed_format<fm::float6_e3m2fn>{});
@@ -311,7 +314,7 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
   inline void encode(const T* in, Code* out, std::size_t n, const float_format& f, rounding r = {}, \
                      sr_stream s = {}, cudaStream_t stream = 0) {                                  \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, s, stream); }); \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, s, stream); }); \
     else                                                                                           \
       detail::run_encode(in, out, n, detail::runtime_format{f}, r, s, stream);                     \
   }                                                                                                \
@@ -323,7 +326,7 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
   }                                                                                                \
   inline void decode(const Code* in, T* out, std::size_t n, const float_format& f, cudaStream_t stream = 0) { \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });      \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });      \
     else                                                                                           \
       detail::run_decode(in, out, n, detail::runtime_format{f}, stream);                           \
   }                                                                                                \
@@ -347,7 +350,7 @@ PRECSIM_CUDA_CODES(__nv_bfloat16)
 
 inline void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, const float_format& f,
                           rounding r = {}, sr_stream s = {}, cudaStream_t stream = 0) {
-  detail::with_format(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, s, stream); });
+  detail::with_format<8>(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, s, stream); });
 }
 template <float_format F>
 void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, rounding r = {}, sr_stream s = {},
@@ -357,7 +360,7 @@ void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, roundin
 }
 inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, const float_format& f,
                           cudaStream_t stream = 0) {
-  detail::with_format(f, [&](auto fmt) { detail::run_decode_packed(packed, out, n, fmt, stream); });
+  detail::with_format<8>(f, [&](auto fmt) { detail::run_decode_packed(packed, out, n, fmt, stream); });
 }
 template <float_format F>
 void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, cudaStream_t stream = 0) {
