@@ -12,7 +12,7 @@ dir=build/gpu
 mkdir -p "$dir"
 log=$dir/gpu-check.txt
 exec > >(tee "$log") 2>&1
-nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader || echo 'no nvidia-smi'
 nvcc --version | tail -1
 flags=(-std=c++20 -O3 --expt-relaxed-constexpr -arch="$arch" -Iinclude -Itests -Werror all-warnings
        -Xcompiler=-Wall,-Wextra)
