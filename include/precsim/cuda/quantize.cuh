@@ -13,6 +13,7 @@
 #include <cuda_bf16.h>
 #include <cuda_fp16.h>
 
+#include <algorithm>
 #include <type_traits>
 
 #include "../floatx.hpp"
@@ -90,21 +91,25 @@ struct rounder {
   PRECSIM_HD PRECSIM_INLINE std::uint64_t word(std::size_t i) const noexcept {
     return r.mode == round_mode::stochastic ? precsim::detail::bulk_random_word(s, s.offset + i, r.random_bits) : 0;
   }
-  PRECSIM_HD PRECSIM_INLINE float value(float x, std::size_t i) const noexcept { return quantize(x, fmt.get(), r, word(i)); }
   PRECSIM_HD PRECSIM_INLINE std::uint64_t code(float x, std::size_t i) const noexcept { return encode(x, fmt.get(), r, word(i)); }
 };
 
+// Ops: op(x, i) for element i; stochastic ones also op.with_word(x, w) for a word drawn outside.
 template <class T, class Fmt>
 struct quantize_op {
   rounder<Fmt> rd;
-  PRECSIM_HD PRECSIM_INLINE T operator()(T x, std::size_t i) const noexcept {
-    return element_of<T>(rd.value(value_of(x), i));
+  PRECSIM_HD PRECSIM_INLINE T with_word(T x, std::uint64_t w) const noexcept {
+    return element_of<T>(quantize(value_of(x), rd.fmt.get(), rd.r, w));
   }
+  PRECSIM_HD PRECSIM_INLINE T operator()(T x, std::size_t i) const noexcept { return with_word(x, rd.word(i)); }
 };
 template <class T, class Code, class Fmt>
 struct encode_op {
   rounder<Fmt> rd;
-  PRECSIM_HD PRECSIM_INLINE Code operator()(T x, std::size_t i) const noexcept { return Code(rd.code(value_of(x), i)); }
+  PRECSIM_HD PRECSIM_INLINE Code with_word(T x, std::uint64_t w) const noexcept {
+    return Code(encode(value_of(x), rd.fmt.get(), rd.r, w));
+  }
+  PRECSIM_HD PRECSIM_INLINE Code operator()(T x, std::size_t i) const noexcept { return with_word(x, rd.word(i)); }
 };
 template <class Code, class T, class Fmt>
 struct decode_op {
@@ -140,8 +145,41 @@ struct map_units {
   std::size_t units() const noexcept { return vectors + (n - vectors * V); }
 };
 
+// Stochastic rounding with 32-bit words, one Philox block per 4 elements: the stream layout
+// (random.hpp) gives block (g, l) the indices 64 g + l + 16 k, k = 0..3, so a unit that rounds
+// those four uses all 128 bits (per element, 3 of every 4 would be thrown away). Units
+// [0, 16 groups): the groups, from the first element whose index s.offset + i is a multiple of
+// 64; then the elements before and after them, one per unit.
+template <class In, class Out, class Op>
+struct sr_group_units {
+  const In* in;
+  Out* out;
+  std::size_t n, head, groups;
+  Op op;
+
+  PRECSIM_HD void operator()(std::size_t u) const {
+    const sr_stream& s = op.rd.s;
+    if (u < groups * 16) {
+      const std::size_t i0 = head + u / 16 * 64 + u % 16;
+      const philox_block b = precsim::detail::philox_at(s, philox_counter_of(s.offset + i0));
+      for (unsigned k = 0; k < 4; ++k) out[i0 + 16 * k] = op.with_word(in[i0 + 16 * k], b.v[k]);
+    } else {
+      const std::size_t r = u - groups * 16, i = r < head ? r : head + groups * 64 + (r - head);
+      out[i] = op(in[i], i);
+    }
+  }
+  std::size_t units() const noexcept { return groups * 16 + (n - groups * 64); }
+};
+
 template <class In, class Out, class Op>
 void launch_map(const char* fn, const In* in, Out* out, std::size_t n, const Op& op, cudaStream_t stream) {
+  if constexpr (requires { op.rd; }) {
+    if (op.rd.r.mode == round_mode::stochastic && op.rd.r.random_bits <= 32) {
+      const std::size_t head = std::min<std::size_t>(n, (64 - op.rd.s.offset % 64) % 64);
+      const sr_group_units<In, Out, Op> body{in, out, n, head, (n - head) / 64, op};
+      return launch_units(fn, body, body.units(), stream);
+    }
+  }
   map_units<In, Out, Op> body{in, out, n, 0, op};
   if (aligned16(in) && aligned16(out)) body.vectors = n / body.V;
   launch_units(fn, body, body.units(), stream);
