@@ -6,10 +6,11 @@
 // anything other threads do.
 #pragma once
 
-#include <cstdio>
-
 #include <cstdint>
 #include <type_traits>
+#if defined(__CUDACC__)
+#include <cstdio>  // device code's message before a trap
+#endif
 
 #include "random.hpp"
 #include "rounding.hpp"
@@ -45,7 +46,7 @@ struct active_policy {
 // What one rounding of a type whose own rounding is R uses: the scope's rounding (with the
 // type's saturation unless the scope says otherwise) or R, and for stochastic rounding the
 // stream's next word (only stochastic roundings advance the stream). Constant evaluation (no
-// thread state) uses R with word 0.
+// thread state) uses R with word 0; so does device code (docs/cuda.md).
 PRECSIM_HD constexpr active_policy take_policy(const rounding& type_rounding) noexcept {
 #if PRECSIM_DEVICE_PASS
   // Device code has no scopes and no per-thread stream: the type's own rounding, and stochastic

@@ -53,9 +53,6 @@ void with_format(const float_format& f, Launch&& launch) {
 
 // Element types: float, and __half / __nv_bfloat16 read and written through their formats.
 template <class T>
-inline constexpr bool is_element = std::is_same_v<T, float> || std::is_same_v<T, __half> ||
-                                   std::is_same_v<T, __nv_bfloat16>;
-template <class T>
 PRECSIM_HD constexpr float_format format_of() noexcept {
   return std::is_same_v<T, __half> ? formats::float16 : formats::bfloat16;
 }
