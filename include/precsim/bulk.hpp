@@ -72,17 +72,23 @@ class bulk_fp_scope {
   throw std::invalid_argument(msg);
 }
 
+// Only the identical buffer may be used in place (also the CUDA launchers' check).
+template <class In, class Out>
+void check_overlap(const char* fn, std::span<In> in, std::span<Out> out) {
+  const auto* ib = reinterpret_cast<const unsigned char*>(in.data());
+  const auto* ob = reinterpret_cast<const unsigned char*>(out.data());
+  const bool same = static_cast<const void*>(ib) == static_cast<const void*>(ob) &&
+                    sizeof(In) == sizeof(Out);
+  if (!same && in.size() && out.size() && ib < ob + out.size_bytes() && ob < ib + in.size_bytes())
+    bulk_error(fn, "in and out overlap (only the identical span may be used in place)");
+}
+
 template <class In, class Out>
 void check_spans(const char* fn, std::span<In> in, std::span<Out> out) {
   if (in.size() != out.size())
     bulk_error(fn, "out has " + std::to_string(out.size()) + " elements, in has " +
                        std::to_string(in.size()));
-  const auto* ib = reinterpret_cast<const unsigned char*>(in.data());
-  const auto* ob = reinterpret_cast<const unsigned char*>(out.data());
-  const bool same = static_cast<const void*>(ib) == static_cast<const void*>(ob) &&
-                    sizeof(In) == sizeof(Out);
-  if (!same && in.size() && ib < ob + out.size_bytes() && ob < ib + in.size_bytes())
-    bulk_error(fn, "in and out overlap (only the identical span may be used in place)");
+  check_overlap(fn, in, out);
 }
 
 template <class Code>

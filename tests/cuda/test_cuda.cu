@@ -140,14 +140,16 @@ void check_quantize_float() {
   std::printf("quantize float: %zu cases x ~%zu inputs\n", cases, x.size());
 }
 
-// __half / __nv_bfloat16 buffers: the value of quantize(float(x)) in the type.
+// __half / __nv_bfloat16 buffers: the value of quantize(float(x)) in the type (read and written
+// here through the scalar core's decode / encode).
 template <class T>
 void check_quantize_16(const float_format& type_format) {
   std::size_t cases = 0;
   for (const auto& nf : named_formats) {
     const float_format f = nf.format;
     if (!detail::contains(type_format, f)) continue;
-    std::vector<T> x;
+    std::vector<T> x;  // every code of the type (signaling NaNs too), then its edge and random values
+    for (std::uint32_t c = 0; c < 0x10000; ++c) x.push_back(detail::bit_cast<T>(std::uint16_t(c)));
     for (float v : inputs_for(type_format, 5, std::min<std::size_t>(random_count, 1 << 16)))
       x.push_back(detail::bit_cast<T>(std::uint16_t(encode(v, type_format))));
     for (const rounding& r : roundings()) {

@@ -90,38 +90,22 @@ inline void run_quantize_blocks(const float* in, float* out, std::size_t rows, s
                                 const block_format& f, const rounding& r, const sr_stream& s,
                                 cudaStream_t stream) {
   const char* fn = "quantize_blocks";
-  validate(f);
-  validate(r);
-  if (rows != 0 && cols > SIZE_MAX / rows) precsim::detail::bulk_error(fn, "rows * cols overflows size_t");
+  // The host's plan: validation, tile geometry, element grid and rounding, integer range.
+  const precsim::detail::block_plan p = precsim::detail::make_plan(fn, rows * cols, rows, cols, f, r);
   const std::size_t n = rows * cols;
   check_buffers(fn, in, n, out, n);
   if (n == 0) return;
-  tile_units body{};
-  body.in = in;
-  body.out = out;
-  body.rows = rows;
-  body.cols = cols;
-  body.th = f.shape.rows && f.shape.rows < rows ? f.shape.rows : rows;
-  body.tw = f.shape.cols && f.shape.cols < cols ? f.shape.cols : cols;
-  body.tile_cols = (cols + body.tw - 1) / body.tw;
-  body.rule = precsim::detail::make_tile_rule(f);
-  body.integer = f.kind == element_kind::integer;
-  body.grid = body.integer ? integer_grid(f.integer) : f.element;
-  body.er = r;
-  body.er.saturate = saturation::finite;
-  body.er.random_bits = precsim::detail::bulk_random_bits<float>(r);
-  body.s = s;
-  if (body.integer) {
-    const float ulp = precsim::detail::pow2f(-f.integer.fraction_bits);
-    body.int_lo = float(int_min(f.integer)) * ulp;
-    body.int_hi = float(int_max(f.integer)) * ulp;
+  tile_units body{in, out, rows, cols, p.th, p.tw, p.tile_cols, p, p.grid, p.er, s, p.integer, 0, 0, nullptr};
+  if (p.integer) {
+    body.int_lo = float(int_min(f.integer)) * p.ulp;
+    body.int_hi = float(int_max(f.integer)) * p.ulp;
   }
-  const std::size_t tiles = (rows + body.th - 1) / body.th * body.tile_cols;
-  if (!f.tensor_scale) return launch_warps(fn, body, tiles, stream);
+  body.er.random_bits = precsim::detail::bulk_random_bits<float>(r);
+  if (!f.tensor_scale) return launch_warps(fn, body, p.tiles(), stream);
   const scratch<std::uint32_t> amax(fn, 1, stream);
   launch_warps(fn, amax_units{in, n, amax.get()}, (n + amax_units::chunk - 1) / amax_units::chunk, stream);
   body.tensor_amax = amax.get();
-  launch_warps(fn, body, tiles, stream);
+  launch_warps(fn, body, p.tiles(), stream);
 }
 
 }  // namespace detail

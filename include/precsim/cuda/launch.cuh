@@ -131,7 +131,8 @@ PRECSIM_HD PRECSIM_INLINE void store16(T* p, const T (&x)[N]) noexcept {
 #endif
 }
 
-inline bool aligned16(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p) % 16 == 0; }
+template <std::size_t Bytes>
+bool aligned(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p) % Bytes == 0; }
 
 // Blocks for a grid-stride launch: enough to fill every SM (8 blocks of 256 threads each), no
 // more than the work needs.
@@ -172,7 +173,7 @@ void launch_warps(const char* fn, const Body& body, std::size_t units, cudaStrea
 template <class T>
 class scratch {
  public:
-  scratch(const char* fn, std::size_t n, cudaStream_t stream) : fn_(fn), stream_(stream) {
+  scratch(const char* fn, std::size_t n, cudaStream_t stream) : stream_(stream) {
     if (host_emulation()) {
       p_ = new T[n]();
       return;
@@ -189,7 +190,6 @@ class scratch {
   T* get() const noexcept { return p_; }
 
  private:
-  const char* fn_;
   cudaStream_t stream_;
   T* p_ = nullptr;
 };
@@ -202,12 +202,7 @@ template <class In, class Out>
 void check_buffers(const char* fn, const In* in, std::size_t in_n, Out* out, std::size_t out_n) {
   check_pointer(fn, "in", in, in_n);
   check_pointer(fn, "out", out, out_n);
-  const auto* ib = reinterpret_cast<const unsigned char*>(in);
-  const auto* ob = reinterpret_cast<const unsigned char*>(out);
-  const std::size_t ibytes = in_n * sizeof(In), obytes = out_n * sizeof(Out);
-  const bool same = static_cast<const void*>(ib) == static_cast<const void*>(ob) && sizeof(In) == sizeof(Out);
-  if (!same && in_n && out_n && ib < ob + obytes && ob < ib + ibytes)
-    precsim::detail::bulk_error(fn, "in and out overlap (only the identical buffer may be used in place)");
+  precsim::detail::check_overlap(fn, std::span<const In>(in, in_n), std::span<Out>(out, out_n));
 }
 
 }  // namespace detail

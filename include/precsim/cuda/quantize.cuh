@@ -58,14 +58,21 @@ PRECSIM_HD constexpr float_format format_of() noexcept {
 }
 template <class T>
 PRECSIM_HD PRECSIM_INLINE float value_of(T x) noexcept {
-  if constexpr (std::is_same_v<T, float>) return x;
-  else return precsim::detail::to_float(decode(precsim::detail::bit_cast<std::uint16_t>(x), format_of<T>()));
+  if constexpr (std::is_same_v<T, float>) {
+    return x;
+  } else {
+    const std::uint16_t bits = precsim::detail::bit_cast<std::uint16_t>(x);
+    if constexpr (std::is_same_v<T, __nv_bfloat16>)  // bfloat16 is float's top half
+      return precsim::detail::bit_cast<float>(std::uint32_t{bits} << 16);
+    else
+      return precsim::detail::to_float(decode(bits, formats::float16));
+  }
 }
 // v must be a value of T (the launchers check that the format's values are).
 template <class T>
 PRECSIM_HD PRECSIM_INLINE T element_of(float v) noexcept {
   if constexpr (std::is_same_v<T, float>) return v;
-  else return precsim::detail::bit_cast<T>(std::uint16_t(encode(v, format_of<T>())));
+  else return precsim::detail::bit_cast<T>(std::uint16_t(encode(v, format_of<T>())));  // (NaN: quiet)
 }
 template <class T>
 const char* type_name() noexcept {
@@ -178,7 +185,7 @@ void launch_map(const char* fn, const In* in, Out* out, std::size_t n, const Op&
     }
   }
   map_units<In, Out, Op> body{in, out, n, 0, op};
-  if (aligned16(in) && aligned16(out)) body.vectors = n / body.V;
+  if (aligned<16>(in) && aligned<16>(out)) body.vectors = n / body.V;
   launch_units(fn, body, body.units(), stream);
 }
 
@@ -295,7 +302,6 @@ inline void check_packed(const char* fn, const float_format& f) {
     precsim::detail::bulk_error(fn, "packed codes need a format of at most 8 bits, this one has " +
                                         std::to_string(storage_bits(f)));
 }
-inline bool aligned4(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p) % 4 == 0; }
 
 template <class Fmt>
 void run_encode_packed(const float* in, std::uint8_t* packed, std::size_t n, Fmt fmt, const rounding& r,
@@ -306,7 +312,7 @@ void run_encode_packed(const float* in, std::uint8_t* packed, std::size_t n, Fmt
   check_packed("encode_packed", f);
   const int bits = storage_bits(f);
   check_buffers("encode_packed", in, n, packed, packed_size(n, bits));
-  const encode_packed_units<Fmt> body{in, packed, n, bits, aligned16(in), aligned4(packed), {fmt, bulk_rounding(r), s}};
+  const encode_packed_units<Fmt> body{in, packed, n, bits, aligned<16>(in), aligned<4>(packed), {fmt, bulk_rounding(r), s}};
   launch_units("encode_packed", body, (n + 31) / 32, stream);
 }
 template <class Fmt>
@@ -316,7 +322,7 @@ void run_decode_packed(const std::uint8_t* packed, float* out, std::size_t n, Fm
   check_packed("decode_packed", f);
   const int bits = storage_bits(f);
   check_buffers("decode_packed", packed, packed_size(n, bits), out, n);
-  const decode_packed_units<Fmt> body{packed, out, n, bits, aligned4(packed), aligned16(out), fmt};
+  const decode_packed_units<Fmt> body{packed, out, n, bits, aligned<4>(packed), aligned<16>(out), fmt};
   launch_units("decode_packed", body, (n + 31) / 32, stream);
 }
 
