@@ -1,10 +1,13 @@
-// Bulk throughput: float32 fake quantization and encode over spans, against memcpy of the same
-// bytes and the hardware round trips (F16C / AVX512-FP16 float->half->float, AVX512-BF16
-// float->bf16->float) measured in the same run. Names:
-//   quantize|encode / format / mode / normal|wide / size / threads:T
-//   baseline / memcpy|f16c|avx512fp16|avx512bf16 / size
-// normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs.
+// Bulk throughput: float32 fake quantization, encode and decode over spans, and fake quantization
+// of float64 spans, against memcpy of the same bytes and the hardware conversions (F16C /
+// AVX512-FP16 float->half->float, AVX512-BF16 float->bf16->float, F16C half->float for decode)
+// measured in the same run. Names:
+//   quantize|encode|decode|quantize_f64 / format / mode / normal|wide / size / threads:T
+//   baseline / memcpy|f16c|f16c_decode|avx512fp16|avx512bf16 / size
+// normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
+// stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
 // Items are elements; bytes count what is read plus what is written.
+// --simd=scalar|portable|avx2|avx512 runs at that level (default: the best one).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
@@ -54,24 +57,41 @@ void set_counters(benchmark::State& state, std::size_t n, std::size_t bytes_per_
   state.SetBytesProcessed(std::int64_t(state.iterations()) * std::int64_t(n * bytes_per_item));
 }
 
-// Out = float: fake quantization; an unsigned type: encode to codes.
+// Out = float: fake quantization; double: of float64 spans; an unsigned type: encode to codes.
 template <class Out>
 void bench_round(benchmark::State& state, float_format f, rounding r, bool wide, std::size_t n,
                  unsigned threads) {
-  const auto& x = cached_inputs(n, wide);
+  const auto& xf = cached_inputs(n, wide);
+  using In = std::conditional_t<std::is_same_v<Out, double>, double, float>;
+  const std::vector<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
   std::vector<Out> y(n);
   const threads_scope scope(threads);
   std::uint64_t step = 0;
   for (auto _ : state) {
-    const std::span<const float> in(x.data(), n);
-    if constexpr (std::is_same_v<Out, float>)
+    const std::span<const In> in(x.data(), n);
+    if constexpr (std::is_floating_point_v<Out>)
       quantize(in, y, f, r, {1, step++, 0});
     else
       encode(in, std::span<Out>(y), f, r, {1, step++, 0});
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  set_counters(state, n, 4 + sizeof(Out));
+  set_counters(state, n, sizeof(In) + sizeof(Out));
+}
+
+template <class Code>
+void bench_decode(benchmark::State& state, float_format f, bool wide, std::size_t n, unsigned threads) {
+  const auto& x = cached_inputs(n, wide);
+  std::vector<Code> c(n);
+  encode(std::span<const float>(x.data(), n), std::span<Code>(c), f);
+  std::vector<float> y(n);
+  const threads_scope scope(threads);
+  for (auto _ : state) {
+    decode(std::span<const Code>(c), std::span<float>(y), f);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, sizeof(Code) + 4);
 }
 
 // Per-call cost on a small span with the process's default settings (no set_max_threads): what
@@ -107,6 +127,24 @@ __attribute__((target("avx2,f16c"))) void f16c_round_trip(const float* x, float*
     _mm256_storeu_ps(y + i, _mm256_cvtph_ps(h));
   }
   for (; i < n; ++i) y[i] = _cvtsh_ss(_cvtss_sh(x[i], _MM_FROUND_TO_NEAREST_INT));
+}
+__attribute__((target("avx2,f16c"))) void f16c_decode(const std::uint16_t* h, float* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(y + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(h + i))));
+  for (; i < n; ++i) y[i] = _cvtsh_ss(h[i]);
+}
+void bench_f16c_decode(benchmark::State& state, std::size_t n) {
+  const auto& x = cached_inputs(n, false);
+  std::vector<std::uint16_t> h(n);
+  encode(std::span<const float>(x.data(), n), std::span<std::uint16_t>(h), formats::float16);
+  std::vector<float> y(n);
+  for (auto _ : state) {
+    f16c_decode(h.data(), y.data(), n);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 6);
 }
 #if defined(__GNUC__) && !defined(__clang__)
 __attribute__((target("avx512f,avx512bf16,avx512vl"))) void bf16_round_trip(const float* x, float* y, std::size_t n) {
@@ -152,15 +190,39 @@ std::string size_name(std::size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  for (int i = 1; i < argc; ++i) {  // --simd=LEVEL, taken out before benchmark::Initialize
+    const std::string a = argv[i];
+    if (a.rfind("--simd=", 0) != 0) continue;
+    bool known = false;
+    for (auto l : {simd_level::scalar, simd_level::portable, simd_level::avx2, simd_level::avx512})
+      if (a.substr(7) == to_string(l)) {
+        set_simd_level(l);
+        known = true;
+      }
+    if (!known) {
+      std::fprintf(stderr, "unknown level in %s\n", a.c_str());
+      return 1;
+    }
+    for (int k = i; k + 1 < argc; ++k) argv[k] = argv[k + 1];
+    --argc;
+    --i;
+  }
   struct named_format { const char* name; float_format f; };
   const named_format fmts[] = {{"float16", formats::float16},
                                {"bfloat16", formats::bfloat16},
                                {"float8_e4m3fn", formats::float8_e4m3fn},
                                {"float8_e5m2", formats::float8_e5m2},
+                               {"float6_e3m2fn", formats::float6_e3m2fn},
                                {"float4_e2m1fn", formats::float4_e2m1fn},
                                {"binary8p3se", formats::p3109(8, 3, true, true)},
                                {"e3m5", formats::ieee_like(3, 5)}};
-  const round_mode modes[] = {round_mode::nearest_even, round_mode::toward_zero, round_mode::stochastic};
+  struct named_rounding { const char* name; rounding r; };
+  const named_rounding modes[] = {{"nearest_even", {round_mode::nearest_even}},
+                                  {"nearest_away", {round_mode::nearest_away}},
+                                  {"toward_zero", {round_mode::toward_zero}},
+                                  {"to_odd", {round_mode::to_odd}},
+                                  {"stochastic", {round_mode::stochastic}},
+                                  {"stochastic_8bit", {round_mode::stochastic, saturation::none, 8}}};
   const std::size_t sizes[] = {4u << 10, 256u << 10, 16u << 20, 64u << 20};
 
   for (std::size_t n : {std::size_t{256}, std::size_t{4096}})
@@ -170,8 +232,10 @@ int main(int argc, char** argv) {
     const std::string sz = size_name(n);
     benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy, n)->UseRealTime();
 #if PRECSIM_X86
-    if (cpu().f16c && cpu().avx2)
+    if (cpu().f16c && cpu().avx2) {
       benchmark::RegisterBenchmark(("baseline/f16c/" + sz).c_str(), bench_hw, f16c_round_trip, n)->UseRealTime();
+      benchmark::RegisterBenchmark(("baseline/f16c_decode/" + sz).c_str(), bench_f16c_decode, n)->UseRealTime();
+    }
 #ifdef PRECSIM_BENCH_BF16
     if (cpu().avx512bf16)
       benchmark::RegisterBenchmark(("baseline/avx512bf16/" + sz).c_str(), bench_hw, bf16_round_trip, n)->UseRealTime();
@@ -182,20 +246,29 @@ int main(int argc, char** argv) {
 #endif
 #endif
     for (const auto& nf : fmts)
-      for (round_mode m : modes)
+      for (const auto& nr : modes)
         for (bool wide : {false, true})
           for (unsigned t : {1u, 2u}) {
-            const std::string tail = std::string("/") + nf.name + "/" + to_string(m) + "/" +
+            const std::string tail = std::string("/") + nf.name + "/" + nr.name + "/" +
                                      (wide ? "wide" : "normal") + "/" + sz + "/threads:" + std::to_string(t);
-            const rounding r{m};
+            const rounding r = nr.r;
             benchmark::RegisterBenchmark(("quantize" + tail).c_str(), bench_round<float>, nf.f, r, wide, n, t)
                 ->UseRealTime();
-            if (storage_bits(nf.f) <= 8)
-              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_round<std::uint8_t>, nf.f, r, wide, n, t)
+            benchmark::RegisterBenchmark(("quantize_f64" + tail).c_str(), bench_round<double>, nf.f, r, wide, n, t)
+                ->UseRealTime();
+            const bool byte = storage_bits(nf.f) <= 8;
+            benchmark::RegisterBenchmark(("encode" + tail).c_str(),
+                                         byte ? bench_round<std::uint8_t> : bench_round<std::uint16_t>, nf.f, r,
+                                         wide, n, t)
+                ->UseRealTime();
+            if (r.mode == round_mode::nearest_even) {
+              const std::string dtail = std::string("/") + nf.name + "/codes/" + (wide ? "wide" : "normal") +
+                                        "/" + sz + "/threads:" + std::to_string(t);
+              benchmark::RegisterBenchmark(("decode" + dtail).c_str(),
+                                           byte ? bench_decode<std::uint8_t> : bench_decode<std::uint16_t>,
+                                           nf.f, wide, n, t)
                   ->UseRealTime();
-            else
-              benchmark::RegisterBenchmark(("encode" + tail).c_str(), bench_round<std::uint16_t>, nf.f, r, wide, n, t)
-                  ->UseRealTime();
+            }
           }
   }
   benchmark::Initialize(&argc, argv);

@@ -18,6 +18,7 @@
 #include "inputs.hpp"
 #include "levels.hpp"
 #include "oracle.hpp"
+#include "support.hpp"
 
 using namespace precsim;
 namespace fmt = precsim::formats;
@@ -155,7 +156,7 @@ struct reference {
             const float y = div32(x[idx], e);
             std::uint64_t w = 0;
             if (er.mode == round_mode::stochastic)
-              w = er.random_bits <= 32 ? random_u32(s, s.offset + idx) : random_u64(s, s.offset + idx);
+              w = test::span_random_word(s, s.offset + idx, er.random_bits);
             const oracle::value v = oracle::round(y, g, er, w);
             double q = v.neg ? -v.mag : v.mag;
             if (integer()) {

@@ -31,9 +31,9 @@ std::vector<rounding> all_roundings() {
     for (auto s : test::all_saturations) out.push_back({m, s});
   using sv = sr_variant;
   const auto sr = round_mode::stochastic;
-  for (int bits : {0, 1, 7, 23, 32}) out.push_back({sr, saturation::none, bits, sv::c});
+  for (int bits : {0, 1, 7, 8, 9, 12, 16, 23, 32}) out.push_back({sr, saturation::none, bits, sv::c});
   for (auto v : {sv::a, sv::b})
-    for (int bits : {0, 3, 24}) out.push_back({sr, saturation::none, bits, v});
+    for (int bits : {0, 3, 13, 24}) out.push_back({sr, saturation::none, bits, v});
   out.push_back({sr, saturation::finite, 0, sv::c});
   out.push_back({sr, saturation::propagate, 0, sv::c});
   out.push_back({sr, saturation::propagate, 40, sv::c});  // 64-bit words: the scalar path
@@ -53,7 +53,7 @@ std::pair<rounding, std::uint64_t> contract(const rounding& r, const sr_stream& 
   rr.random_bits = r.random_bits ? r.random_bits : int(sizeof(T)) * 8;
   std::uint64_t w = 0;
   if (r.mode == round_mode::stochastic)
-    w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+    w = test::span_random_word(s, s.offset + i, rr.random_bits);
   return {rr, w};
 }
 template <class T>

@@ -86,8 +86,17 @@ template <class T>
 PRECSIM_HD constexpr int bulk_random_bits(const rounding& r) noexcept {
   return r.random_bits > 0 ? (r.random_bits > 64 ? 64 : r.random_bits) : int(sizeof(T)) * 8;
 }
+// Few random bits share a word, as hardware stochastic rounding does: with n <= 8 bits, 4
+// indices take the 4 bytes of one 32-bit word; with n <= 16, 2 take its halves.
+PRECSIM_HD constexpr int bulk_indices_per_word(int bits) noexcept { return bits <= 8 ? 4 : bits <= 16 ? 2 : 1; }
+// Element j's word (the rounding uses its low n bits). n <= 32 bits, P = bulk_indices_per_word(n):
+// bits 32/P * ((j / 64) % P) and up of random_u32(s, 64 (j / (64 P)) + j % 64), so 64 P consecutive
+// indices from a multiple of 64 P use every bit of 16 Philox blocks. n > 32: random_u64(s, j).
 PRECSIM_HD constexpr std::uint64_t bulk_random_word(const sr_stream& s, std::uint64_t j, int bits) noexcept {
-  return bits <= 32 ? random_u32(s, j) : random_u64(s, j);
+  if (bits > 32) return random_u64(s, j);
+  const unsigned per = unsigned(bulk_indices_per_word(bits));
+  const std::uint64_t run = 64 * per;
+  return random_u32(s, j / run * 64 + j % 64) >> (32 / per * ((j / 64) % per));
 }
 }  // namespace detail
 

@@ -103,34 +103,24 @@ void with_mode(round_mode m, F&& f) {
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
 // that tests cover the AVX-512 lane layout on any CPU.
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
-// that it may use that level's intrinsics.
-// OPAQUE(v): an empty asm statement that makes v unknown to the optimizer, with a register
-// constraint the level's vector width fits (memory where no register does).
-#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, OPAQUE, ...)                                        \
+// that it may use that level's intrinsics. (flatten: everything is inlined into the entry
+// point, this lambda too, which GCC would otherwise call from the larger kernels.)
+#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, ...)                                                \
   template <round_mode Mode, bool Scaled, class Out>                                              \
-  __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
+  __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
     using u32 = typename vec<W>::u32;                                                             \
-    using f32 = typename vec<W>::f32;                                                             \
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
-    const auto opaque = [](f32& v) __VA_ARGS__ { OPAQUE(v); };                                    \
-    round_span<W, Mode, Scaled>(p, s, mulhi, opaque, j, in, out, n, sc);                          \
+    round_span<W, Mode, Scaled>(p, s, mulhi, j, in, out, n, sc);                                  \
   }                                                                                               \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
     decode_span<W>(p, in, out, n);                                                                \
   }
 
-#if PRECSIM_X86
-#define PRECSIM_OPAQUE_REG(v) __asm__("" : "+x"(v))
-#define PRECSIM_OPAQUE_AVX512(v) __asm__("" : "+v"(v))
-#else
-#define PRECSIM_OPAQUE_REG(v) __asm__("" : "+m"(v))
-#endif
-#define PRECSIM_OPAQUE_MEM(v) __asm__("" : "+m"(v))
 #define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
-PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_OPAQUE_REG)
-PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_OPAQUE_MEM)
+PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC)
+PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
 #if PRECSIM_X86
 // Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
 // (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
@@ -139,25 +129,21 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_OPAQUE_MEM)
     const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));                              \
     const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);                         \
     const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);                          \
-    hi = std::remove_reference_t<decltype(hi)>(_mm256_blend_epi32(even, odd, 0xAA));                                     \
+    hi = std::remove_reference_t<decltype(hi)>(_mm256_blend_epi32(even, odd, 0xAA));              \
   } while (0)
 #define PRECSIM_MULHI_AVX512(x, m, hi)                                                            \
   do {                                                                                            \
     const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));                              \
     const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32); \
     const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);  \
-    hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));                                \
+    hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));       \
   } while (0)
-PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, PRECSIM_OPAQUE_REG, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, PRECSIM_OPAQUE_AVX512,
-                      __attribute__((target("avx512f,avx512bw,avx512vl"))))
+PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_MULHI_AVX2
 #undef PRECSIM_MULHI_AVX512
 #endif
 #undef PRECSIM_MULHI_GENERIC
-#undef PRECSIM_OPAQUE_REG
-#undef PRECSIM_OPAQUE_AVX512
-#undef PRECSIM_OPAQUE_MEM
 #undef PRECSIM_LEVEL_KERNELS
 
 // Vector rounding of float inputs at level l (not scalar); Scaled: with per-element scaling

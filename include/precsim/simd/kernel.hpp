@@ -23,7 +23,7 @@
 #else
 #define PRECSIM_VECTOR_KERNELS 0
 #endif
-// The fast path sets the SSE rounding mode (MXCSR) for its float additions.
+// The fast path sets the SSE rounding mode (MXCSR) for its float additions where it can.
 #if PRECSIM_VECTOR_KERNELS && defined(__x86_64__)
 #define PRECSIM_FAST_PATH 1
 #else
@@ -48,10 +48,20 @@ struct kernel_params {
   // float bits of decoded values, for fake quantization and decode
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
-  // fast path (x86): rounding in the float's own bit pattern, see fast_round
-  bool fast = false, fast_sr = false;
+  // fast path: rounding in the float's own bit pattern (fast_lanes). fast_sub: the format has
+  // values below its min normal that float inputs can round to differently from its normal
+  // rule (not for bias 127 with gradual underflow, whose subnormals are float's own).
+  // fast_plain: the special lanes do not depend on the sign (overflow and inf give one value or
+  // code, signed like the input, NaN codes too) and zeros keep their sign: the common formats.
+  bool fast = false, fast_sub = false, fast_plain = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
+  std::uint32_t fast_code_shift = 0;
   std::int32_t fast_sr_shift0 = 0;
+  // stochastic rounding of normal lanes: + sr_bias + (a >> sr_odd_at & sr_odd) (the variant's
+  // reduction of the discarded bits to random_bits) + the random bits aligned below the kept ones
+  std::uint32_t sr_bias = 0, sr_odd = 0, sr_odd_at = 0;
+  // elements per random word (random.hpp, bulk_indices_per_word)
+  std::uint32_t sr_share = 1;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
 };
@@ -113,26 +123,38 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   p.sub_adjust = std::uint32_t(emin - m) << 23;
   p.subnormal_field = mask(has_subnormals(f) && f.bias != 127);
 
-#if PRECSIM_FAST_PATH
-  const bool fast_mode = r.mode == round_mode::nearest_even || r.mode == round_mode::toward_zero ||
-                         r.mode == round_mode::toward_positive || r.mode == round_mode::toward_negative;
+  p.sr_share = r.mode == round_mode::stochastic ? std::uint32_t(bulk_indices_per_word(p.random_bits)) : 1;
+  // The fast path: signed formats with 1 <= m <= 22 bits whose normal numbers are float's
+  // normal numbers' roundings at bit 23 - m; every mode.
   const bool fast_format = m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
                            f.subnormals != subnormal_mode::no_zero;
-  p.fast = fast_mode && fast_format;
-  p.fast_sr = r.mode == round_mode::stochastic && p.random_bits == 32 && fast_format;
   if (fast_format) {
     const bool flush = f.subnormals == subnormal_mode::flush;
+    p.fast = true;
+    p.fast_sub = emin > -126 || flush;
     p.fast_lowm = (1u << (23 - m)) - 1;
     p.fast_min_normal = std::uint32_t(emin + 127) << 23;
     p.fast_max = float_bits_of(max_finite(f));
     p.fast_magic = std::uint32_t((flush ? emin : emin - m) + 23 + 127) << 23;
+    p.fast_code_shift = flush ? std::uint32_t(m) : 0;
     p.fast_sr_shift0 = (flush ? emin : emin - m) + 150;  // q - ulp exponent + max(E, 1)
-    const unsigned rc = r.mode == round_mode::nearest_even      ? 0
-                        : r.mode == round_mode::toward_negative ? 1
-                        : r.mode == round_mode::toward_positive ? 2 : 3;
+    const unsigned rc = r.mode == round_mode::toward_negative   ? 1
+                        : r.mode == round_mode::toward_positive ? 2
+                        : r.mode == round_mode::toward_zero     ? 3 : 0;
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
+    const std::uint32_t sb = 0x80000000u;
+    p.fast_plain = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
+                   p.inf_val[0] == p.ovf_val[0] && p.inf_val[1] == p.ovf_val[1] &&
+                   p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) && p.inf_code[0] == p.ovf_code[0] &&
+                   p.inf_code[1] == p.ovf_code[1] && p.nan_code[1] == (p.nan_code[0] | p.sign_bit) &&
+                   p.sign_bit == 1u << (storage_bits(f) - 1);
+    const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
+    if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
+      p.sr_bias = (1u << (d - 1)) - (r.variant == sr_variant::c);
+      p.sr_odd = r.variant == sr_variant::c;
+      p.sr_odd_at = std::uint32_t(d);
+    }
   }
-#endif
   const std::uint32_t top = p.mag_mask;
   switch (f.specials) {
     case special_values::ieee:
@@ -191,8 +213,10 @@ PRECSIM_LANES void mulhi_generic(const typename vec<W>::u32& x, std::uint32_t m,
 template <int W, class Mulhi>
 PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mulhi mulhi, philox_words<W>& out) {
   using u32 = typename vec<W>::u32;
-  u32 c0 = u32{} + std::uint32_t(first);
-  for (int l = 0; l < W; ++l) c0[l] += std::uint32_t(l);
+  static constexpr std::uint32_t iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
+  u32 c0;
+  std::memcpy(&c0, iota, sizeof c0);  // (a loop over the lanes compiles to lane inserts)
+  c0 += std::uint32_t(first);
   u32 c1 = u32{} + std::uint32_t(first >> 32);  // blocks of one group share the high word
   u32 c2 = u32{} + std::uint32_t(s.stream);
   u32 c3 = u32{} + std::uint32_t(s.stream >> 32);
@@ -221,6 +245,34 @@ template <int W>
 struct rounded_lanes {
   typename vec<W>::u32 bits, mag, neg, nan, inf, uneg, ovf;
 };
+
+// Stochastic decision (scalar: stochastic_away) on the discarded bits rem of each lane (rem <
+// 2^24, `shift` of them): k = rem reduced to n = random_bits bits by the variant's rule; away (0
+// or 1) iff k + (random mod 2^n) >= 2^n. Shift counts are clamped to 0..31: rem < 2^24, so
+// larger counts change nothing.
+template <int W>
+PRECSIM_LANES void sr_away_lanes(const kernel_params& p, const typename vec<W>::u32& rem,
+                                 const i32_of<W>& shift, const typename vec<W>::u32& random,
+                                 typename vec<W>::u32& away) {
+  using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
+  const i32 below_n = shift - p.random_bits;
+  const i32 up = -below_n > 0 ? -below_n : 0, down = below_n > 0 ? below_n : 0;
+  const i32 down1 = below_n > 1 ? below_n - 1 : 0;
+  const u32 kl = rem << u32(up < 31 ? up : 31);  // below_n <= 0: exact, rem < 2^shift
+  const u32 kr = rem >> u32(down < 31 ? down : 31);
+  const u32 d1 = u32(down1 < 31 ? down1 : 31);
+  const u32 rb = (rem >> d1) & 1;
+  const u32 st = u32((rem & (((u32{} + 1) << d1) - 1)) != 0);
+  const u32 bump = rb & (p.variant_b | (p.variant_c & (st | kr)));
+  const u32 k = below_n > 0 ? kr + bump : kl;
+  const std::uint32_t nmask = p.random_bits >= 32 ? ~0u : (1u << p.random_bits) - 1;
+  const u32 rn = random & nmask;
+  const u32 sum = k + rn;
+  // carry out of n bits (n = 32: the u32 wrap). (Two comparisons OR-ed are scalarized by GCC.)
+  if (p.random_bits >= 32) away = u32(sum < rn) & 1;
+  else away = u32(sum > nmask) & 1;
+}
 
 // Steps, per lane (names as in core/round.hpp):
 //   a = |x| bits, E its exponent field; |x| = sig * 2^(max(E,1) - 150) with sig < 2^24
@@ -271,24 +323,7 @@ PRECSIM_LANES void round_lanes(const kernel_params& p, const typename vec<W>::u3
   } else if constexpr (Mode == round_mode::to_odd) {
     away = inexact & ~code_t & 1;
   } else {
-    // Stochastic (scalar: stochastic_away). rem = discarded bits; k = rem reduced to
-    // n = random_bits bits by the variant's rule; away iff k + (random mod 2^n) >= 2^n.
-    // Shift counts are clamped to 0..31: rem < 2^24, so larger counts change nothing.
-    const u32 rem = sig & lowm;
-    const i32 below_n = shift - p.random_bits;
-    const i32 up = -below_n > 0 ? -below_n : 0, down = below_n > 0 ? below_n : 0;
-    const i32 down1 = below_n > 1 ? below_n - 1 : 0;
-    const u32 kl = rem << u32(up < 31 ? up : 31);  // below_n <= 0: exact, rem < 2^shift
-    const u32 kr = rem >> u32(down < 31 ? down : 31);
-    const u32 d1 = u32(down1 < 31 ? down1 : 31);
-    const u32 rb = (rem >> d1) & 1;
-    const u32 st = u32((rem & (((u32{} + 1) << d1) - 1)) != 0);
-    const u32 bump = rb & (p.variant_b | (p.variant_c & (st | kr)));
-    const u32 k = below_n > 0 ? kr + bump : kl;
-    const std::uint32_t nmask = p.random_bits >= 32 ? ~0u : (1u << p.random_bits) - 1;
-    const u32 rn = random & nmask;
-    const u32 sum = k + rn;
-    away = u32((sum < rn) | (sum > nmask)) & 1;  // carry out of n bits (n = 32: the u32 wrap)
+    sr_away_lanes<W>(p, sig & lowm, shift, random, away);
   }
   (void)random;
 
@@ -454,114 +489,195 @@ PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32&
   std::memcpy(&y, &v, sizeof v);
 }
 
-#if PRECSIM_FAST_PATH
-// Fake quantization for signed formats with m >= 1 in the modes the FPU has (nearest_even,
-// toward_zero/positive/negative), the common case, in about a third of the general kernel's
-// operations:
-//   |x| >= min normal: round the float's bit pattern at bit 23 - m. Adding below the kept bits
-//     carries into the exponent field exactly like the significand would (CPFloat's trick):
-//       nearest_even: + (half - 1) + kept lsb     toward zero: + 0     away: + (2^(23-m) - 1)
-//   |x| <  min normal: the quantum 2^(emin - m) (flush: 2^emin) is fixed: x + C - C with
-//     C = +-2^(q + 23) rounds x to it in one float addition, in the mode set in MXCSR.
-// |x| rounded, as float bits (beyond max finite where the rounding overflows).
-// `opaque(v)` hides v from the optimizer (the level's register constraint): -ffast-math would
-// fold (x + c) - c to x.
-template <int W, round_mode Mode, class Opaque>
-PRECSIM_LANES void fast_round(const kernel_params& p, const typename vec<W>::u32& b,
-                              typename vec<W>::u32& r, Opaque opaque) {
+// ---- the fast path -------------------------------------------------------------------------
+// For the formats of kernel_params::fast (signed, 1 <= m <= 22, normal numbers on float's grid),
+// in every mode, with about half the general kernel's operations:
+//   |x| >= min normal: round the float's bit pattern at bit s = 23 - m. Adding below the kept
+//     bits carries into the exponent field exactly like the significand would (CPFloat's trick):
+//       nearest_even + (half - 1) + kept lsb   nearest_away + half   toward zero + 0
+//       away from zero + (2^s - 1)             to_odd: cut, set the lsb if inexact
+//       stochastic: + the n random bits R at bits s - n .. s - 1 (n > s: R's top s bits, which
+//       decides the same: rem + floor(R / 2^(n-s)) >= 2^s iff rem 2^(n-s) + R >= 2^n), plus the
+//       variant's reduction of the bits below them to n bits (b: + half of it; c: round to even)
+//   |x| <  min normal (formats with fast_sub): the quantum 2^q (q = emin - m; flush: emin) is
+//     fixed. The FPU's modes: x + C - C with C = +-2^(q + 23) rounds x to it in one float
+//     addition in the mode set in MXCSR, and bits(x + C) - bits(C) counts the quanta. The other
+//     modes: integer steps on the significand (fast_low_count), only in vectors that have such lanes.
+// The result: the rounded magnitude as float bits, or its code, then the special lanes (overflow
+// beyond max finite, inf, NaN) as the scalar core answers them (kernel_params).
+
+// Modes whose low lanes take the float addition: the FPU's, where MXCSR may be set (x86;
+// elsewhere round to nearest, the bulk calls' environment); with block scales only nearest
+// (the scaling must round to nearest).
+template <round_mode Mode, bool Scaled>
+inline constexpr bool fast_magic_mode =
+    Mode == round_mode::nearest_even ||
+    (PRECSIM_FAST_PATH && !Scaled &&
+     (Mode == round_mode::toward_zero || Mode == round_mode::toward_positive || Mode == round_mode::toward_negative));
+
+// Normal lanes: |x|'s bits a rounded at bit s (beyond max finite where the rounding overflows).
+// random: R in the top n bits (stochastic).
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u32& b,
+                               const typename vec<W>::u32& a, const typename vec<W>::u32& random,
+                               typename vec<W>::u32& rn) {
   using u32 = typename vec<W>::u32;
-  using f32 = typename vec<W>::f32;
-  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-  u32 rn;
+  const std::uint32_t lowm = p.fast_lowm;
   if constexpr (Mode == round_mode::nearest_even) {
-    rn = (a + (p.fast_lowm >> 1) + ((a >> (23 - p.m)) & 1)) & ~p.fast_lowm;
+    rn = (a + (lowm >> 1) + ((a >> (23 - p.m)) & 1)) & ~lowm;
+  } else if constexpr (Mode == round_mode::nearest_away) {
+    rn = (a + ((lowm >> 1) + 1)) & ~lowm;
   } else if constexpr (Mode == round_mode::toward_zero) {
-    rn = a & ~p.fast_lowm;
+    rn = a & ~lowm;
+  } else if constexpr (Mode == round_mode::toward_positive || Mode == round_mode::toward_negative) {
+    const u32 neg = u32(i32_of<W>(b) < 0);
+    rn = (a + ((Mode == round_mode::toward_negative ? neg : ~neg) & lowm)) & ~lowm;
+  } else if constexpr (Mode == round_mode::to_odd) {
+    rn = (a & ~lowm) | (u32((a & lowm) != 0) & (lowm + 1));
   } else {
-    const u32 away = Mode == round_mode::toward_positive ? u32(sign == 0) : u32(sign != 0);
-    rn = (a + (away & p.fast_lowm)) & ~p.fast_lowm;
-  }
-  const f32 c = f32(sign | p.fast_magic);
-  f32 t = f32(b) + c;
-  opaque(t);
-  const u32 rs = u32(t - c) & 0x7FFFFFFFu;
-  r = i32_of<W>(a) < i32_of<W>(u32{} + p.fast_min_normal) ? rs : rn;
-}
-
-// Input bits b, rounded magnitude r -> the output: float bits (Out = float) or the code.
-//   code of a rounded magnitude: field|frac = (r - (127 - bias) << 23) >> (23 - m) for normal
-//   numbers (and every number when bias = 127); subnormals: r * 2^(m - emin) by an exponent
-//   subtraction, then an exact float->int conversion.
-template <int W, class Out>
-PRECSIM_LANES void fast_finish(const kernel_params& p, const typename vec<W>::u32& b,
-                               const typename vec<W>::u32& r, typename vec<W>::u32& y) {
-  using u32 = typename vec<W>::u32;
-  using f32 = typename vec<W>::f32;
-  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-  rounded_lanes<W> rl{};  // fast-path formats are signed: no unsigned-negative lanes, no mag read
-  rl.bits = b;
-  rl.neg = sign >> 31;
-  rl.nan = u32(a > 0x7F800000u);
-  rl.inf = u32(a == 0x7F800000u);
-  rl.uneg = u32{};
-  rl.ovf = u32(i32_of<W>(r) > i32_of<W>(u32{} + p.fast_max));
-  if constexpr (std::is_floating_point_v<Out>) {
-    y = r | (sign & (u32(r != 0) | p.keep_zero_sign));
-    value_specials<W>(p, rl, y);
-  } else {
-    const u32 normal = (r - p.val_offset) >> (23 - p.m);
-    const u32 subnormal = u32(i32_of<W>(r) < i32_of<W>(u32{} + p.fast_min_normal)) & p.subnormal_field;
-    // Only subnormal lanes are converted (others would be out of int range: FE_INVALID).
-    const u32 sub = u32(__builtin_convertvector(f32((r - p.sub_adjust) & subnormal), i32_of<W>));
-    rl.mag = r == 0 ? u32{} : subnormal ? sub : normal;
-    lanes_code<W>(p, rl, y);
+    static_assert(Mode == round_mode::stochastic);
+    rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~lowm;
   }
 }
 
-// Stochastic rounding with 32 random bits R: add R's top bits below the kept bits, then cut.
-// Exact: with rem the `shift` discarded bits and k = rem << (32 - shift), k + R >= 2^32 iff
-// rem + (R >> (32 - shift)) >= 2^shift.
-//   |x| >= min normal: shift = 23 - m, in the float's bit pattern (as fast_round)
-//   |x| <  min normal: shift = q - ulp(x) on the 24-bit significand; the result s * 2^q is
-//     rebuilt as float bits like a subnormal code (value_from_mag's rule)
-// Returns false when a nonzero lane has shift > 31 (|x| < 2^(q - 8)): the general kernel then
-// reduces the discarded bits to 32 by the variant's rule.
-template <int W>
-PRECSIM_LANES bool fast_sr_round(const kernel_params& p, const typename vec<W>::u32& b,
-                                 const typename vec<W>::u32& random, typename vec<W>::u32& r) {
+// Low lanes by integer steps (the modes without fast_magic_mode): the rounded count of quanta
+// 2^q; |x| = sig 2^(max(E,1) - 150), shift = q - that exponent >= 1.
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_low_count(const kernel_params& p, const typename vec<W>::u32& a,
+                                  const typename vec<W>::u32& random, typename vec<W>::u32& q) {
   using u32 = typename vec<W>::u32;
   using i32 = i32_of<W>;
-  const u32 a = b & 0x7FFFFFFFu;
-  const u32 rn = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
-  const u32 low = u32(i32(a) < i32(u32{} + p.fast_min_normal));
-  std::uint32_t any_low = 0;
-  for (int l = 0; l < W; ++l) any_low |= low[l];
-  if (!any_low) {
-    r = rn;
-    return true;
-  }
   const i32 E = i32(a >> 23);
   const i32 Eeff = E > 1 ? E : 1;
-  const i32 shift = p.fast_sr_shift0 - Eeff;
-  const u32 tiny = low & u32(shift > 31) & u32(a != 0);
-  std::uint32_t any_tiny = 0;
-  for (int l = 0; l < W; ++l) any_tiny |= tiny[l];
-  if (any_tiny) return false;
-  const u32 sh = u32(low ? (shift < 31 ? shift : 31) : 1);
   const u32 sig = a - u32((Eeff - 1) << 23);
-  const u32 q = (sig + (random >> (32 - sh))) >> sh;  // the rounded count of quanta
-  u32 rs;
-  if (p.flush) {
-    rs = q != 0 ? u32{} + p.fast_min_normal : u32{};
-  } else if (p.subnormal_field) {
-    rs = q != 0 ? u32(__builtin_convertvector(i32(q), typename vec<W>::f32)) + p.sub_adjust : u32{};
-  } else {  // bias 127: float subnormals line up with the code
-    rs = q << (23 - p.m);
+  const i32 shift = p.fast_sr_shift0 - Eeff;
+  const u32 sh = u32(shift < 31 ? shift : 31);  // sig < 2^24: larger shifts leave 0
+  const u32 lowm = ((u32{} + 1) << sh) - 1;
+  const u32 t = sig >> sh, rem = sig & lowm;
+  u32 away;
+  if constexpr (Mode == round_mode::nearest_away) {
+    away = (rem >> (sh - 1)) & 1;
+  } else if constexpr (Mode == round_mode::to_odd) {
+    away = u32(rem != 0) & ~t & 1;
+  } else if constexpr (Mode == round_mode::stochastic) {
+    // As for normal lanes, per lane: + the variant's reduction of the d = shift - n bits below
+    // the random ones (d clamped to 26: sig < 2^24, so k = 0 from there on) + R at bit d.
+    // shift >= 32 (|x| < 2^(q - 8), t = 0): away iff k + R >= 2^n, k < 2^(n - 8): a carry out
+    // of k 2^(32 - n) + R 2^(32 - n).
+    const i32 d = shift - p.random_bits;
+    const u32 dd = u32(d > 0 ? (d < 26 ? d : 26) : 0);
+    const u32 half = ((u32{} + 1) << dd) >> 1;
+    const u32 odd = u32(half != 0) & (p.variant_c & 1);  // variant c rounds to even
+    const u32 bias = (half & (p.variant_b | p.variant_c)) - odd + (odd & (sig >> dd));
+    const u32 near = (sig + bias + (random >> (32 - sh))) >> sh;
+    const u32 kk = ((sig + bias) >> dd) << (32 - p.random_bits);
+    const u32 far = u32(kk + random < random) & 1;
+    q = shift < 32 ? near : far;
+    return;
+  } else {  // directed modes with block scales
+    const u32 neg = u32(i32(random) < 0);  // (the caller passes the input bits here)
+    away = u32(rem != 0) & (Mode == round_mode::toward_zero ? u32{} : Mode == round_mode::toward_negative ? neg : ~neg) & 1;
   }
-  r = low ? rs : rn;
-  return true;
+  q = t + away;
 }
 
+// The float bits of q quanta 2^q below the min normal (flush formats: q is 0 or 1 min normal).
+template <int W>
+PRECSIM_LANES void fast_low_value(const kernel_params& p, const typename vec<W>::u32& q, typename vec<W>::u32& v) {
+  using u32 = typename vec<W>::u32;
+  v = p.flush ? u32{} + p.fast_min_normal
+              : u32(__builtin_convertvector(i32_of<W>(q), typename vec<W>::f32)) + p.sub_adjust;
+  v = q != 0 ? v : u32{};
+}
+
+// Whether any lane is nonzero: halves OR-ed down to 64 bits.
+template <int W>
+PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
+  if constexpr (W > 4) {
+    typename vec<W / 2>::u32 lo, hi;
+    std::memcpy(&lo, &v, sizeof lo);
+    std::memcpy(&hi, reinterpret_cast<const char*>(&v) + sizeof lo, sizeof hi);
+    return any_lanes<W / 2>(lo | hi);
+  } else {
+    std::uint64_t h[2];
+    std::memcpy(h, &v, sizeof h);
+    return (h[0] | h[1]) != 0;
+  }
+}
+
+// Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain).
+enum : unsigned { shape_sub = 1, shape_plain = 2 };
+
+// One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out>
+PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32& b,
+                              const typename vec<W>::u32& random, typename vec<W>::u32& y) {
+  using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
+  using f32 = typename vec<W>::f32;
+  constexpr bool value = std::is_floating_point_v<Out>;
+  const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+  u32 rn;
+  fast_normal<W, Mode>(p, b, a, random, rn);
+  u32 mag = rn;
+  if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
+  if constexpr ((Shape & shape_sub) != 0) {
+    const i32 low = i32(a) < i32(u32{} + p.fast_min_normal);
+    if constexpr (fast_magic_mode<Mode, Scaled>) {
+      // the count of quanta in the sum's bits (integer steps: -ffast-math cannot fold them)
+      const u32 c = sign | p.fast_magic;
+      const u32 q = u32(f32(b) + f32(c)) - c;
+      if constexpr (value) {
+        u32 v;
+        fast_low_value<W>(p, q, v);
+        mag = low ? v : mag;
+      } else {
+        mag = low ? q << p.fast_code_shift : mag;
+      }
+    } else if (any_lanes<W>(u32(low))) {
+      u32 q;
+      fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
+      if constexpr (value) {
+        u32 v;
+        fast_low_value<W>(p, q, v);
+        mag = low ? v : mag;
+      } else {
+        mag = low ? q << p.fast_code_shift : mag;
+      }
+    }
+  }
+  const i32 ovf = i32(rn) > i32(u32{} + p.fast_max);  // (inf and NaN inputs too)
+  const i32 nan = i32(a) > 0x7F800000;
+  if constexpr ((Shape & shape_plain) != 0) {
+    // magnitude, then the sign
+    if constexpr (value) {
+      y = (ovf ? p.ovf_val[0] : mag) | sign;
+      y = nan ? b : y;  // NaN passes through, as in scalar quantize()
+    } else {
+      mag = ovf ? p.ovf_code[0] : mag;
+      mag = nan ? p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : mag;
+      y = mag | (u32(i32(b) >> 31) & p.sign_bit);
+    }
+  } else {
+    // sign (not on a zero of a format without -0), then the special lanes
+    const i32 neg = i32(b) < 0;
+    const i32 inf = i32(a) == 0x7F800000;
+    const u32 keep_sign = u32((mag | p.keep_zero_sign) != 0);
+    if constexpr (value) {
+      y = mag | (sign & keep_sign);
+      y = ovf ? (neg ? p.ovf_val[1] : p.ovf_val[0]) : y;
+      y = inf ? (neg ? p.inf_val[1] : p.inf_val[0]) : y;
+      y = nan ? b : y;
+    } else {
+      y = mag | (p.sign_bit & u32(neg) & keep_sign);
+      y = ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : y;
+      y = inf ? (neg ? p.inf_code[1] : p.inf_code[0]) : y;
+      y = nan ? (neg ? p.nan_code[1] : p.nan_code[0]) | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : y;
+    }
+  }
+}
+
+#if PRECSIM_FAST_PATH
 // MXCSR for the fast path's float additions: the mode's rounding, no FTZ / DAZ, exceptions
 // masked. Restoring it also drops the exception flags the additions raised.
 struct scoped_mxcsr {
@@ -569,25 +685,32 @@ struct scoped_mxcsr {
   explicit scoped_mxcsr(unsigned csr) { __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr); }
   ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
 };
+#endif
 
-template <int W, round_mode Mode, bool Scaled, class Out, class Opaque>
+template <int W, class Out>
+using store_t = std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>;
+
+// The deterministic modes on the fast path: element by element, no groups.
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out>
 PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc, const float* in, Out* out,
-                             std::size_t n, Opaque opaque) {
+                             std::size_t n) {
   const kernel_params p = params;
-  const scoped_mxcsr csr(p.fast_csr);
-  typename vec<W>::u32 x, r, y;
+#if PRECSIM_FAST_PATH
+  const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
+#endif
+  typename vec<W>::u32 x, y;
+  const typename vec<W>::u32 none{};
   std::size_t i = 0;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
     if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
-    fast_round<W, Mode>(p, x, r, opaque);
-    fast_finish<W, Out>(p, x, r, y);
+    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
-    store_lanes<W>(reinterpret_cast<std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>*>(out) + i, y);
+    store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
   }
   if (i < n) {
     std::uint32_t tin[W] = {};
-    std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out> tout[W];
+    store_t<W, Out> tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
     load_lanes<W>(tin, x);
     [[maybe_unused]] float tpre[W], tpost[W];
@@ -598,104 +721,101 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
       at = sc.from(i).copied(tpre, tpost, 0, n - i);
       pre_scale_lanes<W>(at, x);
     }
-    fast_round<W, Mode>(p, x, r, opaque);
-    fast_finish<W, Out>(p, x, r, y);
+    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
 }
-#endif
 
-// Rounds one group of 64 consecutive elements with absolute indices j0 .. j0 + 63 (j0 % 64 == 0).
-// Out = float: fake quantization; an unsigned integer type: codes.
-template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi>
+// Rounds one group of 64 P consecutive elements with absolute indices j0 .. j0 + 64 P - 1
+// (j0 % 64 P == 0), P = p.sr_share elements per random word. Out = float: fake quantization;
+// an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mulhi>
 PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
                                std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
+  constexpr bool sr = Mode == round_mode::stochastic;
+  const unsigned share = sr ? p.sr_share : 1, part_bits = 32 / share;
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd{};
-    if constexpr (Mode == round_mode::stochastic)
-      philox_lanes<W>(philox_counter_of(j0) + std::uint64_t(h), s, mulhi, rnd);
-    for (int w = 0; w < 4; ++w) {
-      const int i = 16 * w + h;
-      typename vec<W>::u32 x, y;
-      load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-      if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
-#if PRECSIM_FAST_PATH
-      if constexpr (Mode == round_mode::stochastic) {
-        typename vec<W>::u32 rounded;
-        if (p.fast_sr && fast_sr_round<W>(p, x, rnd.w[w], rounded)) {
-          fast_finish<W, Out>(p, x, rounded, y);
-          if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(std::size_t(i)), y);
-          if constexpr (std::is_floating_point_v<Out>)
-            store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
-          else
-            store_lanes<W>(out + i, y);
-          continue;
+    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 / share) + std::uint64_t(h), s, mulhi, rnd);
+    for (unsigned part = 0; part < share; ++part)
+      for (int w = 0; w < 4; ++w) {
+        const int i = int(64 * part) + 16 * w + h;
+        typename vec<W>::u32 x, y, random = rnd.w[w] >> (part_bits * part);
+        load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+        if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
+        if constexpr (Fast) {
+          if constexpr (sr) random = random << (32 - p.random_bits);
+          fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, random, y);
+        } else {
+          rounded_lanes<W> r;
+          round_lanes<W, Mode>(p, x, random, r);
+          if constexpr (std::is_floating_point_v<Out>) lanes_fake_quant<W>(p, r, y);
+          else lanes_code<W>(p, r, y);
         }
+        if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(std::size_t(i)), y);
+        store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
       }
-#endif
-      rounded_lanes<W> r;
-      round_lanes<W, Mode>(p, x, rnd.w[w], r);
-      if constexpr (std::is_floating_point_v<Out>) {
-        lanes_fake_quant<W>(p, r, y);
-        if constexpr (Scaled) post_scale_lanes<W>(sc.from(std::size_t(i)), y);
-        store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, y);
-      } else {
-        lanes_code<W>(p, r, y);
-        store_lanes<W>(out + i, y);
-      }
-    }
   }
   (void)s;
-  (void)mulhi;
 }
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
-// (a head before the first multiple of 64, the tail) through a zero-padded copy.
-// Scaled: with lane_scales (sc.post only read for float outputs).
-template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi, class Opaque>
-PRECSIM_LANES void round_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
-                              [[maybe_unused]] Opaque opaque, std::uint64_t j, const float* in,
-                              Out* out, std::size_t n, const lane_scales& sc = {}) {
+// (a head before the first multiple of the group size, the tail) through a zero-padded copy.
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mulhi>
+PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
+                              std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
-#if PRECSIM_FAST_PATH
-  // (The scaling must round to nearest: with scales, only nearest_even runs where MXCSR is set.)
-  constexpr bool fast_mode = Mode == round_mode::nearest_even ||
-                             (!Scaled && (Mode == round_mode::toward_zero || Mode == round_mode::toward_positive ||
-                                          Mode == round_mode::toward_negative));
-  if constexpr (fast_mode)
-    if (params.fast) return fast_span<W, Mode, Scaled>(params, sc, in, out, n, opaque);
-#endif
   const kernel_params p = params;
   const sr_stream s = stream;
+  const std::size_t g = Mode == round_mode::stochastic ? 64 * p.sr_share : 64;
   std::size_t i = 0;
   while (i < n) {
-    const std::uint64_t g0 = (j + i) & ~std::uint64_t{63};
+    const std::uint64_t g0 = (j + i) / g * g;
     const std::size_t lead = std::size_t(j + i - g0);
-    if (lead == 0 && n - i >= 64) {
-      round_group<W, Mode, Scaled>(p, s, mulhi, g0, in + i, out + i, sc.from(i));
-      i += 64;
+    if (lead == 0 && n - i >= g) {
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, mulhi, g0, in + i, out + i, sc.from(i));
+      i += g;
       continue;
     }
-    const std::size_t count = n - i < 64 - lead ? n - i : 64 - lead;
-    float tin[64] = {}, tpre[64], tpost[64];
-    Out tout[64];
+    const std::size_t count = n - i < g - lead ? n - i : g - lead;
+    float tin[256] = {}, tpre[256], tpost[256];
+    Out tout[256];
     std::memcpy(tin + lead, in + i, count * sizeof(float));
     lane_scales at{};
     if constexpr (Scaled) {
-      std::fill_n(tpre, 64, 1.0f);
-      std::fill_n(tpost, 64, 1.0f);
+      std::fill_n(tpre, g, 1.0f);
+      std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled>(p, s, mulhi, g0, tin, tout, at);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, mulhi, g0, tin, tout, at);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
 }
 
+// Scaled: with lane_scales (sc.post only read for float outputs).
+template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi>
+PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
+                              std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
+  if (p.fast) {
+    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (p.fast_plain ? unsigned(shape_plain) : 0u);
+    const auto run = [&](auto sh) {
+      constexpr unsigned Shape = decltype(sh)::value;
+      if constexpr (Mode == round_mode::stochastic) group_span<W, Mode, Scaled, true, Shape>(p, s, mulhi, j, in, out, n, sc);
+      else fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n);
+    };
+    using sc0 = std::integral_constant<unsigned, 0>;
+    using sc1 = std::integral_constant<unsigned, 1>;
+    using sc2 = std::integral_constant<unsigned, 2>;
+    using sc3 = std::integral_constant<unsigned, 3>;
+    return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
+  }
+  group_span<W, Mode, Scaled, false, 0>(p, s, mulhi, j, in, out, n, sc);
+}
 
 template <int W, class In>
 PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
