@@ -149,7 +149,7 @@ struct map_units {
   std::size_t units() const noexcept { return vectors + (n - vectors * V); }
 };
 
-// Stochastic rounding with 32-bit words, one Philox block per 4 elements: the stream layout
+// Stochastic rounding with 17..32 random bits, one Philox block per 4 elements: the stream layout
 // (random.hpp) gives block (g, l) the indices 64 g + l + 16 k, k = 0..3, so a unit that rounds
 // those four uses all 128 bits (per element, 3 of every 4 would be thrown away). Units
 // [0, 16 groups): the groups, from the first element whose index s.offset + i is a multiple of
@@ -178,7 +178,8 @@ struct sr_group_units {
 template <class In, class Out, class Op>
 void launch_map(const char* fn, const In* in, Out* out, std::size_t n, const Op& op, cudaStream_t stream) {
   if constexpr (requires { op.rd; }) {
-    if (op.rd.r.mode == round_mode::stochastic && op.rd.r.random_bits <= 32) {
+    // (16 bits or fewer share a word between elements: random.hpp; per element then)
+    if (op.rd.r.mode == round_mode::stochastic && op.rd.r.random_bits > 16 && op.rd.r.random_bits <= 32) {
       const std::size_t head = std::min<std::size_t>(n, (64 - op.rd.s.offset % 64) % 64);
       const sr_group_units<In, Out, Op> body{in, out, n, head, (n - head) / 64, op};
       return launch_units(fn, body, body.units(), stream);
