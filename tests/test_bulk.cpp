@@ -5,6 +5,7 @@
 // mechanics: offsets, chunking, in place, unaligned pointers, tails, errors.
 #include <doctest/doctest.h>
 
+#include <cmath>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -212,6 +213,43 @@ TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox word
           FAIL_CHECK(nf.name << " " << describe(r) << " x=" << xs[i] << " got " << got[i] << " want " << want);
           break;
         }
+      }
+  }
+}
+
+// Double spans of float-valued formats go through float (round-to-odd first): inputs a tiny
+// distance from a rounding boundary, closer than a float ulp, are where a plain narrowing to
+// float would round twice (e.g. 1 + 2^-11 + 2^-40 to float16: up; via float's 1 + 2^-11, a tie:
+// even, down).
+TEST_CASE("double spans are rounded once: inputs closer to a midpoint than a float ulp") {
+  for (const auto& nf : test::named_formats()) {
+    if (nf.f.mantissa_bits > 21 || storage_bits(nf.f) > 32) continue;
+    std::vector<double> xs;
+    const int lo = min_exponent(nf.f) - nf.f.mantissa_bits, hi = max_exponent(nf.f);
+    for (int e = lo; e <= hi + 1; ++e)
+      for (int k : {0, 1, 3}) {
+        // near the midpoint between k and k + 1 quanta above 2^e, offsets of 2^-30 .. 2^-45 quanta
+        const int q = (e < min_exponent(nf.f) ? min_exponent(nf.f) : e) - nf.f.mantissa_bits;
+        const double mid = std::ldexp(1.0, e) + (k + 0.5) * std::ldexp(1.0, q);
+        for (int d : {30, 36, 45})
+          for (double x : {mid + std::ldexp(1.0, q - d), mid - std::ldexp(1.0, q - d), mid + std::ldexp(mid, -60)}) {
+            xs.push_back(x);
+            xs.push_back(-x);
+          }
+      }
+    std::vector<double> got(xs.size());
+    std::vector<std::uint32_t> codes(xs.size());
+    for (auto m : test::deterministic_modes)
+      for (const level_config& lc : levels()) {
+        const scoped_config scope(lc, 1);
+        const rounding r{m};
+        quantize(xs, got, nf.f, r);
+        encode(xs, std::span<std::uint32_t>(codes), nf.f, r);
+        std::size_t bad = 0;
+        for (std::size_t i = 0; i < xs.size(); ++i)
+          if (bits_of(got[i]) != bits_of(quantize(xs[i], nf.f, r)) || codes[i] != encode(xs[i], nf.f, r)) ++bad;
+        CHECK_MESSAGE(bad == 0, nf.name << " " << to_string(m) << " level " << lc.name << ": " << bad << " of "
+                                        << xs.size() << " differ");
       }
   }
 }

@@ -127,6 +127,17 @@ void check_call(const char* fn, std::span<const In> in, std::span<Out> out, cons
   check_spans(fn, in, out);
 }
 
+// Double spans of float-valued formats: narrowed to float by round-to-odd (the float nearest x
+// toward zero, its last bit set when x is not a float; beyond float's range +-FLT_MAX, odd;
+// simd/kernel.hpp, narrow_span), then the float kernel. For a format whose quantum is at least
+// 4 float quanta at every magnitude (m <= 21, and 2^(emin - m) >= 2^-147), rounding that float
+// to the format in any mode but stochastic gives the rounding of x itself (Boldo and Melquiond,
+// "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd", 2008:
+// odd rounding with two extra bits is innocuous).
+inline bool narrow_to_odd_exact(const float_format& f, const rounding& r) noexcept {
+  return r.mode != round_mode::stochastic && f.mantissa_bits <= 21 && min_exponent(f) - f.mantissa_bits >= -147;
+}
+
 template <class T, class Out>
 void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, const float_format& f,
                 const rounding& r, const sr_stream& s) {
@@ -136,14 +147,34 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
   const std::size_t n = ins.size();
   [[maybe_unused]] const simd_level level = active_simd_level();
   constexpr bool vector = std::is_same_v<T, float> && sizeof(Out) <= 4;
+  // double spans with float-valued formats: narrowed to float by round-to-odd, then the kernel
+  constexpr bool narrowed = std::is_same_v<T, double> && (std::is_same_v<Out, double> || sizeof(Out) <= 4);
   [[maybe_unused]] kernel_params p;
-  if constexpr (vector)
-    if (level != simd_level::scalar) p = make_kernel_params(f, r);
+  if constexpr (vector || narrowed)
+    if (level != simd_level::scalar && (vector || narrow_to_odd_exact(f, r))) p = make_kernel_params(f, r);
   parallel_for(n, [&](std::size_t b, std::size_t e) {
     const bulk_fp_scope env;
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (vector)
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
+    if constexpr (narrowed)
+      if (p.eligible) {
+        float x[512], y[512];
+        for (std::size_t i = b; i < e; i += 512) {
+          const std::size_t c = std::min<std::size_t>(512, e - i);
+          if (vector_narrow(level, in + i, x, c)) {  // NaN payloads: the scalar core's rule for doubles
+            scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
+            continue;
+          }
+          if constexpr (std::is_same_v<Out, double>) {
+            vector_round(level, p, s, s.offset + i, x, y, c);
+            vector_widen(level, y, out + i, c);
+          } else {
+            vector_round(level, p, s, s.offset + i, x, out + i, c);
+          }
+        }
+        return;
+      }
 #endif
     scalar_round(f, r, s, s.offset + b, in + b, out + b, e - b);
   });

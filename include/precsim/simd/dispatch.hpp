@@ -116,6 +116,12 @@ void with_mode(round_mode m, F&& f) {
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
     decode_span<W>(p, in, out, n);                                                                \
+  }                                                                                               \
+  __attribute__((flatten)) __VA_ARGS__ inline bool name##_narrow(const double* in, float* out, std::size_t n) { \
+    return narrow_span<W / 2>(in, out, n);                                                      \
+  }                                                                                               \
+  __attribute__((flatten)) __VA_ARGS__ inline void name##_widen(const float* in, double* out, std::size_t n) { \
+    widen_span<W / 2>(in, out, n);                                                                \
   }
 
 #define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
@@ -163,6 +169,42 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 #endif
     portable_round<M, Scaled>(p, s, j, in, out, n, sc);
   });
+}
+
+#if PRECSIM_X86
+// AVX-512 converts toward zero by an embedded rounding mode and sets the odd bit under a mask
+// (maskz forms: GCC 12 warns about the undefined pass-through of the plain ones).
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_odd(const double* in, float* out,
+                                                                                 std::size_t n) {
+  __mmask8 nan = 0;
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m512d v = _mm512_loadu_pd(in + i);
+    const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+    const __mmask8 inexact = _mm512_cmp_pd_mask(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)), v, _CMP_NEQ_UQ);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
+    nan |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+  }
+  return avx512_narrow(in + i, out + i, n - i) || nan != 0;
+}
+#endif
+
+inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_t n) {
+#if PRECSIM_X86
+  if (l == simd_level::avx512) return avx512_narrow_odd(in, out, n);
+  if (l == simd_level::avx2) return avx2_narrow(in, out, n);
+#endif
+  (void)l;
+  return portable_narrow(in, out, n);
+}
+
+inline void vector_widen(simd_level l, const float* in, double* out, std::size_t n) {
+#if PRECSIM_X86
+  if (l == simd_level::avx512) return avx512_widen(in, out, n);
+  if (l == simd_level::avx2) return avx2_widen(in, out, n);
+#endif
+  (void)l;
+  portable_widen(in, out, n);
 }
 
 template <class In>

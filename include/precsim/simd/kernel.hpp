@@ -188,6 +188,8 @@ struct vec {
   typedef float f32 __attribute__((vector_size(4 * W)));
   typedef std::uint8_t u8 __attribute__((vector_size(W)));
   typedef std::uint16_t u16 __attribute__((vector_size(2 * W)));
+  typedef double f64 __attribute__((vector_size(8 * W)));
+  typedef std::int64_t i64 __attribute__((vector_size(8 * W)));
 };
 
 template <int W>
@@ -815,6 +817,60 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi 
     return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
   }
   group_span<W, Mode, Scaled, false, 0>(p, s, mulhi, j, in, out, n, sc);
+}
+
+// Doubles to float by round-to-odd (bulk.hpp): the float toward zero (x86: the conversion in
+// MXCSR's round-toward-zero; elsewhere to nearest, then one step toward zero where that is
+// larger in magnitude than x), with the last bit set where it is not x. Returns whether some x
+// is a NaN. (W doubles fill the level's registers: half its float lanes.)
+template <int W>
+PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
+  using f64 = typename vec<W>::f64;
+  using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
+  using i64 = typename vec<W>::i64;
+#if PRECSIM_FAST_PATH
+  const scoped_mxcsr csr(0x1F80u | 3u << 13);
+#endif
+  i64 nan{};
+  const auto lanes = [&](const double* in, float* out) {
+    f64 v;
+    std::memcpy(&v, in, sizeof v);
+    const typename vec<W>::f32 f = __builtin_convertvector(v, typename vec<W>::f32);
+    const f64 back = __builtin_convertvector(f, f64);
+    u32 b = u32(f);
+#if !PRECSIM_FAST_PATH
+    const i64 abs_mask = i64{} + 0x7FFFFFFFFFFFFFFF;
+    b += u32(__builtin_convertvector((i64(back) & abs_mask) > (i64(v) & abs_mask), i32));  // |f| > |x|
+#endif
+    b |= u32(__builtin_convertvector(i64(back) != i64(v), i32)) & 1;
+    nan |= i64(v != v);
+    std::memcpy(out, &b, sizeof b);
+  };
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) lanes(x + i, y + i);
+  if (i < n) {
+    double tin[W] = {};
+    float tout[W];
+    std::memcpy(tin, x + i, (n - i) * sizeof(double));
+    lanes(tin, tout);
+    std::memcpy(y + i, tout, (n - i) * sizeof(float));
+  }
+  bool any = false;
+  for (int l = 0; l < W; ++l) any |= nan[l] != 0;
+  return any;
+}
+
+template <int W>
+PRECSIM_LANES void widen_span(const float* x, double* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + W <= n; i += W) {
+    typename vec<W>::f32 v;
+    std::memcpy(&v, x + i, sizeof v);
+    const typename vec<W>::f64 d = __builtin_convertvector(v, typename vec<W>::f64);
+    std::memcpy(y + i, &d, sizeof d);
+  }
+  for (; i < n; ++i) y[i] = x[i];
 }
 
 template <int W, class In>
