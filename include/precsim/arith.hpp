@@ -182,12 +182,45 @@ PRECSIM_HD PRECSIM_INLINE constexpr double step_magnitude(double x, bool up) noe
   return bit_cast<double>(up ? b + 1 : b - 1);
 }
 
+// Round to nearest even in the double's bit pattern (the bulk kernel's rule, on 64 bits), for
+// signed formats with gradual underflow, 1..22 fraction bits and exponents within double's
+// normal range; x tame, nonzero, and rounded to odd when inexact. Normal results: + (half - 1)
+// + kept lsb at bit 52 - m, the carry moving into the exponent; below the min normal: the count
+// of quanta 2^(emin - m) in the bits of |x| + 2^(emin - m + 52) (one addition in the default
+// round-to-nearest mode, which the fast path assumes). Overflow: not ok (the core decides).
+PRECSIM_HD PRECSIM_INLINE constexpr bool nearest_in_bits(const float_format& f) noexcept {
+  return f.is_signed && f.subnormals == subnormal_mode::gradual && f.mantissa_bits >= 1 &&
+         f.mantissa_bits <= 22 && f.exponent_bits <= 10 && f.bias >= 0 && f.bias <= 1000;
+}
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result nearest_from_bits(std::uint64_t b, const float_format& f) noexcept {
+  const int m = f.mantissa_bits, emin = min_exponent(f);
+  const std::uint64_t a = b & ~(std::uint64_t{1} << 63);
+  std::uint64_t mag;
+  if (a >= std::uint64_t(emin + 1023) << 52) {
+    const int s = 52 - m;
+    const std::uint64_t lowm = (std::uint64_t{1} << s) - 1;
+    const std::uint64_t rn = (a + (lowm >> 1) + ((a >> s) & 1)) & ~lowm;
+    mag = (rn >> s) - (std::uint64_t(1023 - f.bias) << m);
+  } else {
+    const std::uint64_t c = std::uint64_t(emin - m + 52 + 1023) << 52;
+    mag = bit_cast<std::uint64_t>(opaque(bit_cast<double>(a)) + bit_cast<double>(c)) - c;
+  }
+  if (mag > max_finite_code(f)) return {false, 0};
+  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
+}
+
 // The code of the exact result rounded to f, from the double result x (nonzero) and
 // inexact_dir: 0 when x is exact, +1 / -1 when the exact magnitude is above / below |x|.
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(
     double x, int inexact_dir, const float_format& f, const rounding& r,
     std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
+  if (r.mode == round_mode::nearest_even && nearest_in_bits(f)) {
+    std::uint64_t b = bit_cast<std::uint64_t>(x);
+    if (inexact_dir != 0) b = (b - (inexact_dir < 0)) | 1;  // round to odd (see below)
+    const fast_result q = nearest_from_bits(b, f);
+    if (q.ok) return q;
+  }
   decomposed d = decompose(x);
   d.ulp_exp = exact_ulp_exp;  // stochastic rounding counts bits like the exact path
   if (inexact_dir == 0) return {true, encode_decomposed(d, f, r, random)};

@@ -43,6 +43,18 @@ struct active_policy {
   std::uint64_t random;  // the word for this rounding (stochastic only; else 0)
 };
 
+// Whether a rounding of a type whose own rounding is R is R itself, without a random word: R is
+// deterministic and no scope is active (so the value types keep R a compile-time constant; the
+// rounding take_policy would build at run time costs a store-forwarding stall per operation).
+PRECSIM_HD constexpr bool policy_is_type(const rounding& type_rounding) noexcept {
+#if PRECSIM_DEVICE_PASS
+  return type_rounding.mode != round_mode::stochastic;
+#else
+  return type_rounding.mode != round_mode::stochastic &&
+         (std::is_constant_evaluated() || !shared::thread_policy.overridden);
+#endif
+}
+
 // What one rounding of a type whose own rounding is R uses: the scope's rounding (with the
 // type's saturation unless the scope says otherwise) or R, and for stochastic rounding the
 // stream's next word (only stochastic roundings advance the stream). Constant evaluation (no

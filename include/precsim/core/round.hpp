@@ -303,6 +303,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code,
     return detail::compose_double(neg, frac, min_exponent(f) - m);
   }
   const int e = int(field) - f.bias;
+  if (m <= 52 && e >= -1022 && e <= 1023)  // a normal double: the fields placed directly
+    return detail::bit_cast<double>(sign | std::uint64_t(e + 1023) << 52 | frac << (52 - m));
   return detail::compose_double(neg, frac | (std::uint64_t{1} << m), e - m);
 }
 
