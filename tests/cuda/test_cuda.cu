@@ -1,5 +1,5 @@
 // precsim::cuda against the host API, bit for bit: every named format x every rounding mode x
-// every saturation (and stochastic rounding with 32, 8 and 40 random bits, nonzero stream and
+// every saturation (and stochastic rounding with 32, 8, 12 and 40 random bits, nonzero stream and
 // offset), fake quantization of float / __half / __nv_bfloat16, encode / decode with 8-, 16- and
 // 32-bit codes and packed codes, and the block formats; misaligned and in-place buffers; the
 // argument checks and CUDA errors.
@@ -98,7 +98,8 @@ std::vector<rounding> roundings() {
   std::vector<rounding> rs;
   for (int m = 0; m < 7; ++m)
     for (int s = 0; s < 3; ++s) rs.push_back({round_mode(m), saturation(s)});
-  rs.push_back({round_mode::stochastic, saturation::none, 8});
+  rs.push_back({round_mode::stochastic, saturation::none, 8});   // 4 elements per word
+  rs.push_back({round_mode::stochastic, saturation::none, 12, sr_variant::b});  // 2 per word
   rs.push_back({round_mode::stochastic, saturation::finite, 40, sr_variant::a});
   return rs;
 }

@@ -51,9 +51,10 @@ struct kernel_params {
   // fast path: rounding in the float's own bit pattern (fast_lanes). fast_sub: the format has
   // values below its min normal that float inputs can round to differently from its normal
   // rule (not for bias 127 with gradual underflow, whose subnormals are float's own).
-  // fast_plain: the special lanes do not depend on the sign (overflow and inf give one value or
-  // code, signed like the input, NaN codes too) and zeros keep their sign: the common formats.
-  bool fast = false, fast_sub = false, fast_plain = false;
+  // fast_plain_*: the special lanes do not depend on the sign (overflow and inf give one value or
+  // code, signed like the input; for codes NaN codes too, fake quantization passing NaN through)
+  // and zeros keep their sign: the common formats.
+  bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
   std::int32_t fast_sr_shift0 = 0;
@@ -143,11 +144,11 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                         : r.mode == round_mode::toward_zero     ? 3 : 0;
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     const std::uint32_t sb = 0x80000000u;
-    p.fast_plain = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
-                   p.inf_val[0] == p.ovf_val[0] && p.inf_val[1] == p.ovf_val[1] &&
-                   p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) && p.inf_code[0] == p.ovf_code[0] &&
-                   p.inf_code[1] == p.ovf_code[1] && p.nan_code[1] == (p.nan_code[0] | p.sign_bit) &&
-                   p.sign_bit == 1u << (storage_bits(f) - 1);
+    p.fast_plain_value = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
+                         p.inf_val[0] == p.ovf_val[0] && p.inf_val[1] == p.ovf_val[1];
+    p.fast_plain_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
+                        p.inf_code[0] == p.ovf_code[0] && p.inf_code[1] == p.ovf_code[1] &&
+                        p.nan_code[1] == (p.nan_code[0] | p.sign_bit) && p.sign_bit == 1u << (storage_bits(f) - 1);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
       p.sr_bias = (1u << (d - 1)) - (r.variant == sr_variant::c);
@@ -607,7 +608,7 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
   }
 }
 
-// Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain).
+// Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*).
 enum : unsigned { shape_sub = 1, shape_plain = 2 };
 
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
@@ -804,7 +805,8 @@ template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi>
 PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (p.fast) {
-    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (p.fast_plain ? unsigned(shape_plain) : 0u);
+    const bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
+    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
     const auto run = [&](auto sh) {
       constexpr unsigned Shape = decltype(sh)::value;
       if constexpr (Mode == round_mode::stochastic) group_span<W, Mode, Scaled, true, Shape>(p, s, mulhi, j, in, out, n, sc);
@@ -836,7 +838,8 @@ PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
   const auto lanes = [&](const double* in, float* out) {
     f64 v;
     std::memcpy(&v, in, sizeof v);
-    const typename vec<W>::f32 f = __builtin_convertvector(v, typename vec<W>::f32);
+    typename vec<W>::f32 f = __builtin_convertvector(v, typename vec<W>::f32);
+    __asm__("" : "+m"(f));  // -funsafe-math-optimizations would fold double(float(v)) to v
     const f64 back = __builtin_convertvector(f, f64);
     u32 b = u32(f);
 #if !PRECSIM_FAST_PATH
@@ -844,7 +847,7 @@ PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
     b += u32(__builtin_convertvector((i64(back) & abs_mask) > (i64(v) & abs_mask), i32));  // |f| > |x|
 #endif
     b |= u32(__builtin_convertvector(i64(back) != i64(v), i32)) & 1;
-    nan |= i64(v != v);
+    nan |= (i64(v) & (i64{} + 0x7FFFFFFFFFFFFFFF)) > 0x7FF0000000000000;  // (on bits: fast-math drops v != v)
     std::memcpy(out, &b, sizeof b);
   };
   std::size_t i = 0;
