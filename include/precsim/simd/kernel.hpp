@@ -626,27 +626,19 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
   if constexpr ((Shape & shape_sub) != 0) {
     const i32 low = i32(a) < i32(u32{} + p.fast_min_normal);
+    u32 q{};  // the low lanes' count of quanta
+    bool any = true;
     if constexpr (fast_magic_mode<Mode, Scaled>) {
-      // the count of quanta in the sum's bits (integer steps: -ffast-math cannot fold them)
+      // in the sum's bits (integer steps: -ffast-math cannot fold them)
       const u32 c = sign | p.fast_magic;
-      const u32 q = u32(f32(b) + f32(c)) - c;
-      if constexpr (value) {
-        u32 v;
-        fast_low_value<W>(p, q, v);
-        mag = low ? v : mag;
-      } else {
-        mag = low ? q << p.fast_code_shift : mag;
-      }
-    } else if (any_lanes<W>(u32(low))) {
-      u32 q;
+      q = u32(f32(b) + f32(c)) - c;
+    } else if ((any = any_lanes<W>(u32(low)))) {
       fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
-      if constexpr (value) {
-        u32 v;
-        fast_low_value<W>(p, q, v);
-        mag = low ? v : mag;
-      } else {
-        mag = low ? q << p.fast_code_shift : mag;
-      }
+    }
+    if (any) {
+      u32 v = q << p.fast_code_shift;
+      if constexpr (value) fast_low_value<W>(p, q, v);
+      mag = low ? v : mag;
     }
   }
   const i32 ovf = i32(rn) > i32(u32{} + p.fast_max);  // (inf and NaN inputs too)
