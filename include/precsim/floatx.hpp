@@ -268,17 +268,21 @@ class floatx {
 
   // a * b + c, rounded once.
   PRECSIM_CONFIG_FN friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
-    if (detail::policy_is_type(R)) return from_code(rounded_fma(double(a), double(b), double(c), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_fma(double(a), double(b), double(c), F, R, 0));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_fma(double(a), double(b), double(c), F, p.r, p.random));
   }
   PRECSIM_CONFIG_FN friend constexpr floatx sqrt(floatx a) noexcept {
-    if (detail::policy_is_type(R)) return from_code(rounded_sqrt(double(a), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_sqrt(double(a), F, R, 0));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_sqrt(double(a), F, p.r, p.random));
   }
 
  private:
+  // Types whose results round in the double's bit pattern (arith.hpp, nearest_in_bits): outside
+  // a scope their rounding stays a constant (a second call site only for them: for the others
+  // it costs more inlining budget than it saves).
+  static constexpr bool bits_fast = detail::nearest_in_bits(F) && R.mode == round_mode::nearest_even;
   PRECSIM_CONFIG_FN static constexpr floatx from_code(std::uint64_t code) noexcept {
     return from_bits(static_cast<code_type>(code));
   }
@@ -293,7 +297,7 @@ class floatx {
   }
   template <class Op>
   PRECSIM_CONFIG_FN static constexpr floatx apply(Op op, floatx a, floatx b) noexcept {
-    if (detail::policy_is_type(R)) return from_code(op(double(a), double(b), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(op(double(a), double(b), F, R, 0));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(op(double(a), double(b), F, p.r, p.random));
   }
