@@ -503,9 +503,9 @@ PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32&
 //       decides the same: rem + floor(R / 2^(n-s)) >= 2^s iff rem 2^(n-s) + R >= 2^n), plus the
 //       variant's reduction of the bits below them to n bits (b: + half of it; c: round to even)
 //   |x| <  min normal (formats with fast_sub): the quantum 2^q (q = emin - m; flush: emin) is
-//     fixed. The FPU's modes: x + C - C with C = +-2^(q + 23) rounds x to it in one float
-//     addition in the mode set in MXCSR, and bits(x + C) - bits(C) counts the quanta. The other
-//     modes: integer steps on the significand (fast_low_count), only in vectors that have such lanes.
+//     fixed. The FPU's modes: x + C with C = +-2^(q + 23) rounds x to it in one float addition
+//     in the mode set in MXCSR, and bits(x + C) - bits(C) counts the quanta. The other modes:
+//     integer steps on the significand (fast_low_count), only in vectors that have such lanes.
 // The result: the rounded magnitude as float bits, or its code, then the special lanes (overflow
 // beyond max finite, inf, NaN) as the scalar core answers them (kernel_params).
 
