@@ -268,12 +268,12 @@ class floatx {
 
   // a * b + c, rounded once.
   PRECSIM_CONFIG_FN friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_fma(double(a), double(b), double(c), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_fma(double(a), double(b), double(c), F, R, std::uint64_t{0}));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_fma(double(a), double(b), double(c), F, p.r, p.random));
   }
   PRECSIM_CONFIG_FN friend constexpr floatx sqrt(floatx a) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_sqrt(double(a), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_sqrt(double(a), F, R, std::uint64_t{0}));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(rounded_sqrt(double(a), F, p.r, p.random));
   }
@@ -297,7 +297,7 @@ class floatx {
   }
   template <class Op>
   PRECSIM_CONFIG_FN static constexpr floatx apply(Op op, floatx a, floatx b) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(op(double(a), double(b), F, R, 0));
+    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(op(double(a), double(b), F, R, std::uint64_t{0}));
     const detail::active_policy p = detail::take_policy(R);
     return from_code(op(double(a), double(b), F, p.r, p.random));
   }
