@@ -181,9 +181,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
   for (; i + 8 <= n; i += 8) {
     const __m512d v = _mm512_loadu_pd(in + i);
     const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-    const __mmask8 inexact = _mm512_cmp_pd_mask(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)), v, _CMP_NEQ_UQ);
+    // (tests on bits: -ffast-math lets clang drop unordered comparisons)
+    const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
+    const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
-    nan |= _mm512_cmp_pd_mask(v, v, _CMP_UNORD_Q);
+    nan |= _mm512_cmpgt_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
+                                   _mm512_set1_epi64(0x7FF0000000000000));
   }
   return avx512_narrow(in + i, out + i, n - i) || nan != 0;
 }
