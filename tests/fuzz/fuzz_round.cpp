@@ -16,6 +16,7 @@
 #include <precsim/precsim.hpp>
 
 #include "../oracle.hpp"
+#include "../random_layout.hpp"
 #include "reader.hpp"
 
 using namespace precsim;
@@ -132,7 +133,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<float> want(xs.size());
   std::vector<std::uint64_t> want_codes(xs.size());
   for (std::size_t i = 0; i < xs.size(); ++i) {
-    const std::uint64_t w = rr.random_bits <= 32 ? random_u32(s, s.offset + i) : random_u64(s, s.offset + i);
+    const std::uint64_t w = test::span_random_word(s, s.offset + i, rr.random_bits);
     want[i] = quantize(xs[i], f, rr, w);
     want_codes[i] = encode(xs[i], f, rr, w);
     if (!detail::is_nan(xs[i]) && !same_bits(float(detail::to_float(decode(want_codes[i], f))), want[i]))
