@@ -7,7 +7,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-packages=(cmake make g++ clang libclang-rt-14-dev libboost-dev doctest-dev libbenchmark-dev)
+packages=(cmake make g++ clang libclang-rt-14-dev libboost-dev doctest-dev libbenchmark-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if ((${#missing[@]})); then

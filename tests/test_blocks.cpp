@@ -467,6 +467,15 @@ TEST_CASE("stochastic rounding of blocks is unbiased and reproducible") {
   quantize_blocks(x, a, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic}, {1, 2, 3});
   quantize_blocks(x, b, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic}, {1, 2, 3});
   CHECK(a == b);
+  // Without a stream each call takes the next default stream (random.hpp).
+  reset_default_sr_stream(9);
+  quantize_blocks(x, a, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic});
+  const block_tensor t = encode_blocks(x, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic});
+  quantize_blocks(x, b, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic}, sr_stream{9, std::uint64_t{1} << 63, 0});
+  CHECK(a == b);
+  quantize_blocks(x, b, 1, 32, fmt::mxfp4_e2m1, {round_mode::stochastic}, sr_stream{9, (std::uint64_t{1} << 63) + 1, 0});
+  CHECK(decode_blocks(t) == b);
+  reset_default_sr_stream();
 }
 
 TEST_CASE("edge tiles: all zero, ragged tails, unsigned elements, user scales, in place") {

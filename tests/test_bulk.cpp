@@ -278,6 +278,40 @@ TEST_CASE("stochastic results depend only on (seed, stream, offset + i): chunked
   }
 }
 
+TEST_CASE("stochastic calls without a stream take a fresh default stream each; explicit ones repeat") {
+  const float_format f = fmt::float8_e4m3fn;
+  const rounding sr{round_mode::stochastic};
+  std::vector<float> xs(3000, 1.0f / 3), a(xs.size()), b(xs.size()), want(xs.size());
+  std::vector<std::uint8_t> codes(xs.size()), want_codes(xs.size());
+  reset_default_sr_stream(42);
+  quantize(xs, a, f);  // deterministic calls claim no stream
+  encode(xs, std::span<std::uint8_t>(codes), f, {round_mode::toward_zero});
+  quantize(xs, a, f, sr);      // the first default stream: seed 42, id 2^63
+  quantize(xs, b, f, sr, {});  // {} is no stream too: the second, id 2^63 + 1
+  encode(xs, std::span<std::uint8_t>(codes), f, sr);  // the third
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) != 0);
+  const std::uint64_t base = std::uint64_t{1} << 63;
+  quantize(xs, want, f, sr, sr_stream{42, base, 0});
+  CHECK(std::memcmp(a.data(), want.data(), a.size() * 4) == 0);
+  quantize(xs, want, f, sr, sr_stream{42, base + 1, 0});
+  CHECK(std::memcmp(b.data(), want.data(), b.size() * 4) == 0);
+  encode(xs, std::span<std::uint8_t>(want_codes), f, sr, sr_stream{42, base + 2, 0});
+  CHECK(codes == want_codes);
+  const sr_stream next = next_default_sr_stream();
+  CHECK(next.seed == 42);
+  CHECK(next.stream == base + 3);
+  // An explicit stream, sr_stream{} included, gives the same bits on every call.
+  quantize(xs, a, f, sr, sr_stream{});
+  quantize(xs, b, f, sr, sr_stream{});
+  CHECK(std::memcmp(a.data(), b.data(), a.size() * 4) == 0);
+  // Restarting repeats the sequence of default streams.
+  reset_default_sr_stream(42);
+  quantize(xs, b, f, sr);
+  quantize(xs, want, f, sr, sr_stream{42, base, 0});
+  CHECK(std::memcmp(b.data(), want.data(), b.size() * 4) == 0);
+  reset_default_sr_stream();
+}
+
 TEST_CASE("in place, unaligned pointers and every length up to 200 give the same bits") {
   std::vector<float> xs(260);
   test::splitmix64 rng{5};

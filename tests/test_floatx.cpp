@@ -8,6 +8,7 @@
 #include <charconv>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <tuple>
 #include <unordered_set>
 
@@ -267,6 +268,48 @@ void limits_equal() {
   CHECK(static_cast<U>(L::denorm_min()) == M::denorm_min());
   CHECK(std::isnan(static_cast<U>(L::quiet_NaN())));
   CHECK(std::isnan(static_cast<U>(L::signaling_NaN())));
+}
+
+TEST_CASE("threads without a stream draw from default streams of their own; a context hands a scope to workers") {
+  using sr_e4m3 = floatx<formats::float8_e4m3fn, rounding{round_mode::stochastic}>;
+  const rounding sr{round_mode::stochastic};
+  auto draws = [] {
+    std::vector<std::uint8_t> out;
+    for (int i = 0; i < 256; ++i) out.push_back((sr_e4m3(1) / sr_e4m3(3)).bits());
+    return out;
+  };
+  // Two fresh threads: distinct default streams (top bit set), so distinct words; a stream is
+  // claimed once, and replaying it on another thread reproduces the thread's draws.
+  std::vector<std::uint8_t> seq[2];
+  sr_stream used[2];
+  for (int t = 0; t < 2; ++t)
+    std::thread([&, t] {
+      seq[t] = draws();
+      used[t] = current_rounding_context().state.stream;
+    }).join();
+  CHECK(seq[0] != seq[1]);
+  CHECK(used[0].stream != used[1].stream);
+  CHECK((used[0].stream >> 63) == 1u);
+  for (int t = 0; t < 2; ++t)
+    std::thread([&, t] {
+      set_sr_stream(used[t]);
+      CHECK(draws() == seq[t]);
+    }).join();
+  // A scope does not reach other threads; a captured context does, with disjoint words per worker.
+  const float8_e4m3fn one(1), three(3);  // (inside a scope, conversions draw words too)
+  const std::uint8_t nearest = (one / three).bits();
+  const sr_stream s{8, 9, 10};
+  const rounding_scope scope(sr, s);
+  (void)(one / three);  // one word drawn here before the capture
+  const rounding_context ctx = current_rounding_context();
+  std::thread([&] { CHECK((one / three).bits() == nearest); }).join();
+  for (std::uint64_t k = 0; k < 3; ++k)
+    std::thread([&, k] {
+      const rounding_scope worker(ctx, k);
+      for (std::uint64_t i = 0; i < 20; ++i)
+        CHECK((one / three).bits() ==
+              rounded_div(1, 3, formats::float8_e4m3fn, sr, random_u64(s, 10 + 1 + (k + 1) * (std::uint64_t{1} << 40) + i)));
+    }).join();
 }
 
 TEST_CASE("numeric_limits of floatx<float32> and floatx<float64> equal those of float and double") {

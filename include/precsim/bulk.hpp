@@ -28,6 +28,38 @@
 #include <xmmintrin.h>
 #endif
 
+// Compiled kernels (opt-in, docs/build.md): defining PRECSIM_SEPARATE_KERNELS in every
+// translation unit turns the span entry points into declarations of the functions below, compiled
+// once by src/precsim_kernels.cpp (CMake: precsim::precsim_kernels). They take only types that
+// mean the same under every compiler flag, so they sit outside the per-configuration namespace:
+// a -O0 or -ffast-math program links the kernels built with the library's own flags.
+#if defined(PRECSIM_SEPARATE_KERNELS) && !defined(PRECSIM_KERNELS_SOURCE)
+#define PRECSIM_KERNELS_EXTERN 1
+#else
+#define PRECSIM_KERNELS_EXTERN 0
+#endif
+// (input, output) element types of the span calls.
+#define PRECSIM_BULK_ROUND_TYPES(X)                                                               \
+  X(float, float) X(double, double) X(float, std::uint8_t) X(float, std::uint16_t)               \
+  X(float, std::uint32_t) X(float, std::uint64_t) X(double, std::uint8_t) X(double, std::uint16_t) \
+  X(double, std::uint32_t) X(double, std::uint64_t)
+#define PRECSIM_BULK_DECODE_TYPES(X)                                                              \
+  X(std::uint8_t, float) X(std::uint16_t, float) X(std::uint32_t, float) X(std::uint64_t, float) \
+  X(std::uint8_t, double) X(std::uint16_t, double) X(std::uint32_t, double) X(std::uint64_t, double)
+
+#if defined(PRECSIM_SEPARATE_KERNELS)
+namespace precsim::compiled {
+#define PRECSIM_DECLARE_ROUND(T, Out)                                                             \
+  void bulk_round(const char* fn, std::span<const T> in, std::span<Out> out, const float_format& f, \
+                  const rounding& r, const sr_stream& s);
+#define PRECSIM_DECLARE_DECODE(Code, T) void bulk_decode(std::span<const Code> in, std::span<T> out, const float_format& f);
+PRECSIM_BULK_ROUND_TYPES(PRECSIM_DECLARE_ROUND)
+PRECSIM_BULK_DECODE_TYPES(PRECSIM_DECLARE_DECODE)
+#undef PRECSIM_DECLARE_ROUND
+#undef PRECSIM_DECLARE_DECODE
+}  // namespace precsim::compiled
+#endif
+
 namespace precsim {
 PRECSIM_BEGIN_CONFIG
 namespace detail {
@@ -138,6 +170,10 @@ inline bool narrow_to_odd_exact(const float_format& f, const rounding& r) noexce
   return r.mode != round_mode::stochastic && f.mantissa_bits <= 21 && min_exponent(f) - f.mantissa_bits >= -147;
 }
 
+#if PRECSIM_KERNELS_EXTERN
+using compiled::bulk_round;
+using compiled::bulk_decode;
+#else
 template <class T, class Out>
 void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, const float_format& f,
                 const rounding& r, const sr_stream& s) {
@@ -227,6 +263,7 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
     }
   });
 }
+#endif  // PRECSIM_KERNELS_EXTERN
 
 }  // namespace detail
 
@@ -235,33 +272,33 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
 // in and out have equal sizes and are the same span or do not overlap.
 
 inline void quantize(std::span<const float> in, std::span<float> out, const float_format& f,
-                     const rounding& r = {}, const sr_stream& s = {}) {
-  detail::bulk_round("quantize", in, out, f, r, s);
+                     const rounding& r = {}, sr_source s = {}) {
+  detail::bulk_round("quantize", in, out, f, r, detail::resolve_stream(s, r));
 }
 inline void quantize(std::span<const double> in, std::span<double> out, const float_format& f,
-                     const rounding& r = {}, const sr_stream& s = {}) {
-  detail::bulk_round("quantize", in, out, f, r, s);
+                     const rounding& r = {}, sr_source s = {}) {
+  detail::bulk_round("quantize", in, out, f, r, detail::resolve_stream(s, r));
 }
 // In place.
 inline void quantize(std::span<float> data, const float_format& f, const rounding& r = {},
-                     const sr_stream& s = {}) {
+                     sr_source s = {}) {
   quantize(std::span<const float>(data), data, f, r, s);
 }
 inline void quantize(std::span<double> data, const float_format& f, const rounding& r = {},
-                     const sr_stream& s = {}) {
+                     sr_source s = {}) {
   quantize(std::span<const double>(data), data, f, r, s);
 }
 
 // Compile-time format: the same kernels and bits; an invalid F does not compile.
 template <float_format F>
 void quantize(std::span<const float> in, std::span<float> out, const rounding& r = {},
-              const sr_stream& s = {}) {
+              sr_source s = {}) {
   static_assert(invalid_reason(F) == nullptr, "invalid float_format");
   quantize(in, out, F, r, s);
 }
 template <float_format F>
 void quantize(std::span<const double> in, std::span<double> out, const rounding& r = {},
-              const sr_stream& s = {}) {
+              sr_source s = {}) {
   static_assert(invalid_reason(F) == nullptr, "invalid float_format");
   quantize(in, out, F, r, s);
 }
@@ -270,20 +307,20 @@ void quantize(std::span<const double> in, std::span<double> out, const rounding&
 // encode: the code of each input in the low storage_bits(f) bits; the code type must hold
 // storage_bits(f) bits. decode: the value of each code (higher bits ignored).
 
-#define PRECSIM_BULK_CODES(Code)                                                                  \
-  inline void encode(std::span<const float> in, std::span<Code> out, const float_format& f,       \
-                     const rounding& r = {}, const sr_stream& s = {}) {                           \
-    detail::bulk_round("encode", in, out, f, r, s);                                               \
-  }                                                                                               \
-  inline void encode(std::span<const double> in, std::span<Code> out, const float_format& f,      \
-                     const rounding& r = {}, const sr_stream& s = {}) {                           \
-    detail::bulk_round("encode", in, out, f, r, s);                                               \
-  }                                                                                               \
-  inline void decode(std::span<const Code> in, std::span<float> out, const float_format& f) {     \
-    detail::bulk_decode(in, out, f);                                                              \
-  }                                                                                               \
-  inline void decode(std::span<const Code> in, std::span<double> out, const float_format& f) {    \
-    detail::bulk_decode(in, out, f);                                                              \
+#define PRECSIM_BULK_CODES(Code)                                                                   \
+  inline void encode(std::span<const float> in, std::span<Code> out, const float_format& f,        \
+                     const rounding& r = {}, sr_source s = {}) {                                   \
+    detail::bulk_round("encode", in, out, f, r, detail::resolve_stream(s, r));                     \
+  }                                                                                                \
+  inline void encode(std::span<const double> in, std::span<Code> out, const float_format& f,       \
+                     const rounding& r = {}, sr_source s = {}) {                                   \
+    detail::bulk_round("encode", in, out, f, r, detail::resolve_stream(s, r));                     \
+  }                                                                                                \
+  inline void decode(std::span<const Code> in, std::span<float> out, const float_format& f) {      \
+    detail::bulk_decode(in, out, f);                                                               \
+  }                                                                                                \
+  inline void decode(std::span<const Code> in, std::span<double> out, const float_format& f) {     \
+    detail::bulk_decode(in, out, f);                                                               \
   }
 
 PRECSIM_BULK_CODES(std::uint8_t)

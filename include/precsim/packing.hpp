@@ -127,8 +127,9 @@ void for_packed_chunks(std::size_t n, int bits, std::span<Bytes> packed, Step&& 
 
 // Round straight into packed storage: storage_bits(f) <= 8 bits per code.
 inline void encode_packed(std::span<const float> in, std::span<std::uint8_t> packed, const float_format& f,
-                          const rounding& r = {}, const sr_stream& s = {}) {
+                          const rounding& r = {}, sr_source src = {}) {
   const int bits = detail::packed_bits("encode_packed", f, in.size(), packed.size());
+  const sr_stream s = detail::resolve_stream(src, r);
   std::uint8_t codes[4096];
   detail::for_packed_chunks(in.size(), bits, packed, [&](std::size_t b, std::size_t n, auto bytes) {
     encode(in.subspan(b, n), std::span<std::uint8_t>(codes, n), f, r, {s.seed, s.stream, s.offset + b});

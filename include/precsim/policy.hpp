@@ -29,6 +29,7 @@ struct policy_state {
   scope_saturation saturation = scope_saturation::from_type;
   sr_stream stream{};
   std::uint64_t drawn = 0;  // random words used so far from `stream`
+  bool stream_set = false;  // false: the first stochastic rounding claims a default stream
 };
 
 inline thread_local policy_state thread_policy{};
@@ -78,6 +79,7 @@ PRECSIM_HD constexpr active_policy take_policy(const rounding& type_rounding) no
     if (s.saturation == scope_saturation::from_type) r.saturate = type_rounding.saturate;
   }
   if (r.mode != round_mode::stochastic) return {r, 0};
+  if (!s.stream_set) s = {s.overridden, s.r, s.saturation, next_default_sr_stream(), 0, true};
   return {r, random_u64(s.stream, s.stream.offset + s.drawn++)};
 #endif
 }
@@ -85,11 +87,29 @@ PRECSIM_HD constexpr active_policy take_policy(const rounding& type_rounding) no
 }  // namespace detail
 
 // Restarts this thread's stochastic-rounding stream (used outside any rounding_scope, by types
-// whose own rounding is stochastic). Each thread starts with seed 0, stream 0, offset 0.
+// whose own rounding is stochastic). A thread that never sets one gets a default stream of its
+// own (random.hpp) at its first stochastic rounding: threads never share random words, and a
+// single-threaded program draws the same words on every run.
 inline void set_sr_stream(const sr_stream& stream) noexcept {
   shared::policy_state& s = shared::thread_policy;
   s.stream = stream;
   s.drawn = 0;
+  s.stream_set = true;
+}
+PRECSIM_END_CONFIG
+
+// A thread's rounding (its innermost rounding_scope, or none) and stream position, captured to
+// hand to worker threads, since scopes and streams are thread-local (docs/value-types.md).
+struct rounding_context {
+  shared::policy_state state;
+};
+
+PRECSIM_BEGIN_CONFIG
+// This thread's rounding context (claims this thread's default stream if it has none yet).
+inline rounding_context current_rounding_context() noexcept {
+  shared::policy_state& s = shared::thread_policy;
+  if (!s.stream_set) s = {s.overridden, s.r, s.saturation, next_default_sr_stream(), 0, true};
+  return {s};
 }
 PRECSIM_END_CONFIG
 
@@ -98,12 +118,24 @@ PRECSIM_END_CONFIG
 // offset. The saturation stays the type's unless `saturation` is from_scope. Scopes nest; the
 // destructor restores the enclosing rounding and stream position. A scope is thread-local: work
 // handed to other threads (std::thread, OpenMP) needs a scope of its own on each of them.
+//
+// rounding_scope(context, k) on worker thread k: the value types round as on the thread that
+// captured the context, and stochastic rounding draws from the context's stream starting 2^40 (k + 1)
+// words past the captured position, so workers never share words with each other or (for 2^40
+// draws) with the capturing thread.
 class rounding_scope {
  public:
   PRECSIM_CONFIG_FN explicit rounding_scope(const rounding& r, const sr_stream& stream = {},
                                             scope_saturation saturation = scope_saturation::from_type) noexcept
       : saved_(shared::thread_policy) {
-    shared::thread_policy = {true, r, saturation, stream, 0};
+    shared::thread_policy = {true, r, saturation, stream, 0, true};
+  }
+  PRECSIM_CONFIG_FN rounding_scope(const rounding_context& context, std::uint64_t worker) noexcept
+      : saved_(shared::thread_policy) {
+    shared::policy_state s = context.state;
+    s.stream.offset += s.drawn + (worker + 1) * (std::uint64_t{1} << 40);
+    s.drawn = 0;
+    shared::thread_policy = s;
   }
   rounding_scope(const rounding_scope&) = delete;
   rounding_scope& operator=(const rounding_scope&) = delete;

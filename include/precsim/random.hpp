@@ -4,6 +4,7 @@
 // split (SIMD width, threads, chunked calls, host or device).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 #include "config.hpp"
@@ -20,6 +21,33 @@ struct sr_stream {
   std::uint64_t seed = 0;
   std::uint64_t stream = 0;
   std::uint64_t offset = 0;
+};
+
+// ---- the default stream ------------------------------------------------------------------------
+// A call that rounds stochastically without an explicit stream must not repeat the noise of the
+// previous call (an FP8 training loop that reused one stream for every step and tensor diverged).
+// So such a call takes a stream of its own: the seed reset_default_sr_stream set (0 until then),
+// stream id 2^63 + k for the k-th such call in the process (k = 0, 1, ...: one atomic counter),
+// offset 0. A single-threaded program gets the same streams on every run; calls from several
+// threads get distinct streams in the order they happen. Explicit streams keep their exact contract; only ids with the top bit set
+// can meet a default stream.
+inline constexpr std::uint64_t default_stream_base = std::uint64_t{1} << 63;
+
+namespace shared {
+inline std::atomic<std::uint64_t> default_stream_seed{0};
+inline std::atomic<std::uint64_t> default_stream_next{0};
+}  // namespace shared
+
+// The stream argument of the span, block and CUDA calls: an sr_stream (or {seed, stream[, offset]}),
+// which is used exactly as given, or nothing / {}: a fresh default stream for each call that
+// rounds stochastically (deterministic calls claim none).
+struct sr_source {
+  constexpr sr_source() noexcept = default;
+  constexpr sr_source(const sr_stream& s) noexcept : given(true), stream(s) {}  // NOLINT: implicit
+  constexpr sr_source(std::uint64_t seed, std::uint64_t stream_id, std::uint64_t offset = 0) noexcept
+      : given(true), stream{seed, stream_id, offset} {}
+  bool given = false;
+  sr_stream stream{};
 };
 
 struct philox_block {
@@ -97,6 +125,27 @@ PRECSIM_HD constexpr std::uint64_t bulk_random_word(const sr_stream& s, std::uin
   const unsigned per = unsigned(bulk_indices_per_word(bits));
   const std::uint64_t run = 64 * per;
   return random_u32(s, j / run * 64 + j % 64) >> (32 / per * ((j / 64) % per));
+}
+}  // namespace detail
+
+// The next default stream (what the next call without a stream would use), claimed: no later call
+// gets it.
+inline sr_stream next_default_sr_stream() noexcept {
+  return {shared::default_stream_seed.load(std::memory_order_relaxed),
+          default_stream_base + shared::default_stream_next.fetch_add(1, std::memory_order_relaxed), 0};
+}
+
+// Restarts the default streams: the next call without a stream uses seed `seed`, stream id 2^63
+// (e.g. at the start of a run, for a run-to-run difference with a new seed).
+inline void reset_default_sr_stream(std::uint64_t seed = 0) noexcept {
+  shared::default_stream_seed.store(seed, std::memory_order_relaxed);
+  shared::default_stream_next.store(0, std::memory_order_relaxed);
+}
+
+namespace detail {
+// The stream a call with rounding r uses.
+inline sr_stream resolve_stream(const sr_source& s, const rounding& r) noexcept {
+  return s.given || r.mode != round_mode::stochastic ? s.stream : next_default_sr_stream();
 }
 }  // namespace detail
 

@@ -112,7 +112,7 @@ float big_in[1 << 20], big_out[1 << 20];
 void PRECSIM_PROBE_NAME(matrix::probe_out& o) {
   o.config = PRECSIM_CFG_STR(PRECSIM_CONFIG_NS);
   using quantize_fn = void (*)(std::span<const float>, std::span<float>, const ps::float_format&,
-                               const ps::rounding&, const ps::sr_stream&);
+                               const ps::rounding&, ps::sr_source);
   o.quantize_fn = reinterpret_cast<std::uintptr_t>(static_cast<quantize_fn>(&ps::quantize));
   o.isnan_fn = reinterpret_cast<std::uintptr_t>(&ps::isnan<fmt::float8_e4m3fn, ps::rounding{}>);
   o.count = 0;

@@ -42,8 +42,23 @@ struct block_tensor {
   float tensor_scale = 1.0f;               // format.tensor_scale only
 };
 
+#if defined(PRECSIM_SEPARATE_KERNELS)  // compiled kernels (bulk.hpp)
+namespace compiled {
+void quantize_blocks_impl(std::span<const float> in, std::span<float> out, std::size_t rows, std::size_t cols,
+                          const block_format& f, const rounding& r, const sr_stream& s, std::span<const float> user);
+void encode_blocks_impl(std::span<const float> in, std::size_t rows, std::size_t cols, const block_format& f,
+                        const rounding& r, const sr_stream& s, std::span<const float> user, block_tensor& bt);
+void decode_blocks_impl(const block_tensor& bt, std::span<float> out);
+}  // namespace compiled
+#endif
+
 PRECSIM_BEGIN_CONFIG
 namespace detail {
+#if PRECSIM_KERNELS_EXTERN
+using compiled::quantize_blocks_impl;
+using compiled::encode_blocks_impl;
+using compiled::decode_blocks_impl;
+#else
 
 // Tile statistics: amax as the bits of max|v| (NaN above 0x7F800000), and min/max for asymmetric.
 struct tile_stat {  // value-initialize: tile_stat{} is the empty tile
@@ -552,6 +567,7 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
   });
 }
 
+#endif  // PRECSIM_KERNELS_EXTERN
 }  // namespace detail
 
 // ---- the calls --------------------------------------------------------------------------------
@@ -561,36 +577,36 @@ inline void decode_blocks_impl(const block_tensor& bt, std::span<float> out) {
 
 // Fake quantization; in and out are the same span (in place) or do not overlap.
 inline void quantize_blocks(std::span<const float> in, std::span<float> out, std::size_t rows,
-                            std::size_t cols, const block_format& f, rounding r = {}, sr_stream s = {}) {
-  detail::quantize_blocks_impl(in, out, rows, cols, f, r, s, {});
+                            std::size_t cols, const block_format& f, rounding r = {}, sr_source s = {}) {
+  detail::quantize_blocks_impl(in, out, rows, cols, f, r, detail::resolve_stream(s, r), {});
 }
 // With given tile scales (decoded values, one per tile, tiles row-major; each rounded to nearest
 // in the scale encoding; the tensor scale is 1).
 inline void quantize_blocks(std::span<const float> in, std::span<float> out, std::size_t rows,
                             std::size_t cols, const block_format& f, std::span<const float> scales,
-                            rounding r = {}, sr_stream s = {}) {
+                            rounding r = {}, sr_source s = {}) {
   if (scales.empty()) detail::bulk_error("quantize_blocks", "scales is empty");
-  detail::quantize_blocks_impl(in, out, rows, cols, f, r, s, scales);
+  detail::quantize_blocks_impl(in, out, rows, cols, f, r, detail::resolve_stream(s, r), scales);
 }
 
 inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
-                                  const block_format& f, rounding r = {}, sr_stream s = {}) {
+                                  const block_format& f, rounding r = {}, sr_source s = {}) {
   block_tensor t;
-  detail::encode_blocks_impl(in, rows, cols, f, r, s, {}, t);
+  detail::encode_blocks_impl(in, rows, cols, f, r, detail::resolve_stream(s, r), {}, t);
   return t;
 }
 inline block_tensor encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
                                   const block_format& f, std::span<const float> scales,
-                                  rounding r = {}, sr_stream s = {}) {
+                                  rounding r = {}, sr_source s = {}) {
   if (scales.empty()) detail::bulk_error("encode_blocks", "scales is empty");
   block_tensor t;
-  detail::encode_blocks_impl(in, rows, cols, f, r, s, scales, t);
+  detail::encode_blocks_impl(in, rows, cols, f, r, detail::resolve_stream(s, r), scales, t);
   return t;
 }
 // Into an existing block_tensor, reusing its storage (no allocation once it has the size).
 inline void encode_blocks(std::span<const float> in, std::size_t rows, std::size_t cols,
-                          const block_format& f, block_tensor& out, rounding r = {}, sr_stream s = {}) {
-  detail::encode_blocks_impl(in, rows, cols, f, r, s, {}, out);
+                          const block_format& f, block_tensor& out, rounding r = {}, sr_source s = {}) {
+  detail::encode_blocks_impl(in, rows, cols, f, r, detail::resolve_stream(s, r), {}, out);
 }
 
 // out has rows * cols values.

@@ -114,8 +114,8 @@ inline void run_quantize_blocks(const float* in, float* out, std::size_t rows, s
 // format f: out = precsim::quantize_blocks(in, rows, cols, f, r, s) of the host, bit for bit
 // (NaN payloads aside). in == out allowed.
 inline void quantize_blocks(const float* in, float* out, std::size_t rows, std::size_t cols, const block_format& f,
-                            rounding r = {}, sr_stream s = {}, cudaStream_t stream = 0) {
-  detail::run_quantize_blocks(in, out, rows, cols, f, r, s, stream);
+                            rounding r = {}, sr_source s = {}, cudaStream_t stream = 0) {
+  detail::run_quantize_blocks(in, out, rows, cols, f, r, precsim::detail::resolve_stream(s, r), stream);
 }
 
 PRECSIM_END_CONFIG

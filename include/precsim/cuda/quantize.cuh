@@ -333,16 +333,16 @@ void run_decode_packed(const std::uint8_t* packed, float* out, std::size_t n, Fm
 // float, __half and __nv_bfloat16 buffers (the latter two where every value of f is one of the
 // type's); in == out allowed, other overlaps rejected.
 
-#define PRECSIM_CUDA_QUANTIZE(T)                                                                  \
+#define PRECSIM_CUDA_QUANTIZE(T)                                                                   \
   inline void quantize(const T* in, T* out, std::size_t n, const float_format& f, rounding r = {}, \
-                       sr_stream s = {}, cudaStream_t stream = 0) {                                \
-    detail::with_format(f, [&](auto fmt) { detail::run_quantize(in, out, n, fmt, r, s, stream); }); \
+                       sr_source s = {}, cudaStream_t stream = 0) {                                \
+    detail::with_format(f, [&](auto fmt) { detail::run_quantize(in, out, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); }); \
   }                                                                                                \
   template <float_format F>                                                                        \
-  void quantize(const T* in, T* out, std::size_t n, rounding r = {}, sr_stream s = {},             \
+  void quantize(const T* in, T* out, std::size_t n, rounding r = {}, sr_source s = {},             \
                 cudaStream_t stream = 0) {                                                         \
     static_assert(invalid_reason(F) == nullptr, "invalid float_format");                           \
-    detail::run_quantize(in, out, n, detail::fixed_format<F>{}, r, s, stream);                     \
+    detail::run_quantize(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
   }
 PRECSIM_CUDA_QUANTIZE(float)
 PRECSIM_CUDA_QUANTIZE(__half)
@@ -354,21 +354,21 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
 
 #define PRECSIM_CUDA_ENCODE(T, Code)                                                               \
   inline void encode(const T* in, Code* out, std::size_t n, const float_format& f, rounding r = {}, \
-                     sr_stream s = {}, cudaStream_t stream = 0) {                                  \
+                     sr_source s = {}, cudaStream_t stream = 0) {                                  \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format<8>(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, s, stream); }); \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); }); \
     else                                                                                           \
-      detail::run_encode(in, out, n, detail::runtime_format{f}, r, s, stream);                     \
+      detail::run_encode(in, out, n, detail::runtime_format{f}, r, precsim::detail::resolve_stream(s, r), stream); \
   }                                                                                                \
   template <float_format F>                                                                        \
-  void encode(const T* in, Code* out, std::size_t n, rounding r = {}, sr_stream s = {},            \
+  void encode(const T* in, Code* out, std::size_t n, rounding r = {}, sr_source s = {},            \
               cudaStream_t stream = 0) {                                                           \
     static_assert(invalid_reason(F) == nullptr, "invalid float_format");                           \
-    detail::run_encode(in, out, n, detail::fixed_format<F>{}, r, s, stream);                       \
+    detail::run_encode(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
   }                                                                                                \
   inline void decode(const Code* in, T* out, std::size_t n, const float_format& f, cudaStream_t stream = 0) { \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format<8>(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });      \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });   \
     else                                                                                           \
       detail::run_decode(in, out, n, detail::runtime_format{f}, stream);                           \
   }                                                                                                \
@@ -391,14 +391,14 @@ PRECSIM_CUDA_CODES(__nv_bfloat16)
 // three bytes); `packed` holds packed_size(n, storage_bits(f)) bytes ----------------------------
 
 inline void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, const float_format& f,
-                          rounding r = {}, sr_stream s = {}, cudaStream_t stream = 0) {
-  detail::with_format<8>(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, s, stream); });
+                          rounding r = {}, sr_source s = {}, cudaStream_t stream = 0) {
+  detail::with_format<8>(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); });
 }
 template <float_format F>
-void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, rounding r = {}, sr_stream s = {},
+void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, rounding r = {}, sr_source s = {},
                    cudaStream_t stream = 0) {
   static_assert(invalid_reason(F) == nullptr, "invalid float_format");
-  detail::run_encode_packed(in, packed, n, detail::fixed_format<F>{}, r, s, stream);
+  detail::run_encode_packed(in, packed, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream);
 }
 inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, const float_format& f,
                           cudaStream_t stream = 0) {

@@ -38,7 +38,7 @@ struct accumulator {
 struct gemm_options {
   bool trans_a = false, trans_b = false;
   quantizer a{}, b{};                     // applied to op(A) (M x K) and op(B)^T (N x K)
-  sr_stream a_stream{}, b_stream{};       // their stochastic rounding (element i*K + k)
+  sr_source a_stream{}, b_stream{};       // their stochastic rounding (element i*K + k; {}: fresh default streams)
   accumulator acc{};
 };
 

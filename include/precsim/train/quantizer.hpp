@@ -88,7 +88,7 @@ inline void mark_clipped(std::span<const float> x, std::span<std::uint8_t> clipp
 // element formats and none see a flat span). In place allowed. Stochastic rounding takes element
 // i's random word from s as the bulk API does (index s.offset + i).
 inline void fake_quantize(std::span<const float> in, std::span<float> out, std::size_t rows, std::size_t cols,
-                          const quantizer& q, sr_stream s = {}) {
+                          const quantizer& q, sr_source s = {}) {
   const char* fn = "fake_quantize";
   detail::check_matrix(fn, in.size(), rows, cols, "in");
   detail::check_matrix(fn, out.size(), rows, cols, "out");
@@ -108,7 +108,7 @@ inline void fake_quantize(std::span<const float> in, std::span<float> out, std::
 // range). Values that merely round onto the grid's end are not clipped; NaN is not clipped; with
 // absmax scales (exact rule, int_scaled) nothing is. in and out must not overlap here.
 inline void fake_quantize(std::span<const float> in, std::span<float> out, std::size_t rows, std::size_t cols,
-                          const quantizer& q, sr_stream s, std::span<std::uint8_t> clipped) {
+                          const quantizer& q, sr_source s, std::span<std::uint8_t> clipped) {
   const char* fn = "fake_quantize";
   detail::check_matrix(fn, clipped.size(), rows, cols, "clipped");
   detail::check_matrix(fn, in.size(), rows, cols, "in");
