@@ -99,7 +99,7 @@ inline void set_sr_stream(const sr_stream& stream) noexcept {
 PRECSIM_END_CONFIG
 
 // A thread's rounding (its innermost rounding_scope, or none) and stream position, captured to
-// hand to worker threads, since scopes and streams are thread-local (docs/value-types.md).
+// hand to worker threads, since scopes and streams are thread-local (docs/random.md).
 struct rounding_context {
   shared::policy_state state;
 };
