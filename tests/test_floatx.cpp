@@ -312,6 +312,76 @@ TEST_CASE("threads without a stream draw from default streams of their own; a co
     }).join();
 }
 
+TEST_CASE("vectors of floatx are outputs of encode / quantize and inputs of decode, bit for bit") {
+  std::vector<float> x = test::dense_inputs<float>(formats::float8_e4m3fn);
+  for (float v : {0.0f, -0.0f, INFINITY, -INFINITY, NAN, -NAN}) x.push_back(v);
+  test::splitmix64 rng{5};
+  for (int i = 0; i < 3000; ++i) x.push_back(float(double(rng() >> 11) * 0x1p-53 * 2000 - 1000));
+  std::vector<double> xd(x.begin(), x.end());
+  auto check = [&](auto type_tag) {
+    using T = decltype(type_tag);
+    INFO(format_name(T::format));
+    std::vector<T> v(x.size()), vq(x.size()), vd(x.size());
+    encode(x, v);
+    quantize(x, vq);
+    encode(xd, vd);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const T want(x[i]);  // the type's own rounding, element by element
+      if (isnan(want)) {
+        CHECK(isnan(v[i]));  // (the NaN code may carry another sign)
+      } else {
+        CHECK(v[i].bits() == want.bits());
+      }
+      CHECK(vq[i].bits() == v[i].bits());
+      CHECK(vd[i].bits() == v[i].bits());
+    }
+    // codes(): the same memory, no copy; const ranges give const codes.
+    auto c = codes(v);
+    static_assert(std::is_same_v<decltype(c), std::span<typename T::code_type>>);
+    static_assert(std::is_same_v<decltype(codes(std::as_const(v))), std::span<const typename T::code_type>>);
+    CHECK(static_cast<const void*>(c.data()) == static_cast<const void*>(v.data()));
+    CHECK(c.size() == v.size());
+    c[0] = v[1].bits();
+    CHECK(v[0].bits() == v[1].bits());
+    // decode: y[i] == float(v[i]) (NaN stays NaN), from a const vector and a span.
+    const std::vector<T>& cv = v;
+    std::vector<float> y(x.size());
+    std::vector<double> yd(x.size());
+    decode(cv, y);
+    decode(std::span<const T>(cv), yd);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const float want = static_cast<float>(v[i]);
+      CHECK((std::memcmp(&y[i], &want, 4) == 0 || (std::isnan(y[i]) && std::isnan(want))));
+      CHECK((yd[i] == static_cast<double>(v[i]) || (std::isnan(yd[i]) && isnan(v[i]))));
+    }
+  };
+  check(bfloat16{});
+  check(float16{});
+  check(float8_e4m3fn{});
+  check(float8_e5m2{});
+  check(float6_e2m3fn{});
+  check(floatx<formats::float8_e4m3fn, rounding{round_mode::toward_zero, saturation::finite}>{});
+  check(floatx<float_format{8, 29, 127}>{});  // 38-bit storage: 64-bit codes
+  // The call's rounding overrides the type's; stochastic rounding takes the span API's words.
+  std::vector<float8_e4m3fn> a(x.size()), b(x.size());
+  std::vector<std::uint8_t> want(x.size());
+  const rounding sr{round_mode::stochastic};
+  encode(x, a, sr, sr_stream{3, 4, 5});
+  encode(x, std::span<std::uint8_t>(want), formats::float8_e4m3fn, sr, sr_stream{3, 4, 5});
+  for (std::size_t i = 0; i < x.size(); ++i) CHECK(a[i].bits() == want[i]);
+  encode(x, b, sr);  // a fresh default stream: other bits
+  CHECK(!std::equal(a.begin(), a.end(), b.begin(), [](auto p, auto q) { return p.bits() == q.bits(); }));
+  // Misuse is the span API's: sizes must match.
+  std::vector<bfloat16> short_out(3);
+  CHECK_THROWS_AS(encode(x, short_out), std::invalid_argument);
+  // A read-only range is not an output.
+  static_assert(detail::floatx_range<std::vector<bfloat16>&, false>);
+  static_assert(!detail::floatx_range<const std::vector<bfloat16>&, false>);
+  static_assert(!detail::floatx_range<std::span<const bfloat16>, false>);
+  static_assert(detail::floatx_range<std::span<const bfloat16>, true>);
+  static_assert(!detail::floatx_range<std::vector<float>&, true>);
+}
+
 TEST_CASE("numeric_limits of floatx<float32> and floatx<float64> equal those of float and double") {
   limits_equal<floatx<formats::float32>, float>();
   limits_equal<floatx<formats::float64>, double>();

@@ -293,13 +293,13 @@ inline void quantize(std::span<double> data, const float_format& f, const roundi
 template <float_format F>
 void quantize(std::span<const float> in, std::span<float> out, const rounding& r = {},
               sr_source s = {}) {
-  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  static_assert(format_check<F>::valid);
   quantize(in, out, F, r, s);
 }
 template <float_format F>
 void quantize(std::span<const double> in, std::span<double> out, const rounding& r = {},
               sr_source s = {}) {
-  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  static_assert(format_check<F>::valid);
   quantize(in, out, F, r, s);
 }
 

@@ -158,8 +158,8 @@ PRECSIM_END_CONFIG
 
 template <float_format F, rounding R>
 class floatx {
-  static_assert((validate(F), true), "invalid float_format");
-  static_assert((validate(R), true), "invalid rounding");
+  static_assert(format_check<F>::valid);  // (failing: the reason, naming the field)
+  static_assert(rounding_check<R>::valid);
 
  public:
   using code_type = detail::code_storage<storage_bits(F)>;

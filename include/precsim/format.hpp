@@ -148,66 +148,123 @@ PRECSIM_HD constexpr std::uint64_t finite_value_count(const float_format& f) noe
 
 // ---- validation -------------------------------------------------------------------------------
 
-// Why a descriptor is invalid (the message names the field), or nullptr when it is valid.
-constexpr const char* invalid_reason(const float_format& f) noexcept {
+// Every reason a descriptor can be invalid, in the order they are checked (the message names the
+// field). X(id, message).
+#define PRECSIM_FORMAT_ERRORS(X)                                                                   \
+  X(subnormals, "float_format.subnormals is not a subnormal_mode (gradual, flush, no_zero)")         \
+  X(specials, "float_format.specials is not a special_values (ieee, nan_max, nan_negative_zero, none)") \
+  X(overflow, "float_format.overflow is not an overflow_value (infinity, nan, max_finite)")          \
+  X(exponent_bits, "float_format.exponent_bits must be in 1..11 (every value must be a double)")     \
+  X(mantissa_bits, "float_format.mantissa_bits must be in 0..52 (every value must be a double)")     \
+  X(bias, "float_format.bias must be in -4096..4096")                                                \
+  X(ieee_exponent_bits, "float_format.exponent_bits must be >= 2 for ieee specials")                 \
+  X(ieee_mantissa_bits, "float_format.mantissa_bits must be >= 1 for ieee specials (NaN)")           \
+  X(ieee_infinity, "float_format.infinity must be true for ieee specials")                           \
+  X(infinity_without_specials, "float_format.infinity needs specials other than none")               \
+  X(nan_negative_zero, "float_format.specials nan_negative_zero needs a signed format with a zero")  \
+  X(overflow_infinity, "float_format.overflow must be infinity exactly when the format has infinities") \
+  X(overflow_nan, "float_format.overflow nan needs a NaN encoding")                                  \
+  X(no_finite_value, "float_format.exponent_bits/mantissa_bits leave no positive finite value")      \
+  X(below_double, "float_format.bias puts values below the double range (spacing under 2^-1074)")    \
+  X(above_double, "float_format.bias puts the largest value above the double range")
+#define PRECSIM_ROUNDING_ERRORS(X)                                                                 \
+  X(mode, "rounding.mode is not a round_mode (nearest_even ... stochastic)")                         \
+  X(saturate, "rounding.saturate is not a saturation (none, finite, propagate)")                     \
+  X(variant, "rounding.variant is not an sr_variant (a, b, c)")                                      \
+  X(random_bits, "rounding.random_bits must be in 0..64")
+
+namespace detail {
+#define PRECSIM_ERROR_ID(id, message) id,
+enum class format_error : std::uint8_t { none, PRECSIM_FORMAT_ERRORS(PRECSIM_ERROR_ID) };
+enum class rounding_error : std::uint8_t { none, PRECSIM_ROUNDING_ERRORS(PRECSIM_ERROR_ID) };
+#undef PRECSIM_ERROR_ID
+
+constexpr format_error format_error_of(const float_format& f) noexcept {
+  using e = format_error;
   // Enumerators first: a value read from a config file or a binding may be anything.
-  if (static_cast<unsigned>(f.subnormals) > static_cast<unsigned>(subnormal_mode::no_zero))
-    return "float_format.subnormals is not a subnormal_mode (gradual, flush, no_zero)";
-  if (static_cast<unsigned>(f.specials) > static_cast<unsigned>(special_values::none))
-    return "float_format.specials is not a special_values (ieee, nan_max, nan_negative_zero, none)";
-  if (static_cast<unsigned>(f.overflow) > static_cast<unsigned>(overflow_value::max_finite))
-    return "float_format.overflow is not an overflow_value (infinity, nan, max_finite)";
-  if (f.exponent_bits < 1 || f.exponent_bits > 11)
-    return "float_format.exponent_bits must be in 1..11 (every value must be a double)";
-  if (f.mantissa_bits < 0 || f.mantissa_bits > 52)
-    return "float_format.mantissa_bits must be in 0..52 (every value must be a double)";
-  if (f.bias < -4096 || f.bias > 4096) return "float_format.bias must be in -4096..4096";
+  if (static_cast<unsigned>(f.subnormals) > static_cast<unsigned>(subnormal_mode::no_zero)) return e::subnormals;
+  if (static_cast<unsigned>(f.specials) > static_cast<unsigned>(special_values::none)) return e::specials;
+  if (static_cast<unsigned>(f.overflow) > static_cast<unsigned>(overflow_value::max_finite)) return e::overflow;
+  if (f.exponent_bits < 1 || f.exponent_bits > 11) return e::exponent_bits;
+  if (f.mantissa_bits < 0 || f.mantissa_bits > 52) return e::mantissa_bits;
+  if (f.bias < -4096 || f.bias > 4096) return e::bias;
   if (f.specials == special_values::ieee) {
-    if (f.exponent_bits < 2) return "float_format.exponent_bits must be >= 2 for ieee specials";
-    if (f.mantissa_bits < 1) return "float_format.mantissa_bits must be >= 1 for ieee specials (NaN)";
-    if (!f.infinity) return "float_format.infinity must be true for ieee specials";
+    if (f.exponent_bits < 2) return e::ieee_exponent_bits;
+    if (f.mantissa_bits < 1) return e::ieee_mantissa_bits;
+    if (!f.infinity) return e::ieee_infinity;
   }
-  if (f.specials == special_values::none && f.infinity)
-    return "float_format.infinity needs specials other than none";
-  if (f.specials == special_values::nan_negative_zero && (!f.is_signed || !has_zero(f)))
-    return "float_format.specials nan_negative_zero needs a signed format with a zero";
-  if (has_inf(f) != (f.overflow == overflow_value::infinity))
-    return "float_format.overflow must be infinity exactly when the format has infinities";
-  if (f.overflow == overflow_value::nan && !has_nan(f))
-    return "float_format.overflow nan needs a NaN encoding";
-  const std::uint64_t top = detail::low_mask(f.exponent_bits + f.mantissa_bits);
+  if (f.specials == special_values::none && f.infinity) return e::infinity_without_specials;
+  if (f.specials == special_values::nan_negative_zero && (!f.is_signed || !has_zero(f))) return e::nan_negative_zero;
+  if (has_inf(f) != (f.overflow == overflow_value::infinity)) return e::overflow_infinity;
+  if (f.overflow == overflow_value::nan && !has_nan(f)) return e::overflow_nan;
+  const std::uint64_t top = low_mask(f.exponent_bits + f.mantissa_bits);
   // (In flush formats every code of exponent field 0 is a zero.)
   const std::uint64_t max_code = max_finite_code(f);
   const std::uint64_t lowest_positive = f.subnormals == subnormal_mode::flush ? max_code >> f.mantissa_bits : max_code;
-  if (max_code > top || (has_zero(f) && lowest_positive == 0))
-    return "float_format.exponent_bits/mantissa_bits leave no positive finite value";
+  if (max_code > top || (has_zero(f) && lowest_positive == 0)) return e::no_finite_value;
   // The finest spacing (lowest binade, subnormal or not) must be a double's: 2^-1074 or more.
-  if (min_exponent(f) - f.mantissa_bits < -1074)
-    return "float_format.bias puts values below the double range (spacing under 2^-1074)";
-  if (max_exponent(f) > 1023) return "float_format.bias puts the largest value above the double range";
+  if (min_exponent(f) - f.mantissa_bits < -1074) return e::below_double;
+  if (max_exponent(f) > 1023) return e::above_double;
+  return e::none;
+}
+
+constexpr rounding_error rounding_error_of(const rounding& r) noexcept {
+  using e = rounding_error;
+  if (static_cast<unsigned>(r.mode) > static_cast<unsigned>(round_mode::stochastic)) return e::mode;
+  if (static_cast<unsigned>(r.saturate) > static_cast<unsigned>(saturation::propagate)) return e::saturate;
+  if (static_cast<unsigned>(r.variant) > static_cast<unsigned>(sr_variant::c)) return e::variant;
+  if (r.random_bits < 0 || r.random_bits > 64) return e::random_bits;
+  return e::none;
+}
+}  // namespace detail
+
+// Why a descriptor is invalid (the message names the field), or nullptr when it is valid.
+constexpr const char* invalid_reason(const float_format& f) noexcept {
+#define PRECSIM_ERROR_CASE(id, message) case detail::format_error::id: return message;
+  switch (detail::format_error_of(f)) {
+    PRECSIM_FORMAT_ERRORS(PRECSIM_ERROR_CASE)
+    case detail::format_error::none: break;
+  }
+#undef PRECSIM_ERROR_CASE
   return nullptr;
 }
 
-// Throws std::invalid_argument naming the bad field. In a constant expression (static_assert,
-// template argument checks) the throw makes compilation fail at the offending line.
+// Throws std::invalid_argument naming the bad field. In a constant expression the throw makes
+// compilation fail at the offending line; for a template argument prefer format_check below.
 constexpr void validate(const float_format& f) {
   if (const char* why = invalid_reason(f)) throw std::invalid_argument(why);
 }
 
 // Why rounding options are invalid (the message names the field), or nullptr when they are valid.
 constexpr const char* invalid_reason(const rounding& r) noexcept {
-  if (static_cast<unsigned>(r.mode) > static_cast<unsigned>(round_mode::stochastic))
-    return "rounding.mode is not a round_mode (nearest_even ... stochastic)";
-  if (static_cast<unsigned>(r.saturate) > static_cast<unsigned>(saturation::propagate))
-    return "rounding.saturate is not a saturation (none, finite, propagate)";
-  if (static_cast<unsigned>(r.variant) > static_cast<unsigned>(sr_variant::c))
-    return "rounding.variant is not an sr_variant (a, b, c)";
-  if (r.random_bits < 0 || r.random_bits > 64) return "rounding.random_bits must be in 0..64";
+#define PRECSIM_ERROR_CASE(id, message) case detail::rounding_error::id: return message;
+  switch (detail::rounding_error_of(r)) {
+    PRECSIM_ROUNDING_ERRORS(PRECSIM_ERROR_CASE)
+    case detail::rounding_error::none: break;
+  }
+#undef PRECSIM_ERROR_CASE
   return nullptr;
 }
 constexpr void validate(const rounding& r) {
   if (const char* why = invalid_reason(r)) throw std::invalid_argument(why);
 }
+
+// Compile-time checks whose failure message is the reason itself ("static assertion failed:
+// float_format.mantissa_bits must be in 0..52 ..."): static_assert(format_check<F>::valid).
+template <float_format F>
+struct format_check {
+#define PRECSIM_ERROR_ASSERT(id, message) static_assert(detail::format_error_of(F) != detail::format_error::id, message);
+  PRECSIM_FORMAT_ERRORS(PRECSIM_ERROR_ASSERT)
+#undef PRECSIM_ERROR_ASSERT
+  static constexpr bool valid = true;
+};
+template <rounding R>
+struct rounding_check {
+#define PRECSIM_ERROR_ASSERT(id, message) static_assert(detail::rounding_error_of(R) != detail::rounding_error::id, message);
+  PRECSIM_ROUNDING_ERRORS(PRECSIM_ERROR_ASSERT)
+#undef PRECSIM_ERROR_ASSERT
+  static constexpr bool valid = true;
+};
 
 // ---- named formats ----------------------------------------------------------------------------
 

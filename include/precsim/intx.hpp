@@ -42,7 +42,7 @@ PRECSIM_END_CONFIG
 template <int Bits, bool Signed = true, rounding R = rounding{}>
 class intx {
   static_assert(Bits >= 2 && Bits <= 32, "intx: Bits must be in 2..32");
-  static_assert((validate(R), true), "intx: invalid rounding");
+  static_assert(rounding_check<R>::valid);
 
  public:
   using value_type = detail::int_storage<Bits, Signed>;

@@ -130,6 +130,10 @@ class rounding_scope {
       : saved_(shared::thread_policy) {
     shared::thread_policy = {true, r, saturation, stream, 0, true};
   }
+  // (a mode alone, as rounding_scope({round_mode::toward_zero}) or rounding_scope(mode))
+  PRECSIM_CONFIG_FN explicit rounding_scope(round_mode m, const sr_stream& stream = {},
+                                            scope_saturation saturation = scope_saturation::from_type) noexcept
+      : rounding_scope(rounding{m}, stream, saturation) {}
   PRECSIM_CONFIG_FN rounding_scope(const rounding_context& context, std::uint64_t worker) noexcept
       : saved_(shared::thread_policy) {
     shared::policy_state s = context.state;

@@ -16,4 +16,5 @@
 #include "policy.hpp"
 #include "random.hpp"
 #include "rounding.hpp"
+#include "spans.hpp"
 #include "train.hpp"

@@ -29,6 +29,12 @@ enum class saturation : std::uint8_t {
 enum class sr_variant : std::uint8_t { a, b, c };
 
 struct rounding {
+  constexpr rounding() noexcept = default;
+  // From a mode alone too, so that a round_mode can be passed where a rounding is expected
+  // (quantize(x, f, round_mode::toward_zero)).
+  constexpr rounding(round_mode m, saturation s = saturation::none, int bits = 0, sr_variant v = sr_variant::c) noexcept
+      : mode(m), saturate(s), random_bits(bits), variant(v) {}
+
   round_mode mode = round_mode::nearest_even;
   saturation saturate = saturation::none;
   // Stochastic only: R is the low random_bits bits of the caller's random word. 0 means exact

@@ -1,16 +1,15 @@
-// Must fail to compile: a descriptor with a bad field used as a compile-time format.
-// (Built with -DPRECSIM_VALID_CONTROL it must compile, so the failure is the descriptor's.)
+// Must fail to compile, naming the bad field: a descriptor with mantissa_bits out of range, or
+// rounding with random_bits out of range, as compile-time arguments. (Built with
+// -DPRECSIM_VALID_CONTROL it must compile, so the failure is the descriptor's.)
 #include <precsim/format.hpp>
 
-template <precsim::float_format F>
-struct checked {
-  static_assert((precsim::validate(F), true), "invalid float_format");
-};
-
 #ifdef PRECSIM_VALID_CONTROL
-template struct checked<precsim::float_format{4, 3, 7}>;
+static_assert(precsim::format_check<precsim::float_format{4, 3, 7}>::valid);
+static_assert(precsim::rounding_check<precsim::rounding{precsim::round_mode::stochastic, {}, 8}>::valid);
+#elif defined(PRECSIM_BAD_ROUNDING)
+static_assert(precsim::rounding_check<precsim::rounding{precsim::round_mode::stochastic, {}, 65}>::valid);
 #else
-template struct checked<precsim::float_format{4, 60, 7}>;  // mantissa_bits out of range
+static_assert(precsim::format_check<precsim::float_format{4, 60, 7}>::valid);
 #endif
 
 int main() {}

@@ -341,7 +341,7 @@ void run_decode_packed(const std::uint8_t* packed, float* out, std::size_t n, Fm
   template <float_format F>                                                                        \
   void quantize(const T* in, T* out, std::size_t n, rounding r = {}, sr_source s = {},             \
                 cudaStream_t stream = 0) {                                                         \
-    static_assert(invalid_reason(F) == nullptr, "invalid float_format");                           \
+    static_assert(format_check<F>::valid);                                    \
     detail::run_quantize(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
   }
 PRECSIM_CUDA_QUANTIZE(float)
@@ -363,7 +363,7 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
   template <float_format F>                                                                        \
   void encode(const T* in, Code* out, std::size_t n, rounding r = {}, sr_source s = {},            \
               cudaStream_t stream = 0) {                                                           \
-    static_assert(invalid_reason(F) == nullptr, "invalid float_format");                           \
+    static_assert(format_check<F>::valid);                                    \
     detail::run_encode(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
   }                                                                                                \
   inline void decode(const Code* in, T* out, std::size_t n, const float_format& f, cudaStream_t stream = 0) { \
@@ -374,7 +374,7 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
   }                                                                                                \
   template <float_format F>                                                                        \
   void decode(const Code* in, T* out, std::size_t n, cudaStream_t stream = 0) {                    \
-    static_assert(invalid_reason(F) == nullptr, "invalid float_format");                           \
+    static_assert(format_check<F>::valid);                                    \
     detail::run_decode(in, out, n, detail::fixed_format<F>{}, stream);                             \
   }
 #define PRECSIM_CUDA_CODES(T)                                                                      \
@@ -397,7 +397,7 @@ inline void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, 
 template <float_format F>
 void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, rounding r = {}, sr_source s = {},
                    cudaStream_t stream = 0) {
-  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  static_assert(format_check<F>::valid);         
   detail::run_encode_packed(in, packed, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream);
 }
 inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, const float_format& f,
@@ -406,7 +406,7 @@ inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n,
 }
 template <float_format F>
 void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, cudaStream_t stream = 0) {
-  static_assert(invalid_reason(F) == nullptr, "invalid float_format");
+  static_assert(format_check<F>::valid);         
   detail::run_decode_packed(packed, out, n, detail::fixed_format<F>{}, stream);
 }
 
