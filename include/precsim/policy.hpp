@@ -130,10 +130,6 @@ class rounding_scope {
       : saved_(shared::thread_policy) {
     shared::thread_policy = {true, r, saturation, stream, 0, true};
   }
-  // (a mode alone, as rounding_scope({round_mode::toward_zero}) or rounding_scope(mode))
-  PRECSIM_CONFIG_FN explicit rounding_scope(round_mode m, const sr_stream& stream = {},
-                                            scope_saturation saturation = scope_saturation::from_type) noexcept
-      : rounding_scope(rounding{m}, stream, saturation) {}
   PRECSIM_CONFIG_FN rounding_scope(const rounding_context& context, std::uint64_t worker) noexcept
       : saved_(shared::thread_policy) {
     shared::policy_state s = context.state;
@@ -141,7 +137,9 @@ class rounding_scope {
     s.drawn = 0;
     shared::thread_policy = s;
   }
-  rounding_scope(const rounding_scope&) = delete;
+  // Not copyable (nor movable). Declared with a non-const reference so that a braced mode,
+  // rounding_scope({round_mode::toward_zero}), is not also read as a copy of a temporary scope.
+  rounding_scope(rounding_scope&) = delete;
   rounding_scope& operator=(const rounding_scope&) = delete;
   PRECSIM_CONFIG_FN ~rounding_scope() { shared::thread_policy = saved_; }
 

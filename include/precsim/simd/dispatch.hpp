@@ -174,6 +174,11 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 #if PRECSIM_X86
 // AVX-512 converts toward zero by an embedded rounding mode and sets the odd bit under a mask
 // (maskz forms: GCC 12 warns about the undefined pass-through of the plain ones).
+// (At -O0 GCC's rounding-mode intrinsics are macros that pass the mask 0xFF as a char: -Woverflow
+// under -Wpedantic, -Wconversion.)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverflow"
+#pragma GCC diagnostic ignored "-Wconversion"
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_odd(const double* in, float* out,
                                                                                  std::size_t n) {
   __mmask8 nan = 0;
@@ -190,6 +195,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
   }
   return avx512_narrow(in + i, out + i, n - i) || nan != 0;
 }
+#pragma GCC diagnostic pop
 #endif
 
 inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_t n) {
