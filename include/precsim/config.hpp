@@ -102,15 +102,20 @@
 #else
 #define PRECSIM_CFG_KERNELS _
 #endif
-#define PRECSIM_CFG_CAT2(a, b, c, d, e, f, g, h, i, j) cfg_##a##b##c##d##e##f##g##h##i##j
+#if defined(PRECSIM_DEBUG)  // the core checks its arguments (core/round.hpp)
+#define PRECSIM_CFG_DEBUG d
+#else
+#define PRECSIM_CFG_DEBUG _
+#endif
+#define PRECSIM_CFG_CAT2(a, b, c, d, e, f, g, h, i, j, k) cfg_##a##b##c##d##e##f##g##h##i##j##k
 #define PRECSIM_CFG_CAT(...) PRECSIM_CFG_CAT2(__VA_ARGS__)
 #define PRECSIM_CFG_STR2(x) #x
 #define PRECSIM_CFG_STR(x) PRECSIM_CFG_STR2(x)
-// e.g. cfg_FWXAM_O___ for -march=sapphirerapids -O2.
+// e.g. cfg_FWXAM_O____ for -march=sapphirerapids -O2.
 #define PRECSIM_CONFIG_NS                                                                          \
   PRECSIM_CFG_CAT(PRECSIM_CFG_X512, PRECSIM_CFG_X512BW, PRECSIM_CFG_X512X, PRECSIM_CFG_AVX2,       \
                   PRECSIM_CFG_FMA, PRECSIM_CFG_ARM, PRECSIM_CFG_OPT, PRECSIM_CFG_MATH,             \
-                  PRECSIM_CFG_CUDA, PRECSIM_CFG_KERNELS)
+                  PRECSIM_CFG_CUDA, PRECSIM_CFG_KERNELS, PRECSIM_CFG_DEBUG)
 #define PRECSIM_BEGIN_CONFIG inline namespace PRECSIM_CONFIG_NS {
 #define PRECSIM_END_CONFIG }
 // On member functions of the value types (which cannot live in the namespace above).

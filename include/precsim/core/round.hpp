@@ -4,10 +4,15 @@
 // modes incl. stochastic A/B/C, then Saturate (§4.7.5) and the per-family overflow rules.
 //
 // Constexpr, allocation- and exception-free, host/device. Formats are assumed valid
-// (precsim::validate); rounding.random_bits outside 0..64 is clamped.
+// (precsim::validate); rounding.random_bits outside 0..64 is clamped. PRECSIM_DEBUG checks both.
 #pragma once
 
 #include <cstdint>
+#if defined(PRECSIM_DEBUG)
+#include <cstdio>
+#include <stdexcept>
+#include <string>
+#endif
 
 #include "../config.hpp"
 #include "../format.hpp"
@@ -184,12 +189,40 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t round_magnitude(const basic_de
   return mag;
 }
 
+// PRECSIM_DEBUG: the core checks its arguments and stops with the reason (an exception that
+// reaches std::terminate, whose handler prints it; in device code a message and a trap) instead
+// of returning an unspecified code for an invalid format or rounding. Off by default: the span,
+// block and CUDA calls validate once per call, the value types at compile time.
+#if defined(PRECSIM_DEBUG)
+#if PRECSIM_DEVICE_PASS
+PRECSIM_HD inline void debug_failure(const char* why) {
+  printf("precsim (PRECSIM_DEBUG): %s\n", why);
+  __trap();
+}
+#else
+[[noreturn]] inline void debug_failure(const char* why) {
+  throw std::invalid_argument(std::string("precsim (PRECSIM_DEBUG): ") + why);
+}
+#endif
+PRECSIM_HD constexpr void debug_check(const float_format& f, const rounding& r) noexcept {
+  const char* why = invalid_reason(f);
+  if (!why) why = invalid_reason(r);
+  if (why) debug_failure(why);  // (in a constant expression: not a constant, a compile error)
+}
+PRECSIM_HD constexpr void debug_check(const float_format& f) noexcept {
+  if (const char* why = invalid_reason(f)) debug_failure(why);
+}
+#else
+PRECSIM_HD constexpr void debug_check(const float_format&, const rounding& = {}) noexcept {}
+#endif
+
 // Encodes a decomposed input (a float/double, or an exact arithmetic result).
 template <class Sig>
 PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t encode_decomposed(const basic_decomposed<Sig>& d,
                                                                     const float_format& f,
                                                                     const rounding& r,
                                                                     std::uint64_t random) noexcept {
+  debug_check(f, r);
   const std::uint64_t sign = sign_code(f, d.neg);
   const std::uint64_t max_code = sign | max_finite_code(f);
 
@@ -274,6 +307,7 @@ PRECSIM_HD constexpr std::uint64_t encode(double x, const float_format& f, const
 // (IEEE formats keep sign and payload); flush formats read their unused 0.m codes as +-0.
 PRECSIM_HD PRECSIM_INLINE constexpr double decode(std::uint64_t code,
                                                   const float_format& f) noexcept {
+  detail::debug_check(f);
   const int k = storage_bits(f), m = f.mantissa_bits;
   code &= detail::low_mask(k);
   const bool neg = f.is_signed && (code >> (k - 1)) != 0;
