@@ -87,9 +87,10 @@ struct amax_units {
 };
 
 inline void run_quantize_blocks(const float* in, float* out, std::size_t rows, std::size_t cols,
-                                const block_format& f, const rounding& r, const sr_stream& s,
+                                const block_format& f, const rounding& r, const sr_source& src,
                                 cudaStream_t stream) {
   const char* fn = "quantize_blocks";
+  const sr_stream s = precsim::detail::resolve_stream(src, r);
   // The host's plan: validation, tile geometry, element grid and rounding, integer range.
   const precsim::detail::block_plan p = precsim::detail::make_plan(fn, rows * cols, rows, cols, f, r);
   const std::size_t n = rows * cols;
@@ -115,7 +116,7 @@ inline void run_quantize_blocks(const float* in, float* out, std::size_t rows, s
 // (NaN payloads aside). in == out allowed.
 inline void quantize_blocks(const float* in, float* out, std::size_t rows, std::size_t cols, const block_format& f,
                             rounding r = {}, sr_source s = {}, cudaStream_t stream = 0) {
-  detail::run_quantize_blocks(in, out, rows, cols, f, r, precsim::detail::resolve_stream(s, r), stream);
+  detail::run_quantize_blocks(in, out, rows, cols, f, r, s, stream);
 }
 
 PRECSIM_END_CONFIG

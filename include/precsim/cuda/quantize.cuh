@@ -208,16 +208,18 @@ inline rounding bulk_rounding(rounding r) noexcept {
 }
 
 template <class T, class Fmt>
-void run_quantize(const T* in, T* out, std::size_t n, Fmt fmt, const rounding& r, const sr_stream& s,
+void run_quantize(const T* in, T* out, std::size_t n, Fmt fmt, const rounding& r, const sr_source& s,
                   cudaStream_t stream) {
   check_call("quantize", in, out, n, fmt.get(), r);
-  launch_map("quantize", in, out, n, quantize_op<T, Fmt>{{fmt, bulk_rounding(r), s}}, stream);
+  const sr_stream st = precsim::detail::resolve_stream(s, r);
+  launch_map("quantize", in, out, n, quantize_op<T, Fmt>{{fmt, bulk_rounding(r), st}}, stream);
 }
 template <class T, class Code, class Fmt>
-void run_encode(const T* in, Code* out, std::size_t n, Fmt fmt, const rounding& r, const sr_stream& s,
+void run_encode(const T* in, Code* out, std::size_t n, Fmt fmt, const rounding& r, const sr_source& s,
                 cudaStream_t stream) {
   check_call("encode", in, out, n, fmt.get(), r);
-  launch_map("encode", in, out, n, encode_op<T, Code, Fmt>{{fmt, bulk_rounding(r), s}}, stream);
+  const sr_stream st = precsim::detail::resolve_stream(s, r);
+  launch_map("encode", in, out, n, encode_op<T, Code, Fmt>{{fmt, bulk_rounding(r), st}}, stream);
 }
 template <class Code, class T, class Fmt>
 void run_decode(const Code* in, T* out, std::size_t n, Fmt fmt, cudaStream_t stream) {
@@ -306,10 +308,11 @@ inline void check_packed(const char* fn, const float_format& f) {
 
 template <class Fmt>
 void run_encode_packed(const float* in, std::uint8_t* packed, std::size_t n, Fmt fmt, const rounding& r,
-                       const sr_stream& s, cudaStream_t stream) {
+                       const sr_source& src, cudaStream_t stream) {
   const float_format f = fmt.get();
   validate(f);
   validate(r);
+  const sr_stream s = precsim::detail::resolve_stream(src, r);
   check_packed("encode_packed", f);
   const int bits = storage_bits(f);
   check_buffers("encode_packed", in, n, packed, packed_size(n, bits));
@@ -333,16 +336,16 @@ void run_decode_packed(const std::uint8_t* packed, float* out, std::size_t n, Fm
 // float, __half and __nv_bfloat16 buffers (the latter two where every value of f is one of the
 // type's); in == out allowed, other overlaps rejected.
 
-#define PRECSIM_CUDA_QUANTIZE(T)                                                                   \
+#define PRECSIM_CUDA_QUANTIZE(T)                                                                  \
   inline void quantize(const T* in, T* out, std::size_t n, const float_format& f, rounding r = {}, \
                        sr_source s = {}, cudaStream_t stream = 0) {                                \
-    detail::with_format(f, [&](auto fmt) { detail::run_quantize(in, out, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); }); \
+    detail::with_format(f, [&](auto fmt) { detail::run_quantize(in, out, n, fmt, r, s, stream); }); \
   }                                                                                                \
   template <float_format F>                                                                        \
   void quantize(const T* in, T* out, std::size_t n, rounding r = {}, sr_source s = {},             \
                 cudaStream_t stream = 0) {                                                         \
-    static_assert(format_check<F>::valid);                                    \
-    detail::run_quantize(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
+    static_assert(format_check<F>::valid);                                                         \
+    detail::run_quantize(in, out, n, detail::fixed_format<F>{}, r, s, stream);                     \
   }
 PRECSIM_CUDA_QUANTIZE(float)
 PRECSIM_CUDA_QUANTIZE(__half)
@@ -356,25 +359,25 @@ PRECSIM_CUDA_QUANTIZE(__nv_bfloat16)
   inline void encode(const T* in, Code* out, std::size_t n, const float_format& f, rounding r = {}, \
                      sr_source s = {}, cudaStream_t stream = 0) {                                  \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format<8>(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); }); \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_encode(in, out, n, fmt, r, s, stream); }); \
     else                                                                                           \
-      detail::run_encode(in, out, n, detail::runtime_format{f}, r, precsim::detail::resolve_stream(s, r), stream); \
+      detail::run_encode(in, out, n, detail::runtime_format{f}, r, s, stream);                     \
   }                                                                                                \
   template <float_format F>                                                                        \
   void encode(const T* in, Code* out, std::size_t n, rounding r = {}, sr_source s = {},            \
               cudaStream_t stream = 0) {                                                           \
-    static_assert(format_check<F>::valid);                                    \
-    detail::run_encode(in, out, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream); \
+    static_assert(format_check<F>::valid);                                                         \
+    detail::run_encode(in, out, n, detail::fixed_format<F>{}, r, s, stream);                       \
   }                                                                                                \
   inline void decode(const Code* in, T* out, std::size_t n, const float_format& f, cudaStream_t stream = 0) { \
     if constexpr (std::is_same_v<T, float> && sizeof(Code) == 1)                                   \
-      detail::with_format<8>(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });   \
+      detail::with_format<8>(f, [&](auto fmt) { detail::run_decode(in, out, n, fmt, stream); });      \
     else                                                                                           \
       detail::run_decode(in, out, n, detail::runtime_format{f}, stream);                           \
   }                                                                                                \
   template <float_format F>                                                                        \
   void decode(const Code* in, T* out, std::size_t n, cudaStream_t stream = 0) {                    \
-    static_assert(format_check<F>::valid);                                    \
+    static_assert(format_check<F>::valid);                                                         \
     detail::run_decode(in, out, n, detail::fixed_format<F>{}, stream);                             \
   }
 #define PRECSIM_CUDA_CODES(T)                                                                      \
@@ -392,13 +395,13 @@ PRECSIM_CUDA_CODES(__nv_bfloat16)
 
 inline void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, const float_format& f,
                           rounding r = {}, sr_source s = {}, cudaStream_t stream = 0) {
-  detail::with_format<8>(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, precsim::detail::resolve_stream(s, r), stream); });
+  detail::with_format<8>(f, [&](auto fmt) { detail::run_encode_packed(in, packed, n, fmt, r, s, stream); });
 }
 template <float_format F>
 void encode_packed(const float* in, std::uint8_t* packed, std::size_t n, rounding r = {}, sr_source s = {},
                    cudaStream_t stream = 0) {
-  static_assert(format_check<F>::valid);         
-  detail::run_encode_packed(in, packed, n, detail::fixed_format<F>{}, r, precsim::detail::resolve_stream(s, r), stream);
+  static_assert(format_check<F>::valid);
+  detail::run_encode_packed(in, packed, n, detail::fixed_format<F>{}, r, s, stream);
 }
 inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, const float_format& f,
                           cudaStream_t stream = 0) {
@@ -406,7 +409,7 @@ inline void decode_packed(const std::uint8_t* packed, float* out, std::size_t n,
 }
 template <float_format F>
 void decode_packed(const std::uint8_t* packed, float* out, std::size_t n, cudaStream_t stream = 0) {
-  static_assert(format_check<F>::valid);         
+  static_assert(format_check<F>::valid);
   detail::run_decode_packed(packed, out, n, detail::fixed_format<F>{}, stream);
 }
 
