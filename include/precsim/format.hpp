@@ -265,6 +265,8 @@ struct rounding_check {
 #undef PRECSIM_ERROR_ASSERT
   static constexpr bool valid = true;
 };
+#undef PRECSIM_FORMAT_ERRORS
+#undef PRECSIM_ROUNDING_ERRORS
 
 // ---- named formats ----------------------------------------------------------------------------
 

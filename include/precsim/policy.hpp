@@ -120,9 +120,9 @@ PRECSIM_END_CONFIG
 // handed to other threads (std::thread, OpenMP) needs a scope of its own on each of them.
 //
 // rounding_scope(context, k) on worker thread k: the value types round as on the thread that
-// captured the context, and stochastic rounding draws from the context's stream starting 2^40 (k + 1)
-// words past the captured position, so workers never share words with each other or (for 2^40
-// draws) with the capturing thread.
+// captured the context, and stochastic rounding draws from the context's stream starting
+// 2^40 (k + 1) words past the captured position, so workers never share words with each other or
+// (for 2^40 draws) with the capturing thread.
 class rounding_scope {
  public:
   PRECSIM_CONFIG_FN explicit rounding_scope(const rounding& r, const sr_stream& stream = {},

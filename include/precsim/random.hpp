@@ -29,8 +29,8 @@ struct sr_stream {
 // So such a call takes a stream of its own: the seed reset_default_sr_stream set (0 until then),
 // stream id 2^63 + k for the k-th such call in the process (k = 0, 1, ...: one atomic counter),
 // offset 0. A single-threaded program gets the same streams on every run; calls from several
-// threads get distinct streams in the order they happen. Explicit streams keep their exact contract; only ids with the top bit set
-// can meet a default stream.
+// threads get distinct streams in the order they happen. Explicit streams keep their exact
+// contract; only ids with the top bit set can meet a default stream.
 inline constexpr std::uint64_t default_stream_base = std::uint64_t{1} << 63;
 
 namespace shared {
