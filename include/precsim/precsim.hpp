@@ -17,4 +17,5 @@
 #include "random.hpp"
 #include "rounding.hpp"
 #include "spans.hpp"
+#include "stats.hpp"
 #include "train.hpp"
