@@ -120,15 +120,15 @@ template <class T>
 quantization_stats measure_spans(std::span<const T> in, std::span<const T> out, double max_finite) {
   if (in.size() != out.size())
     bulk_error("measure", "out has " + std::to_string(out.size()) + " elements, in has " + std::to_string(in.size()));
-  constexpr std::size_t block = 4096;
+  constexpr std::size_t block = 4096;  // (parallel_for's chunks start on multiples of it)
   const std::size_t blocks = (in.size() + block - 1) / block;
   std::vector<quantization_stats> parts(blocks);
-  parallel_for(blocks, [&](std::size_t b, std::size_t e) {
-    for (std::size_t k = b; k < e; ++k) {
-      const std::size_t first = k * block, n = std::min(block, in.size() - first);
-      parts[k] = measure_block(in.data() + first, out.data() + first, n, max_finite);
+  parallel_for(in.size(), [&](std::size_t b, std::size_t e) {
+    for (std::size_t first = b; first < e; first += block) {
+      const std::size_t n = std::min(block, e - first);
+      parts[first / block] = measure_block(in.data() + first, out.data() + first, n, max_finite);
     }
-  }, std::size_t{64});
+  });
   quantization_stats total;
   for (const quantization_stats& p : parts) total += p;
   return total;

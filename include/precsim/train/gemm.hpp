@@ -421,7 +421,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
   else pack_panels(bq.data(), N, K, nr, bp);
   const std::size_t row_panels = (M + gemm_mr - 1) / gemm_mr, col_panels = (N + nr - 1) / nr;
   // Tasks: one micro-tile each, column panel major (consecutive tasks share B's panel). Threads
-  // from 2 x parallel_threshold() products on; pieces of parallel_for are multiples of 64.
+  // from 2 x parallel_threshold() products on; 64 "elements" per task, one task the grain.
   const std::size_t tasks = row_panels * col_panels;
   const double products = double(M) * double(N) * double(K);
   const auto run = [&](std::size_t t0, std::size_t t1) {
@@ -438,7 +438,7 @@ inline void gemm(std::span<const float> A, std::span<const float> B, std::span<f
     }
   };
   if (products < 2.0 * double(parallel_threshold()) || tasks < 2) return run(0, tasks);
-  parallel_for(tasks * 64, [&](std::size_t b, std::size_t e) { run(b / 64, e / 64); }, 0);
+  parallel_for(tasks * 64, [&](std::size_t b, std::size_t e) { run(b / 64, e / 64); }, 0, 64);
 }
 
 PRECSIM_END_CONFIG
