@@ -6,6 +6,7 @@
 //   FORMAT --compare FORMAT2            the properties of two formats side by side
 //   --list                              every named format
 // Exit code 2 with a one-line message on bad input.
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -31,8 +32,9 @@ std::string show(double v) {
 }
 
 std::string code_str(std::uint64_t code, const float_format& f) {
-  char hex[32];
-  std::snprintf(hex, sizeof hex, "0x%0*llx", (storage_bits(f) + 3) / 4, (unsigned long long)code);
+  char hex[40];
+  const int digits = std::clamp((storage_bits(f) + 3) / 4, 1, 16);
+  std::snprintf(hex, sizeof hex, "0x%0*llx", digits, (unsigned long long)code);
   return std::string(hex);
 }
 
