@@ -53,6 +53,11 @@ struct mlp {
   // activations of the last forward pass (batch rows)
   std::vector<float> x0, a[3], aq[3], z[2], logits;
   std::size_t rows = 0;
+  std::uint64_t quant_calls = 0;  // explicit streams for stochastic quantizers: one per call
+
+  // The run's own stream for the next fake quantization (a call without one would take the
+  // process's next default stream, which depends on what ran before: runs must not).
+  precsim::sr_stream next_stream() { return {0x51A7E000u + cfg.seed, quant_calls++, 0}; }
 
   explicit mlp(const run_config& c) : cfg(c), weight_quant(weight_quantizer(c.weights)) {
     rng g(0x5EED0000 + c.seed);
@@ -63,7 +68,7 @@ struct mlp {
     layers.emplace_back(c.hidden, c.hidden, g, std::sqrt(2.0f));
     layers.emplace_back(c.hidden, alphabet, g, 1.0f);
     if (c.storage.kind != precsim::quant_kind::none)  // start from stored values
-      for (auto& l : layers) precsim::fake_quantize(l.w, l.w, l.in, l.out, c.storage);
+      for (auto& l : layers) precsim::fake_quantize(l.w, l.w, l.in, l.out, c.storage, next_stream());
   }
 
   std::size_t non_embedding_params() const {
@@ -90,9 +95,9 @@ struct mlp {
     const std::vector<float>* in = &x0;
     for (int l = 0; l < 3; ++l) {
       linear& L = layers[l];
-      precsim::fake_quantize(L.w, L.wq, L.in, L.out, weight_quant);
+      precsim::fake_quantize(L.w, L.wq, L.in, L.out, weight_quant, next_stream());
       aq[l].resize(in->size());
-      precsim::fake_quantize(*in, aq[l], B, L.in, cfg.acts);
+      precsim::fake_quantize(*in, aq[l], B, L.in, cfg.acts, next_stream());
       std::vector<float>& y = l < 2 ? z[l] : logits;
       y.resize(B * std::size_t(L.out));
       gemm(aq[l], L.wq, y, B, L.out, L.in);
