@@ -1,5 +1,5 @@
 # Builds tests/package/consumer.cpp with the flags pkg-config gives for precsim and for
-# precsim_kernels from the installed tree at PREFIX, and runs both programs.
+# precsim_kernels from the installed tree at PREFIX (plus the build's FLAGS), and runs both.
 find_program(PKG_CONFIG pkg-config REQUIRED)
 file(GLOB pc_dirs "${PREFIX}/lib*/pkgconfig" "${PREFIX}/lib/*/pkgconfig")
 list(JOIN pc_dirs ":" pc_path)
@@ -12,7 +12,8 @@ foreach(pc precsim precsim_kernels)
     message(FATAL_ERROR "pkg-config ${pc} failed (PKG_CONFIG_PATH=${pc_path})")
   endif()
   separate_arguments(flags UNIX_COMMAND "${flags}")
-  execute_process(COMMAND ${CXX} -O1 ${SOURCE} ${flags} -o ${OUT}/${pc} RESULT_VARIABLE rc)
+  separate_arguments(extra UNIX_COMMAND "${FLAGS}")  # the build's own flags (sanitizers)
+  execute_process(COMMAND ${CXX} -O1 ${extra} ${SOURCE} ${flags} -o ${OUT}/${pc} RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)
     message(FATAL_ERROR "building with pkg-config ${pc}: ${flags} failed")
   endif()
