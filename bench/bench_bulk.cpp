@@ -3,6 +3,7 @@
 // AVX512-FP16 float->half->float, AVX512-BF16 float->bf16->float, F16C half->float for decode)
 // measured in the same run. Names:
 //   quantize|encode|decode|quantize_f64 / format / mode / normal|wide / size / threads:T
+//   measure|measure_f64 / float8_e4m3fn / normal|wide / size / threads:T  (statistics of a rounding)
 //   baseline / memcpy|f16c|f16c_decode|avx512fp16|avx512bf16 / size
 // normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
 // stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
@@ -92,6 +93,21 @@ void bench_decode(benchmark::State& state, float_format f, bool wide, std::size_
     benchmark::ClobberMemory();
   }
   set_counters(state, n, sizeof(Code) + 4);
+}
+
+// The statistics pass (stats.hpp) over inputs and their rounding; In: float or double.
+template <class In>
+void bench_measure(benchmark::State& state, float_format f, bool wide, std::size_t n, unsigned threads) {
+  const auto& xf = cached_inputs(n, wide);
+  const std::vector<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  std::vector<In> y(n);
+  quantize(std::span<const In>(x), std::span<In>(y), f);
+  const threads_scope scope(threads);
+  for (auto _ : state) {
+    const quantization_stats st = measure(std::span<const In>(x), std::span<const In>(y), f);
+    benchmark::DoNotOptimize(st);
+  }
+  set_counters(state, n, 2 * sizeof(In));
 }
 
 // Per-call cost on a small span with the process's default settings (no set_max_threads): what
@@ -245,6 +261,15 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("baseline/avx512fp16/" + sz).c_str(), bench_hw, fp16_round_trip, n)->UseRealTime();
 #endif
 #endif
+    for (bool wide : {false, true})
+      for (unsigned t : {1u, 2u}) {
+        const std::string tail = std::string("/float8_e4m3fn/") + (wide ? "wide" : "normal") + "/" + sz +
+                                 "/threads:" + std::to_string(t);
+        benchmark::RegisterBenchmark(("measure" + tail).c_str(), bench_measure<float>, formats::float8_e4m3fn,
+                                     wide, n, t)->UseRealTime();
+        benchmark::RegisterBenchmark(("measure_f64" + tail).c_str(), bench_measure<double>,
+                                     formats::float8_e4m3fn, wide, n, t)->UseRealTime();
+      }
     for (const auto& nf : fmts)
       for (const auto& nr : modes)
         for (bool wide : {false, true})

@@ -9,6 +9,7 @@
 #include <precsim/precsim.hpp>
 
 #include "inputs.hpp"
+#include "levels.hpp"
 
 using namespace precsim;
 namespace fmt = precsim::formats;
@@ -92,8 +93,10 @@ TEST_CASE("measure counts every outcome and the error exactly as a per-element c
       {"e2m1 stochastic", fmt::float4_e2m1fn, {round_mode::stochastic}},
       {"bfloat16", fmt::bfloat16, {}},
   };
+  for (const test::level_config& lc : test::levels())
   for (const one_case& c : cases) {
-    INFO(c.name);
+    INFO(lc.name, ": ", c.name);
+    const test::scoped_config scope(lc, 1);
     quantize(x, y, c.f, c.r, sr_stream{1, 2});
     const reference want = count(x, y, max_finite(c.f));
     check_equal(measure(x, y, c.f), want, x.size());
@@ -125,6 +128,41 @@ TEST_CASE("measure counts every outcome and the error exactly as a per-element c
   check_equal(fp4, count(x, y, max_finite(fmt::float4_e2m1fn)), x.size());
 }
 
+TEST_CASE("measure counts right at every level and length, with special values in some blocks only") {
+  // Blocks without NaN, infinity or values beyond max finite take a shorter path: special values
+  // placed in one block only, in the tail, or nowhere, over lengths around the lane counts and
+  // the 4096-element block.
+  test::splitmix64 rng{7};
+  const float specials[] = {NAN, INFINITY, -INFINITY, 1000.0f, -500.0f};
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{3}, std::size_t{15}, std::size_t{17},
+                              std::size_t{4095}, std::size_t{4097}, std::size_t{3 * 4096 + 5}}) {
+    std::vector<float> x(n);
+    for (auto& v : x) v = std::ldexp(float(double(rng() >> 11) * 0x1p-53), int(rng() % 30) - 20) * (rng() & 1 ? 1 : -1);
+    for (int where = 0; where < 3; ++where) {  // nowhere, the last element, the middle of the first block
+      std::vector<float> xs = x;
+      if (where == 1 && n > 0) xs[n - 1] = specials[rng() % 5];
+      if (where == 2 && n > 2) xs[std::min<std::size_t>(n / 2, 2000)] = specials[rng() % 5];
+      std::vector<float> y(n);
+      quantize(xs, y, fmt::float8_e4m3fn, {round_mode::nearest_even, saturation::finite});
+      const reference want = count(xs, y, max_finite(fmt::float8_e4m3fn));
+      std::vector<double> xd(xs.begin(), xs.end()), yd(y.begin(), y.end());
+      for (const test::level_config& lc : test::levels()) {
+        INFO(lc.name, ", n = ", n, ", special at ", where);
+        const test::scoped_config scope(lc, 1);
+        check_equal(measure(xs, y, fmt::float8_e4m3fn), want, n);
+        check_equal(measure(xd, yd, fmt::float8_e4m3fn), want, n);
+      }
+    }
+  }
+  // Pairs no rounding makes: zeros of opposite sign are equal values (not "changed").
+  const std::vector<float> a = {0.0f, -0.0f, 1.0f, 2.0f, -0.0f}, b = {-0.0f, 0.0f, 1.0f, 3.0f, 5.0f};
+  for (const test::level_config& lc : test::levels()) {
+    INFO(lc.name);
+    const test::scoped_config scope(lc, 1);
+    check_equal(measure(a, b), count(a, b, 0.0), a.size());
+  }
+}
+
 TEST_CASE("measure gives the same bits for any thread count, in place and for doubles and block formats") {
   const std::vector<float> x = inputs(300000);
   std::vector<float> y(x.size());
@@ -144,10 +182,15 @@ TEST_CASE("measure gives the same bits for any thread count, in place and for do
            sr_stream{5, 6}, &in_place);
   CHECK(std::memcmp(w.data(), y.data(), y.size() * 4) == 0);
   CHECK(std::memcmp(&in_place, &one, sizeof one) == 0);
-  // Doubles.
+  // Doubles (4.8 MB: past the size where blocks are loaded by a light loop first).
   std::vector<double> xd(x.begin(), x.end()), yd(x.size());
   quantize(xd, yd, fmt::float16);
   check_equal(measure(xd, yd, fmt::float16), count(xd, yd, max_finite(fmt::float16)), x.size());
+  // Floats past that size too.
+  const std::vector<float> big = inputs(700000);
+  std::vector<float> bigq(big.size());
+  quantize(big, bigq, fmt::float8_e5m2);
+  check_equal(measure(big, bigq, fmt::float8_e5m2), count(big, bigq, max_finite(fmt::float8_e5m2)), big.size());
   // After a block format (finite inputs; a NaN makes its whole tile NaN).
   std::vector<float> finite(x.begin(), x.begin() + 32 * 1000);
   for (auto& v : finite) if (!std::isfinite(v)) v = 1.5f;

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
+#include <cstring>
 #include <limits>
 #include <span>
 #include <string>
@@ -105,12 +106,188 @@ void measure_scalar(const T* in, const T* out, std::size_t n, double max_finite,
   }
 }
 
-// One block, element by element. (A 4-lane vector-extension version, with an AVX2 entry, measured
-// no faster on this machine: the pass is bound by its double divisions and sums.)
+#if PRECSIM_VECTOR_KERNELS
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+// Masks (all ones where true) on the input's bits, a and b >= 0, from the sign of a difference:
+// GCC 12 turns negations and combinations of AVX-512 comparison masks into scalar code.
+#define PRECSIM_ABOVE(a, b) (I(U(I{} + (b)) - U(a)) >> (bits - 1))
+#define PRECSIM_EQUAL(a, b) (PRECSIM_ABOVE(a, (b) - 1) & ~PRECSIM_ABOVE(a, b))
+#define PRECSIM_NONZERO(v) (I(U(v) | -U(v)) >> (bits - 1))  // (v: any bits)
+
+// The values whose bits are v, as doubles.
+template <int W, class I>
+PRECSIM_LANES void to_doubles(const I& v, typename vec<W>::f64& d) {
+  using F = std::conditional_t<sizeof(I) == 4 * W, typename vec<W>::f32, typename vec<W>::f64>;
+  F f;
+  std::memcpy(&f, &v, sizeof f);
+  d = __builtin_convertvector(f, typename vec<W>::f64);
+}
+
+// The same per-element rules on W lanes, branch-free; the flags are computed on the input type's
+// bits (float: 16 lanes per AVX-512 register), the sums in double. Element i of a block goes to
+// lane i mod W, the lanes are added in order at the end (the sums depend on the lane count, never
+// on the thread count). The tail is padded with zeros, which count nothing.
+template <int W, class T>
+PRECSIM_LANES void measure_lanes(const T* in, const T* out, std::size_t n, double max_finite, bool from_memory,
+                                 quantization_stats& st) noexcept {
+  constexpr bool is_float = std::is_same_v<T, float>;
+  using I = std::conditional_t<is_float, typename vec<W>::i32, typename vec<W>::i64>;  // the input's bits
+  using U = std::conditional_t<is_float, typename vec<W>::u32, typename vec<W>::u64>;
+  constexpr int K = sizeof(double) / sizeof(T), H = W / K;  // the sums: K vectors of H doubles
+  using f64 = typename vec<H>::f64;
+  using i64 = typename vec<H>::i64;
+  using S = std::conditional_t<is_float, std::int32_t, std::int64_t>;
+  constexpr int bits = 8 * sizeof(T);
+  constexpr S inf = is_float ? S(0x7F800000) : S(0x7FF0000000000000), abs = is_float ? S(0x7FFFFFFF) : ~(S(1) << 63);
+  // Bits of the largest finite value when T holds it exactly; else no T equals it (the largest S:
+  // no input is above it, no output equals it, so no saturation count).
+  const bool exact = max_finite > 0 && max_finite <= double(std::numeric_limits<T>::max()) &&
+                     double(T(max_finite)) == max_finite;
+  const S maxb = exact ? bit_cast<S>(T(max_finite)) : std::numeric_limits<S>::max();
+  I flushed{}, changed{}, rel_n{}, rare{};
+  f64 signal[K] = {}, noise[K] = {}, rel[K] = {};
+  f64 emax[K] = {};
+  const std::size_t whole = n - n % W;
+  T xt[W] = {}, yt[W] = {};  // the tail, padded
+  std::memcpy(xt, in + whole, (n - whole) * sizeof(T));
+  std::memcpy(yt, out + whole, (n - whole) * sizeof(T));
+  // Loops in two passes: the whole vectors, then the tail (no branch inside the loop).
+#define PRECSIM_FOR_VECTORS                                                        \
+  for (int pass = 0; pass < 2; ++pass)                                             \
+    for (std::size_t i = 0, end = pass ? (n > whole ? W : 0) : whole; i < end; i += W)
+  // (bits; NaN and infinity tested on them, as -ffast-math could drop the comparisons)
+#define PRECSIM_LOAD                                   \
+  I x, y;                                              \
+  std::memcpy(&x, (pass ? xt : in) + i, sizeof x);     \
+  std::memcpy(&y, (pass ? yt : out) + i, sizeof y);    \
+  const I ax = x & abs, ay = y & abs;                  \
+  const I xs = PRECSIM_ABOVE(ax, inf - 1), ys = PRECSIM_ABOVE(ay, inf - 1);  /* NaN or infinite */
+
+  if (from_memory) {
+    // The heavy loop below keeps too few loads in flight to stream from memory (3-4x slower than
+    // from the cache, and software prefetches did not help): a light loop loads the block first.
+    I touched{};
+    PRECSIM_FOR_VECTORS {
+      I x, y;
+      std::memcpy(&x, (pass ? xt : in) + i, sizeof x);
+      std::memcpy(&y, (pass ? yt : out) + i, sizeof y);
+      touched |= x ^ y;
+    }
+    S sink = 0;
+    for (int l = 0; l < W; ++l) sink ^= touched[l];
+    [[maybe_unused]] volatile S keep = sink;  // (so the loads stay)
+  }
+  PRECSIM_FOR_VECTORS {
+    PRECSIM_LOAD
+    rare |= xs | ys | PRECSIM_ABOVE(ax, maxb);
+    const I xz = PRECSIM_NONZERO(ax), yz = PRECSIM_NONZERO(ay);
+    flushed -= ~xs & xz & ~yz;
+    const I both = ~(xs | ys), nonzero = both & xz;
+    changed -= both & PRECSIM_NONZERO(x ^ y) & (xz | yz);
+    rel_n -= nonzero;
+    // x and y where both are finite, else 0; |x| where it is also nonzero, else infinity (so the
+    // relative error term is 0)
+    const I xb = x & both, yb = y & both, db = (ax & nonzero) | (inf & ~nonzero);
+    // As W doubles (converted whole: GCC 12 converts half vectors of floats in two pieces each),
+    // then a register's worth at a time.
+    typename vec<W>::f64 wx, wy, wden;
+    to_doubles<W>(xb, wx);
+    to_doubles<W>(yb, wy);
+    to_doubles<W>(db, wden);
+    _Pragma("GCC unroll 2") for (int k = 0; k < K; ++k) {
+      f64 dx, dy, den;
+      std::memcpy(&dx, reinterpret_cast<const char*>(&wx) + k * sizeof dx, sizeof dx);
+      std::memcpy(&dy, reinterpret_cast<const char*>(&wy) + k * sizeof dy, sizeof dy);
+      std::memcpy(&den, reinterpret_cast<const char*>(&wden) + k * sizeof den, sizeof den);
+      const f64 d = dy - dx;
+      i64 eb;
+      std::memcpy(&eb, &d, sizeof eb);
+      eb &= ~(std::int64_t(1) << 63);
+      f64 e;  // |d|, finite: a max of it is a max instruction
+      std::memcpy(&e, &eb, sizeof e);
+      signal[k] += dx * dx;
+      noise[k] += e * e;
+      rel[k] += e / den;
+      emax[k] = e > emax[k] ? e : emax[k];
+    }
+  }
+  // The counts of special outcomes, in a second pass over blocks that have NaN, infinity or values
+  // beyond max finite in some lane.
+  bool any = false;
+  for (int l = 0; l < W; ++l) any |= rare[l] != 0;
+  I nan_in{}, nan_out{}, nan_num{}, to_inf{}, to_nan{}, sat{};
+  if (any) PRECSIM_FOR_VECTORS {
+    PRECSIM_LOAD
+    const I xn = PRECSIM_ABOVE(ax, inf), yn = PRECSIM_ABOVE(ay, inf);  // NaN
+    nan_in -= xn;
+    nan_out -= yn;
+    nan_num -= xn & ~yn;
+    to_inf -= ~xs & ys & ~yn;
+    to_nan -= ~xn & yn;
+    sat -= ~xn & PRECSIM_ABOVE(ax, maxb) & PRECSIM_EQUAL(ay, maxb);
+  }
+#undef PRECSIM_FOR_VECTORS
+#undef PRECSIM_LOAD
+  for (int l = 0; l < W; ++l) {
+    st.nan_inputs += std::size_t(nan_in[l]);
+    st.nan_outputs += std::size_t(nan_out[l]);
+    st.nan_to_number += std::size_t(nan_num[l]);
+    st.overflow_to_inf += std::size_t(to_inf[l]);
+    st.overflow_to_nan += std::size_t(to_nan[l]);
+    st.saturated += std::size_t(sat[l]);
+    st.flushed += std::size_t(flushed[l]);
+    st.changed += std::size_t(changed[l]);
+    st.relative_count += std::size_t(rel_n[l]);
+    st.signal_energy += signal[l / H][l % H];
+    st.noise_energy += noise[l / H][l % H];
+    st.relative_error_sum += rel[l / H][l % H];
+    st.max_abs_error = std::max(st.max_abs_error, emax[l / H][l % H]);
+  }
+}
+#undef PRECSIM_ABOVE
+#undef PRECSIM_EQUAL
+#undef PRECSIM_NONZERO
+
+// One entry point per level, a register's worth of lanes (AVX-512: 16 floats or 8 doubles).
 template <class T>
-quantization_stats measure_block(const T* in, const T* out, std::size_t n, double max_finite) noexcept {
+__attribute__((flatten)) void measure_portable(const T* in, const T* out, std::size_t n, double max_finite,
+                                               bool from_memory, quantization_stats& st) noexcept {
+  measure_lanes<16 / sizeof(T)>(in, out, n, max_finite, from_memory, st);
+}
+#if PRECSIM_X86
+template <class T>
+__attribute__((flatten, target("avx2"))) void measure_avx2(const T* in, const T* out, std::size_t n,
+                                                           double max_finite, bool from_memory,
+                                                           quantization_stats& st) noexcept {
+  measure_lanes<32 / sizeof(T)>(in, out, n, max_finite, from_memory, st);
+}
+template <class T>
+__attribute__((flatten, target("avx512f,avx512bw,avx512vl"))) void measure_avx512(
+    const T* in, const T* out, std::size_t n, double max_finite, bool from_memory, quantization_stats& st) noexcept {
+  measure_lanes<64 / sizeof(T)>(in, out, n, max_finite, from_memory, st);
+}
+#endif
+#pragma GCC diagnostic pop
+#endif
+
+// One block at the active SIMD level (the scalar level: element by element, the reference).
+// from_memory: the block is likely not in a cache (a pass over more than a few MiB).
+template <class T>
+quantization_stats measure_block(const T* in, const T* out, std::size_t n, double max_finite,
+                                 bool from_memory = false) noexcept {
   quantization_stats st;
   st.count = n;
+#if PRECSIM_VECTOR_KERNELS
+  switch (active_simd_level()) {
+    case simd_level::scalar: break;
+#if PRECSIM_X86
+    case simd_level::avx512: measure_avx512(in, out, n, max_finite, from_memory, st); return st;
+    case simd_level::avx2: measure_avx2(in, out, n, max_finite, from_memory, st); return st;
+#endif
+    default: measure_portable(in, out, n, max_finite, from_memory, st); return st;
+  }
+#endif
   measure_scalar(in, out, n, max_finite, st);
   return st;
 }
@@ -121,12 +298,13 @@ quantization_stats measure_spans(std::span<const T> in, std::span<const T> out, 
   if (in.size() != out.size())
     bulk_error("measure", "out has " + std::to_string(out.size()) + " elements, in has " + std::to_string(in.size()));
   constexpr std::size_t block = 4096;  // (parallel_for's chunks start on multiples of it)
+  const bool from_memory = 2 * sizeof(T) * in.size() > (std::size_t{4} << 20);  // (more than most L2 caches)
   const std::size_t blocks = (in.size() + block - 1) / block;
   std::vector<quantization_stats> parts(blocks);
   parallel_for(in.size(), [&](std::size_t b, std::size_t e) {
     for (std::size_t first = b; first < e; first += block) {
       const std::size_t n = std::min(block, e - first);
-      parts[first / block] = measure_block(in.data() + first, out.data() + first, n, max_finite);
+      parts[first / block] = measure_block(in.data() + first, out.data() + first, n, max_finite, from_memory);
     }
   });
   quantization_stats total;
