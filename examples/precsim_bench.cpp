@@ -200,6 +200,8 @@ int main(int argc, char** argv) {
 #endif
   const sr_stream s{1, 2, 0};
   report("quantize", time_it("quantize", repeat, [&] { quantize(x, y, f, r, s); }), 8);
+  quantization_stats st;  // (of the rounding just timed)
+  report("measure (statistics)", time_it("measure", repeat, [&] { st = measure(x, y, f); }), 8);
   auto with_codes = [&](auto* c) {
     using code = std::remove_pointer_t<decltype(c)>;
     const std::span<code> cs(c, n);
@@ -213,5 +215,6 @@ int main(int argc, char** argv) {
   else if (code_bytes == 2) with_codes(static_cast<std::uint16_t*>(codes));
   else if (code_bytes == 4) with_codes(static_cast<std::uint32_t*>(codes));
   else with_codes(static_cast<std::uint64_t*>(codes));
+  std::printf("\nstatistics of quantize: %s\n", to_string(st).c_str());
   return 0;
 }
