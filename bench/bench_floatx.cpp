@@ -1,12 +1,13 @@
 // Value-type arithmetic throughput: out[i] = a[i] op b[i] over 4096-element arrays (operands
 // N(0,1) rounded to the type), for floatx types and, as baselines in the same run, float and the
 // compiler's _Float16 (hardware on AVX512-FP16 CPUs, libgcc software elsewhere). Also a
-// 4096-element dot product. Items are operations.
+// 4096-element dot product; intx + - * next to int8_t (which wraps). Items are operations.
 #include <benchmark/benchmark.h>
 
 #include <cmath>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include <precsim/precsim.hpp>
@@ -23,7 +24,8 @@ std::vector<T> operands(std::uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::normal_distribution<double> dist(0.0, 1.0);
   std::vector<T> v;
-  for (std::size_t i = 0; i < kSize; ++i) v.push_back(T(static_cast<float>(dist(rng))));
+  const float scale = std::is_floating_point_v<T> || requires { T::format; } ? 1.0f : 10.0f;
+  for (std::size_t i = 0; i < kSize; ++i) v.push_back(T(static_cast<float>(dist(rng)) * scale));
   return v;
 }
 
@@ -78,6 +80,15 @@ void register_type(const std::string& name) {
   benchmark::RegisterBenchmark((name + "/dot").c_str(), bm_dot<T>);
 }
 
+// intx: + - * (saturating); operands N(0,1) x 10 rounded to the type.
+template <class T>
+void register_int(const std::string& name) {
+  const auto sub = [](auto x, auto y) { return x - y; };
+  benchmark::RegisterBenchmark((name + "/add").c_str(), bm_op<T, decltype(add)>, add);
+  benchmark::RegisterBenchmark((name + "/sub").c_str(), bm_op<T, decltype(sub)>, sub);
+  benchmark::RegisterBenchmark((name + "/mul").c_str(), bm_op<T, decltype(mul)>, mul);
+}
+
 template <class T>
 void register_stochastic(const std::string& name) {
   benchmark::RegisterBenchmark((name + "_stochastic/add").c_str(), bm_op_stochastic<T, decltype(add)>, add);
@@ -98,6 +109,10 @@ int main(int argc, char** argv) {
   register_type<float8_e5m2>("float8_e5m2");
   register_type<float4_e2m1fn>("float4_e2m1fn");
   register_type<wide30>("e8m29");
+  register_int<int8_t>("baseline_int8_t");
+  register_int<intx<8>>("int8");
+  register_int<intx<4>>("int4");
+  register_int<intx<8, false>>("uint8");
   register_stochastic<bfloat16>("bfloat16");
   register_stochastic<float8_e4m3fn>("float8_e4m3fn");
   benchmark::Initialize(&argc, argv);

@@ -15,8 +15,12 @@
 // which only pays off once the format's fields fold into the code.
 #if defined(__GNUC__) || defined(__clang__)
 #define PRECSIM_INLINE __attribute__((always_inline)) inline
+#define PRECSIM_LAMBDA_INLINE __attribute__((always_inline))
+#define PRECSIM_NOINLINE __attribute__((noinline))
 #else
 #define PRECSIM_INLINE inline
+#define PRECSIM_LAMBDA_INLINE
+#define PRECSIM_NOINLINE
 #endif
 
 // Named constants (formats::bfloat16, ...) usable in host and device code. nvcc reads a

@@ -229,18 +229,23 @@ class floatx {
   }
 
   // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call
-  // cannot honour at -O1.)
+  // cannot honour at -O1; the lambdas too, or GCC calls them with the format as a run-time value.
+  // The first: the fast path alone, for types rounded in the double's bit pattern.)
   PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
-    return apply([](auto... x) { return rounded_add(x...); }, a, b);
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x...); },
+                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_add(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator-(floatx a, floatx b) noexcept {
-    return apply([](auto... x) { return rounded_sub(x...); }, a, b);
+    return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x, detail::negate(y), r...); },
+                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_sub(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator*(floatx a, floatx b) noexcept {
-    return apply([](auto... x) { return rounded_mul(x...); }, a, b);
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul(x...); },
+                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_mul(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator/(floatx a, floatx b) noexcept {
-    return apply([](auto... x) { return rounded_div(x...); }, a, b);
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_div(x...); },
+                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_div(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
   PRECSIM_CONFIG_FN constexpr floatx& operator-=(floatx b) noexcept { return *this = *this - b; }
@@ -295,9 +300,23 @@ class floatx {
     const detail::active_policy p = detail::take_policy(R);
     return encode(static_cast<double>(*this), f, p.r, p.random);
   }
+  // bits_fast types: the fast path inline, everything else (a scope's rounding, the exact path)
+  // in a call, which keeps the operators small enough to inline where they are used.
+  template <class Fast, class Op>
+  PRECSIM_CONFIG_FN static constexpr floatx apply(Fast fast, Op op, floatx a, floatx b) noexcept {
+    if constexpr (bits_fast) {
+      if (detail::policy_is_type(R)) {
+        const detail::fast_result x = fast(double(a), double(b), F, R, std::uint64_t{0});
+        if (x.ok) return from_code(x.code);
+      }
+      return apply_policy(op, a, b);
+    } else {
+      const detail::active_policy p = detail::take_policy(R);
+      return from_code(op(double(a), double(b), F, p.r, p.random));
+    }
+  }
   template <class Op>
-  PRECSIM_CONFIG_FN static constexpr floatx apply(Op op, floatx a, floatx b) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(op(double(a), double(b), F, R, std::uint64_t{0}));
+  PRECSIM_CONFIG_FN PRECSIM_NOINLINE static constexpr floatx apply_policy(Op op, floatx a, floatx b) noexcept {
     const detail::active_policy p = detail::take_policy(R);
     return from_code(op(double(a), double(b), F, p.r, p.random));
   }
