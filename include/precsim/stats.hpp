@@ -275,7 +275,7 @@ __attribute__((flatten, target("avx512f,avx512bw,avx512vl"))) void measure_avx51
 // from_memory: the block is likely not in a cache (a pass over more than a few MiB).
 template <class T>
 quantization_stats measure_block(const T* in, const T* out, std::size_t n, double max_finite,
-                                 bool from_memory = false) noexcept {
+                                 [[maybe_unused]] bool from_memory = false) noexcept {
   quantization_stats st;
   st.count = n;
 #if PRECSIM_VECTOR_KERNELS
