@@ -229,23 +229,23 @@ class floatx {
   }
 
   // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call
-  // cannot honour at -O1; the lambdas too, or GCC calls them with the format as a run-time value.
-  // The first: the fast path alone, for types rounded in the double's bit pattern.)
+  // cannot honour at -O1. The first: the fast path alone, for types rounded in the double's bit
+  // pattern, always inline, or GCC calls it with the format as a run-time value.)
   PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
     return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x...); },
-                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_add(x...); }, a, b);
+                 [](auto... x) { return rounded_add(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator-(floatx a, floatx b) noexcept {
     return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x, detail::negate(y), r...); },
-                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_sub(x...); }, a, b);
+                 [](auto... x) { return rounded_sub(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator*(floatx a, floatx b) noexcept {
     return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul(x...); },
-                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_mul(x...); }, a, b);
+                 [](auto... x) { return rounded_mul(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator/(floatx a, floatx b) noexcept {
     return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_div(x...); },
-                 [](auto... x) PRECSIM_LAMBDA_INLINE { return rounded_div(x...); }, a, b);
+                 [](auto... x) { return rounded_div(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
   PRECSIM_CONFIG_FN constexpr floatx& operator-=(floatx b) noexcept { return *this = *this - b; }
