@@ -197,9 +197,9 @@ PRECSIM_LANES void measure_lanes(const T* in, const T* out, std::size_t n, doubl
     to_doubles<W>(db, wden);
     _Pragma("GCC unroll 2") for (int k = 0; k < K; ++k) {
       f64 dx, dy, den;
-      std::memcpy(&dx, reinterpret_cast<const char*>(&wx) + k * sizeof dx, sizeof dx);
-      std::memcpy(&dy, reinterpret_cast<const char*>(&wy) + k * sizeof dy, sizeof dy);
-      std::memcpy(&den, reinterpret_cast<const char*>(&wden) + k * sizeof den, sizeof den);
+      std::memcpy(&dx, reinterpret_cast<const char*>(&wx) + std::size_t(k) * sizeof dx, sizeof dx);
+      std::memcpy(&dy, reinterpret_cast<const char*>(&wy) + std::size_t(k) * sizeof dy, sizeof dy);
+      std::memcpy(&den, reinterpret_cast<const char*>(&wden) + std::size_t(k) * sizeof den, sizeof den);
       const f64 d = dy - dx;
       i64 eb;
       std::memcpy(&eb, &d, sizeof eb);
