@@ -284,6 +284,101 @@ TEST_CASE("30-bit precision: results that computing in double then rounding gets
   CHECK(double_rounding_wrong >= 3);
 }
 
+// The value types' own nearest-even rounding without a scope takes the inline fast path
+// (arith.hpp, finish_fast<true>); the exact path, checked against the oracle above, is its
+// reference, for + - * / sqrt and fma (c = a second operand's neighbour code).
+template <float_format F>
+void check_inline_path(const std::vector<std::pair<std::uint64_t, std::uint64_t>>& pairs) {
+  using T = floatx<F>;
+  using code = typename T::code_type;
+  mismatches bad;
+  for (const auto& [ca, cb] : pairs) {
+    const T a = T::from_bits(code(ca)), b = T::from_bits(code(cb)), c = T::from_bits(code(cb ^ 1));
+    const double x = double(a), y = double(b), z = double(c);
+    const std::pair<std::uint64_t, std::uint64_t> got_want[] = {
+        {(a + b).bits(), detail::exact_rounded_add(x, y, F)},
+        {(a - b).bits(), detail::exact_rounded_add(x, -y, F)},
+        {(a * b).bits(), detail::exact_rounded_mul(x, y, F)},
+        {(a / b).bits(), detail::exact_rounded_div(x, y, F)},
+        {sqrt(a).bits(), detail::exact_rounded_sqrt(x, F)},
+        {fma(a, b, c).bits(), detail::exact_rounded_fma(x, y, z, F)}};
+    for (std::size_t k = 0; k < std::size(got_want); ++k)
+      if (got_want[k].first != got_want[k].second)
+        bad.add("op " + std::to_string(k) + " on " + test::hex(ca) + ", " + test::hex(cb) + ": got " +
+                test::hex(got_want[k].first) + ", want " + test::hex(got_want[k].second));
+  }
+  INFO(bad.first);
+  CHECK(bad.count == 0);
+}
+
+template <float_format F>
+void inline_all_pairs() {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  for (std::uint64_t a = 0; a < code_count(F); ++a)
+    for (std::uint64_t b = 0; b < code_count(F); ++b) pairs.emplace_back(a, b);
+  check_inline_path<F>(pairs);
+}
+
+template <float_format F>
+void inline_random_pairs(int n) {
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> pairs;
+  const std::vector<std::uint64_t> edges = edge_codes(F);
+  for (std::uint64_t a : edges)
+    for (std::uint64_t b : edges) pairs.emplace_back(a, b);
+  std::mt19937_64 rng(F.mantissa_bits);
+  const std::uint64_t mask = detail::low_mask(storage_bits(F));
+  for (int i = 0; i < n; ++i) {
+    const std::uint64_t a = rng() & mask;
+    pairs.emplace_back(a, i % 2 ? rng() & mask : a ^ (rng() & detail::low_mask(F.mantissa_bits)));
+  }
+  check_inline_path<F>(pairs);
+}
+
+TEST_CASE("value types outside a scope (the inline fast path) round like the exact path") {
+  SUBCASE("float8_e4m3fn") { inline_all_pairs<formats::float8_e4m3fn>(); }
+  SUBCASE("float8_e5m2") { inline_all_pairs<formats::float8_e5m2>(); }
+  SUBCASE("float6_e3m2fn") { inline_all_pairs<formats::float6_e3m2fn>(); }
+  SUBCASE("float4_e2m1fn") { inline_all_pairs<formats::float4_e2m1fn>(); }
+  SUBCASE("float16") { inline_random_pairs<formats::float16>(100000); }
+  SUBCASE("bfloat16") { inline_random_pairs<formats::bfloat16>(100000); }
+  SUBCASE("e8m22") { inline_random_pairs<float_format{8, 22, 127}>(100000); }
+}
+
+TEST_CASE("division and square root take the double result as it is only for short operands") {
+  // Rounding a double quotient or root again to nearest is exact for operands of <= 26 bits and
+  // precision <= 23 (arith.hpp, innocuous_nearest). Longer operands can put the exact result
+  // just beside a midpoint M of bfloat16's grid, whose double is M itself: the shortcut would
+  // tie to even, the exact result rounds away from it.
+  const double M = 1 + 0x1p-8;  // midpoint of 1 and 1 + 2^-7
+  std::mt19937_64 rng(3);
+  int beside = 0;
+  mismatches bad;
+  for (int i = 0; i < 2000; ++i) {
+    const double b = 1 + double(rng() >> 12) * 0x1p-52;  // 53-bit divisor
+    const double a = M * b;                              // rounded: a / b = M + tiny
+    if (a / b != M) continue;
+    ++beside;
+    const std::uint64_t got = rounded_div(a, b, formats::bfloat16), want = detail::exact_rounded_div(a, b, formats::bfloat16);
+    if (got != want) bad.add("bfloat16 " + std::to_string(a) + " / " + std::to_string(b));
+  }
+  const double s = M * M + 0x1p-52;  // sqrt(s) = M + 2^-53 / M: the double is M, the exact is above
+  CHECK(std::sqrt(s) == M);
+  CHECK(decode(rounded_sqrt(s, formats::bfloat16), formats::bfloat16) == 1 + 0x1p-7);
+  CHECK(beside > 500);
+  INFO(bad.first);
+  CHECK(bad.count == 0);
+  // Operands of 26 bits at precision 23: random pairs and roots equal the exact path.
+  constexpr float_format e8m22{8, 22, 127};
+  for (int i = 0; i < 200000; ++i) {
+    const double a = std::ldexp(double((rng() >> 38) | 1ull << 25), int(rng() % 40) - 45);
+    const double b = std::ldexp(double((rng() >> 38) | 1ull << 25), int(rng() % 40) - 45);
+    if (rounded_div(a, b, e8m22) != detail::exact_rounded_div(a, b, e8m22)) bad.add("e8m22 div " + std::to_string(a));
+    if (rounded_sqrt(a, e8m22) != detail::exact_rounded_sqrt(a, e8m22)) bad.add("e8m22 sqrt " + std::to_string(a));
+  }
+  INFO(bad.first);
+  CHECK(bad.count == 0);
+}
+
 TEST_CASE("fma rounds a*b+c once, like the exact oracle") {
   const std::vector<rounding> roundings = all_roundings();
   for (const named& nf : {named{"float8_e4m3fn", formats::float8_e4m3fn},

@@ -8,6 +8,7 @@
 #include <cmath>
 #include <vector>
 
+#include <precsim/policy.hpp>
 #include <precsim/random.hpp>
 
 using namespace precsim;
@@ -40,6 +41,21 @@ TEST_CASE("index j takes word (j/16)%4 of block 16*(j/64) + j%16 (64-bit: words 
     const std::uint64_t k = (j / 16) % 2;
     CHECK(random_u64(s, j) == (b64.v[2 * k] | std::uint64_t{b64.v[2 * k + 1]} << 32));
   }
+}
+
+TEST_CASE("the value types' batches of 32 words equal random_u64 word by word") {
+  for (const sr_stream s : {sr_stream{0, 0, 0}, sr_stream{0x0123456789ABCDEFull, 0xFEDCBA9876543210ull, 0},
+                            sr_stream{~0ull, 1ull << 63, 0}}) {
+    for (std::uint64_t t : {0ull, 1ull, 31ull, 1000003ull, (1ull << 59) - 1}) {
+      std::uint64_t batch[32];
+      detail::random_u64_batch(s, t, batch);
+      for (std::uint64_t i = 0; i < 32; ++i) CHECK(batch[i] == random_u64(s, 32 * t + i));
+    }
+  }
+  // Through the cache: draws that jump between streams and batches get each stream's own words.
+  const sr_stream a{1, 2, 0}, b{1, 3, 0}, c{2, 2, 0};
+  for (std::uint64_t j : {0ull, 5ull, 31ull, 32ull, 33ull, 7ull, 1ull << 40, 64ull})
+    for (const sr_stream& s : {a, b, c, a}) CHECK(detail::cached_random_u64(s, j) == random_u64(s, j));
 }
 
 namespace {

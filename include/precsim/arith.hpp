@@ -209,12 +209,53 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result nearest_from_bits(std::uint64_t 
   return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
 }
 
+// Stochastic rounding of an exact double x (tame, nonzero) in its bit pattern, for the formats
+// of nearest_in_bits: the core's rule (stochastic_away) for an exact value, whose n random bits
+// (random_bits, or 64) cover all d discarded bits when d <= n: away iff rem 2^(n-d) + R >= 2^n,
+// i.e. iff rem + floor(R / 2^(n-d)) >= 2^d, one addition below the kept bits. Not ok where
+// d > n (the variants differ there), d > 62 or on overflow: the core decides.
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_from_bits(std::uint64_t b, const float_format& f,
+                                                                     const rounding& r,
+                                                                     std::uint64_t random) noexcept {
+  const int m = f.mantissa_bits, emin = min_exponent(f);
+  const int n = r.random_bits <= 0 || r.random_bits > 64 ? 64 : r.random_bits;
+  const std::uint64_t rnd = n == 64 ? random : random & ((std::uint64_t{1} << n) - 1);
+  const std::uint64_t a = b & ~(std::uint64_t{1} << 63);
+  const int e = int(a >> 52) - 1023;  // x is a normal double (tame)
+  std::uint64_t mag;
+  if (e >= emin) {
+    const int d = 52 - m;
+    if (d > n) return {false, 0};
+    const std::uint64_t rn = (a + (rnd >> (n - d))) & ~((std::uint64_t{1} << d) - 1);
+    mag = (rn >> d) - (std::uint64_t(1023 - f.bias) << m);
+  } else {  // quanta 2^(emin - m) of the significand sig 2^(e - 52)
+    const int d = emin - m - e + 52;
+    if (d > n || d > 62) return {false, 0};
+    const std::uint64_t sig = (a & ((std::uint64_t{1} << 52) - 1)) | std::uint64_t{1} << 52;
+    mag = (sig + (rnd >> (n - d))) >> d;
+  }
+  if (mag > max_finite_code(f)) return {false, 0};
+  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
+}
+
 // The code of the exact result rounded to f, from the double result x (nonzero) and
 // inexact_dir: 0 when x is exact, +1 / -1 when the exact magnitude is above / below |x|.
+// Nearest: only round to nearest even in the bit pattern (the caller's rounding is that, to a
+// format of nearest_in_bits: the value types' inline path, which stays small that way).
+template <bool Nearest = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(
     double x, int inexact_dir, const float_format& f, const rounding& r,
     std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
+  if constexpr (Nearest) {
+    std::uint64_t b = bit_cast<std::uint64_t>(x);
+    if (inexact_dir != 0) b = (b - (inexact_dir < 0)) | 1;  // round to odd (see below)
+    return nearest_from_bits(b, f);
+  }
+  if (r.mode == round_mode::stochastic && inexact_dir == 0 && nearest_in_bits(f)) {
+    const fast_result q = stochastic_from_bits(bit_cast<std::uint64_t>(x), f, r, random);
+    if (q.ok) return q;
+  }
   if (r.mode == round_mode::nearest_even && nearest_in_bits(f)) {
     std::uint64_t b = bit_cast<std::uint64_t>(x);
     if (inexact_dir != 0) b = (b - (inexact_dir < 0)) | 1;  // round to odd (see below)
@@ -246,6 +287,65 @@ PRECSIM_HD PRECSIM_INLINE constexpr int compare_product(double n, double p, doub
   return lhs == rhs ? 0 : lhs < rhs ? -1 : 1;
 }
 
+// a / b and sqrt(a) correctly rounded to double, as the hardware instruction computes them: no
+// optimisation flag (-freciprocal-math turns a / b into a * (1 / b)) can change an asm
+// statement. Elsewhere not available (ok = false).
+struct ieee_result {
+  bool ok;
+  double v;
+};
+PRECSIM_HD PRECSIM_INLINE ieee_result ieee_div(double a, double b) noexcept {
+#if !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__AVX__)
+  double q;
+  __asm__("vdivsd %2, %1, %0" : "=x"(q) : "x"(a), "x"(b));
+  return {true, q};
+#elif !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  __asm__("divsd %1, %0" : "+x"(a) : "x"(b));
+  return {true, a};
+#elif !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  double q;
+  __asm__("fdiv %d0, %d1, %d2" : "=w"(q) : "w"(a), "w"(b));
+  return {true, q};
+#else
+  (void)a, (void)b;
+  return {false, 0};
+#endif
+}
+PRECSIM_HD PRECSIM_INLINE ieee_result ieee_sqrt(double a) noexcept {
+#if !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__) && defined(__AVX__)
+  double s;
+  __asm__("vsqrtsd %1, %1, %0" : "=x"(s) : "x"(a));
+  return {true, s};
+#elif !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__x86_64__)
+  __asm__("sqrtsd %0, %0" : "+x"(a));
+  return {true, a};
+#elif !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__)) && defined(__aarch64__)
+  double s;
+  __asm__("fsqrt %d0, %d1" : "=w"(s) : "w"(a));
+  return {true, s};
+#else
+  (void)a;
+  return {false, 0};
+#endif
+}
+
+// Significands of at most 26 bits (the low 27 fraction bits clear; always so for the operands of
+// formats of precision <= 26).
+PRECSIM_HD PRECSIM_INLINE constexpr bool short_significand(double x) noexcept {
+  return (bit_cast<std::uint64_t>(x) & ((std::uint64_t{1} << 27) - 1)) == 0;
+}
+
+// Round to nearest even of a quotient or root of operands with <= 26-bit significands, to a
+// format of nearest_in_bits (precision t <= 23), straight from the double result: double rounding
+// is innocuous there. It can only go wrong where the double result is a midpoint M of the
+// format's grid (t + 1 bits) that the exact z is not; but |z - M| = |a - M b| / |b| >=
+// 2^(e_M - t - 27) for a quotient and |a - M^2| / (z + M) >= 2^(e_M - max(2t, 26) - 2) for a
+// root, both above half a double unit 2^(e_M - 53) (t <= 23), so z = M or the double is no
+// midpoint. Needs tame operands (no double underflow) and a correctly rounded double: ieee_*.
+PRECSIM_HD PRECSIM_INLINE constexpr bool innocuous_nearest(const float_format& f, const rounding& r) noexcept {
+  return r.mode == round_mode::nearest_even && nearest_in_bits(f);
+}
+
 // x87 excess precision breaks TwoSum: exact path only. (Optimisation flags cannot: TwoSum's
 // terms pass through opaque(), the quotient and root are checked, every test is on bits.)
 #if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD != 0
@@ -263,46 +363,54 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
 #endif
 }
 
+template <bool Nearest = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   // Tests and arithmetic on opaque copies: where a compiler sees a == 0 it may (under
   // -fno-signed-zeros) replace a by +0 in the exact path that follows.
   if (!fast_path_usable()) return {false, 0};
   a = opaque(a), b = opaque(b);
-  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  // (x + 0 = x goes through TwoSum exactly; 0 + 0 takes the mode's sign rule on the exact path)
+  if (!tame(a) || !tame(b) || (is_zero(a) && is_zero(b))) return {false, 0};
   const double s = opaque(a + b);
   if (is_zero(s)) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
   const double bb = opaque(s - a);     // TwoSum (Knuth): s + err == a + b exactly
   const double err = opaque(a - opaque(s - bb)) + opaque(b - bb);  // each step on opaque terms
-  return finish_fast(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
+  return finish_fast<Nearest>(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
 }
 
+template <bool Nearest = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable()) return {false, 0};
   a = opaque(a), b = opaque(b);  // as in fast_add
-  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  if (!tame(a) || !tame(b)) return {false, 0};
+  if (is_zero(a) || is_zero(b)) return {true, zero_code(f, ((bit_cast<std::uint64_t>(a) ^ bit_cast<std::uint64_t>(b)) >> 63) != 0)};
   const double p = a * b;
-  // Significands of at most 26 bits each (the low 27 fraction bits clear; always so for formats
-  // of precision <= 26) multiply exactly in double.
-  constexpr std::uint64_t low27 = (std::uint64_t{1} << 27) - 1;
-  if (((bit_cast<std::uint64_t>(a) | bit_cast<std::uint64_t>(b)) & low27) == 0)
-    return finish_fast(p, 0, f, r, random);
-  return finish_fast(p, -compare_product(p, a, b), f, r, random);
+  // short significands multiply exactly in double
+  if (short_significand(a) && short_significand(b)) return finish_fast<Nearest>(p, 0, f, r, random);
+  return finish_fast<Nearest>(p, -compare_product(p, a, b), f, r, random);
 }
 
+template <bool Nearest = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable()) return {false, 0};
   a = opaque(a), b = opaque(b);  // as in fast_add
-  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b)) return {false, 0};
+  if (!tame(a) || !tame(b) || is_zero(b)) return {false, 0};
+  if (is_zero(a)) return {true, zero_code(f, ((bit_cast<std::uint64_t>(a) ^ bit_cast<std::uint64_t>(b)) >> 63) != 0)};
+  if (innocuous_nearest(f, r) && short_significand(a) && short_significand(b)) {
+    const ieee_result q = ieee_div(a, b);
+    if (q.ok) return nearest_from_bits(bit_cast<std::uint64_t>(q.v), f);
+  }
   const double q = a / b;
   // The exact quotient must lie between q and its neighbour (-freciprocal-math may be a unit off).
   const int dir = compare_product(a, q, b);
   if (dir != 0 && compare_product(a, step_magnitude(q, dir > 0), b) != -dir) return {false, 0};
-  return finish_fast(q, dir, f, r, random);
+  return finish_fast<Nearest>(q, dir, f, r, random);
 }
 
+template <bool Nearest = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_format& f,
                                                           const rounding& r,
                                                           std::uint64_t random) noexcept {
@@ -313,13 +421,29 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_sqrt(double a, const float_
   if (!fast_path_usable()) return {false, 0};
   a = opaque(a);  // as in fast_add
   if ((detail::bit_cast<std::uint64_t>(a) >> 63) || is_zero(a) || !tame(a)) return {false, 0};
+  if (innocuous_nearest(f, r) && short_significand(a)) {
+    const ieee_result q = ieee_sqrt(a);
+    if (q.ok) return nearest_from_bits(bit_cast<std::uint64_t>(q.v), f);
+  }
   const double s = std::sqrt(a);
   // Sign of sqrt(a) - s, and sqrt(a) between s and its neighbour (as for the quotient).
   const int dir = compare_product(a, s, s);
   if (dir != 0 && compare_product(a, step_magnitude(s, dir > 0), step_magnitude(s, dir > 0)) != -dir)
     return {false, 0};
-  return finish_fast(s, dir, f, r, random);
+  return finish_fast<Nearest>(s, dir, f, r, random);
 #endif
+}
+
+
+// a * b + c where the product is exact in double (short significands, tame): the sum's fast path.
+template <bool Nearest = false>
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_fma(
+    double a, double b, double c, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
+  if (!fast_path_usable()) return {false, 0};
+  a = opaque(a), b = opaque(b);  // as in fast_add
+  if (!tame(a) || !tame(b) || is_zero(a) || is_zero(b) || !short_significand(a) || !short_significand(b))
+    return {false, 0};
+  return fast_add<Nearest>(a * b, c, f, r, random);  // (fast_add checks that the product is tame)
 }
 
 }  // namespace detail
@@ -354,11 +478,12 @@ PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_sqrt(
   const detail::fast_result x = detail::fast_sqrt(a, f, r, random);
   return x.ok ? x.code : detail::exact_rounded_sqrt(a, f, r, random);
 }
-// a * b + c with one rounding (always the exact path).
-PRECSIM_HD constexpr std::uint64_t rounded_fma(
+// a * b + c with one rounding.
+PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t rounded_fma(
     double a, double b, double c, const float_format& f, const rounding& r = {},
     std::uint64_t random = 0) noexcept {
-  return detail::exact_rounded_fma(a, b, c, f, r, random);
+  const detail::fast_result x = detail::fast_fma(a, b, c, f, r, random);
+  return x.ok ? x.code : detail::exact_rounded_fma(a, b, c, f, r, random);
 }
 
 PRECSIM_END_CONFIG

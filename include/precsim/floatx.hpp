@@ -232,19 +232,19 @@ class floatx {
   // cannot honour at -O1. The first: the fast path alone, for types rounded in the double's bit
   // pattern, always inline, or GCC calls it with the format as a run-time value.)
   PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
-    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x...); },
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true>(x...); },
                  [](auto... x) { return rounded_add(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator-(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add(x, detail::negate(y), r...); },
+    return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true>(x, detail::negate(y), r...); },
                  [](auto... x) { return rounded_sub(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator*(floatx a, floatx b) noexcept {
-    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul(x...); },
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul<true>(x...); },
                  [](auto... x) { return rounded_mul(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator/(floatx a, floatx b) noexcept {
-    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_div(x...); },
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_div<true>(x...); },
                  [](auto... x) { return rounded_div(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN constexpr floatx& operator+=(floatx b) noexcept { return *this = *this + b; }
@@ -273,14 +273,12 @@ class floatx {
 
   // a * b + c, rounded once.
   PRECSIM_CONFIG_FN friend constexpr floatx fma(floatx a, floatx b, floatx c) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_fma(double(a), double(b), double(c), F, R, std::uint64_t{0}));
-    const detail::active_policy p = detail::take_policy(R);
-    return from_code(rounded_fma(double(a), double(b), double(c), F, p.r, p.random));
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_fma<true>(x...); },
+                 [](auto... x) { return rounded_fma(x...); }, a, b, c);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx sqrt(floatx a) noexcept {
-    if constexpr (bits_fast) if (detail::policy_is_type(R)) return from_code(rounded_sqrt(double(a), F, R, std::uint64_t{0}));
-    const detail::active_policy p = detail::take_policy(R);
-    return from_code(rounded_sqrt(double(a), F, p.r, p.random));
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_sqrt<true>(x...); },
+                 [](auto... x) { return rounded_sqrt(x...); }, a);
   }
 
  private:
@@ -302,23 +300,23 @@ class floatx {
   }
   // bits_fast types: the fast path inline, everything else (a scope's rounding, the exact path)
   // in a call, which keeps the operators small enough to inline where they are used.
-  template <class Fast, class Op>
-  PRECSIM_CONFIG_FN static constexpr floatx apply(Fast fast, Op op, floatx a, floatx b) noexcept {
+  template <class Fast, class Op, class... X>
+  PRECSIM_CONFIG_FN static constexpr floatx apply(Fast fast, Op op, X... xs) noexcept {
     if constexpr (bits_fast) {
       if (detail::policy_is_type(R)) {
-        const detail::fast_result x = fast(double(a), double(b), F, R, std::uint64_t{0});
+        const detail::fast_result x = fast(double(xs)..., F, R, std::uint64_t{0});
         if (x.ok) return from_code(x.code);
       }
-      return apply_policy(op, a, b);
+      return apply_policy(op, xs...);
     } else {
       const detail::active_policy p = detail::take_policy(R);
-      return from_code(op(double(a), double(b), F, p.r, p.random));
+      return from_code(op(double(xs)..., F, p.r, p.random));
     }
   }
-  template <class Op>
-  PRECSIM_CONFIG_FN PRECSIM_NOINLINE static constexpr floatx apply_policy(Op op, floatx a, floatx b) noexcept {
+  template <class Op, class... X>
+  PRECSIM_CONFIG_FN PRECSIM_NOINLINE static constexpr floatx apply_policy(Op op, X... xs) noexcept {
     const detail::active_policy p = detail::take_policy(R);
-    return from_code(op(double(a), double(b), F, p.r, p.random));
+    return from_code(op(double(xs)..., F, p.r, p.random));
   }
 
   code_type code_;

@@ -34,10 +34,34 @@ struct policy_state {
 
 inline thread_local policy_state thread_policy{};
 
+// The value types' random words, a batch of 32 at a time (random_u64_batch): words depend only
+// on (seed, stream, index), so a batch stays valid for as long as its key matches.
+struct random_cache {
+  std::uint64_t seed = 0, stream = 0, batch = ~std::uint64_t{0};
+  std::uint64_t words[32]{};
+};
+inline thread_local random_cache thread_random{};
+
 }  // namespace shared
 
 PRECSIM_BEGIN_CONFIG
 namespace detail {
+
+// random_u64(stream, j), from this thread's batch cache.
+#if !PRECSIM_DEVICE_PASS
+PRECSIM_NOINLINE inline void refill_random(const sr_stream& stream, std::uint64_t batch) noexcept {
+  shared::random_cache& c = shared::thread_random;
+  random_u64_batch(stream, batch, c.words);
+  c.seed = stream.seed;
+  c.stream = stream.stream;
+  c.batch = batch;
+}
+inline std::uint64_t cached_random_u64(const sr_stream& stream, std::uint64_t j) noexcept {
+  const shared::random_cache& c = shared::thread_random;
+  if (c.batch != j >> 5 || c.seed != stream.seed || c.stream != stream.stream) refill_random(stream, j >> 5);
+  return c.words[j & 31];
+}
+#endif
 
 struct active_policy {
   rounding r;
@@ -73,14 +97,13 @@ PRECSIM_HD constexpr active_policy take_policy(const rounding& type_rounding) no
 #else
   if (std::is_constant_evaluated()) return {type_rounding, 0};
   shared::policy_state& s = shared::thread_policy;
-  rounding r = type_rounding;
-  if (s.overridden) {
-    r = s.r;
-    if (s.saturation == scope_saturation::from_type) r.saturate = type_rounding.saturate;
-  }
+  // (built whole: changing one field of a copy in memory stalls the copy's next load)
+  const rounding r = !s.overridden ? type_rounding
+                     : rounding(s.r.mode, s.saturation == scope_saturation::from_type ? type_rounding.saturate : s.r.saturate,
+                                s.r.random_bits, s.r.variant);
   if (r.mode != round_mode::stochastic) return {r, 0};
   if (!s.stream_set) s = {s.overridden, s.r, s.saturation, next_default_sr_stream(), 0, true};
-  return {r, random_u64(s.stream, s.stream.offset + s.drawn++)};
+  return {r, cached_random_u64(s.stream, s.stream.offset + s.drawn++)};
 #endif
 }
 
