@@ -241,7 +241,7 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (sizeof(Code) <= 4) if (p.eligible) {
       if constexpr (std::is_same_v<T, float>) {
-        if (by_table) return vector_table_decode(level, table, in + b, out + b, e - b);
+        if (by_table) return vector_table_decode(level, table, storage_bits(f), in + b, out + b, e - b);
         return vector_decode(level, p, in + b, out + b, e - b);
       } else {  // every value of an eligible format is a float: decode to float, widen
         float tmp[1024];

@@ -8,6 +8,7 @@
 // scalar core.
 #pragma once
 
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -65,6 +66,14 @@ struct kernel_params {
   std::uint32_t sr_share = 1;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
+  // decode from the placed fields (formats with a zero, see field_decode_lanes): subnormal codes
+  // as float(placed + sub_offset) - sub_one; codes below flush_below (field 0 without
+  // subnormals) read as 0; NaN
+  // where (code & nan_sel) - nan_first <= nan_span; the sign bit moved up by sign_shift
+  bool decode_fields = false;
+  float sub_one = 0;
+  std::uint32_t sub_offset = 0, flush_below = 0, nan_sel = 0, nan_first = ~0u, nan_span = 0, nan_frac = 0,
+                sign_shift = 0;
 };
 
 inline std::uint32_t float_bits_of(double v) noexcept { return bit_cast<std::uint32_t>(to_float(v)); }
@@ -175,6 +184,19 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
       if (f.infinity) p.inf_mag = top;
       break;
     case special_values::none: break;
+  }
+  p.decode_fields = has_zero(f) && f.bias >= -126;
+  if (p.decode_fields) {
+    p.sub_one = float(std::ldexp(1.0, 1 - f.bias));
+    p.sub_offset = std::uint32_t(128 - f.bias) << 23;
+    p.flush_below = has_subnormals(f) ? 0u : 1u << m;  // flush, or no fraction (m = 0): 0 is zero
+    if (p.nan_lo <= p.nan_hi) {  // NaN codes: a magnitude range, or (no NaN magnitude 0 else) -0's code
+      p.nan_sel = p.nan_neg_only ? p.mag_mask | p.sign_bit : p.mag_mask;  // (bits above the format ignored)
+      p.nan_first = p.nan_neg_only ? p.sign_bit : p.nan_lo;
+      p.nan_span = p.nan_neg_only ? 0 : p.nan_hi - p.nan_lo;
+    }
+    p.nan_frac = p.nan_payload & (p.frac_mask << (23 - m));
+    p.sign_shift = std::uint32_t(31 - (storage_bits(f) - 1));
   }
   return p;
 }
@@ -407,6 +429,36 @@ PRECSIM_LANES void lanes_decode(const kernel_params& p, const typename vec<W>::u
   v = nan ? nanv : v;
 }
 
+// Codes to float bits for the formats of decode_fields, in few operations: the exponent and
+// fraction fields placed where float's are, rebiased (normal codes); a subnormal code's
+// fraction F under exponent 1 - bias with the leading one, 2^(1-bias) (1 + F 2^-m), minus
+// 2^(1-bias): F 2^(1-bias-m), exact, and +0 for code 0 (float arithmetic on normal floats
+// only: no denormal assists). Bias 127: float's own subnormals line up (subnormal_field 0).
+template <int W>
+PRECSIM_LANES void field_decode_lanes(const kernel_params& p, const typename vec<W>::u32& code,
+                                      typename vec<W>::u32& v) {
+  using u32 = typename vec<W>::u32;
+  using f32 = typename vec<W>::f32;
+  const u32 mag = code & p.mag_mask;
+  const u32 placed = mag << (23 - p.m);
+  v = placed + p.val_offset;
+  if (p.subnormal_field) {
+    const u32 t = placed + p.sub_offset;
+    f32 f;
+    std::memcpy(&f, &t, sizeof f);
+    f = f - p.sub_one;
+    u32 vs;
+    std::memcpy(&vs, &f, sizeof vs);
+    v = (mag >> p.m) == 0 ? vs : v;
+  }
+  if (p.flush_below) v = mag < p.flush_below ? u32{} : v;
+  v = mag == p.inf_mag ? u32{} + 0x7F800000u : v;
+  const u32 sign = (code & p.sign_bit) << p.sign_shift;
+  v |= sign;
+  const u32 nanv = (sign & p.nan_keep_sign) | 0x7FC00000u | (placed & p.nan_frac);
+  v = ((code & p.nan_sel) - p.nan_first) <= p.nan_span ? nanv : v;
+}
+
 template <int W, class T>
 PRECSIM_LANES void store_lanes(T* out, const typename vec<W>::u32& v) {
   if constexpr (sizeof(T) == 4) {
@@ -430,10 +482,10 @@ PRECSIM_LANES void load_lanes(const T* in, typename vec<W>::u32& v) {
     std::memcpy(&n, in, sizeof n);
     v = __builtin_convertvector(n, typename vec<W>::u32);
   } else {
-    static_assert(sizeof(T) == 1);
+    static_assert(sizeof(T) == 1);  // via 16 bits: GCC 12 widens 8 -> 32 bits lane by lane
     typename vec<W>::u8 n;
     std::memcpy(&n, in, sizeof n);
-    v = __builtin_convertvector(n, typename vec<W>::u32);
+    v = __builtin_convertvector(__builtin_convertvector(n, typename vec<W>::u16), typename vec<W>::u32);
   }
 }
 
@@ -868,14 +920,17 @@ PRECSIM_LANES void widen_span(const float* x, double* y, std::size_t n) {
   for (; i < n; ++i) y[i] = x[i];
 }
 
-template <int W, class In>
-PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
-  const kernel_params p = params;
+template <int W, bool Fields, class In>
+PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
   std::size_t i = 0;
   typename vec<W>::u32 c, v;
+  const auto lanes = [&] {
+    if constexpr (Fields) field_decode_lanes<W>(p, c, v);
+    else lanes_decode<W>(p, c, v);
+  };
   for (; i + W <= n; i += W) {
     load_lanes<W>(in + i, c);
-    lanes_decode<W>(p, c, v);
+    lanes();
     store_lanes<W>(reinterpret_cast<std::uint32_t*>(out) + i, v);
   }
   if (i < n) {
@@ -883,10 +938,16 @@ PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float*
     float tout[W];
     std::memcpy(tin, in + i, (n - i) * sizeof(In));
     load_lanes<W>(tin, c);
-    lanes_decode<W>(p, c, v);
+    lanes();
     store_lanes<W>(reinterpret_cast<std::uint32_t*>(tout), v);
     std::memcpy(out + i, tout, (n - i) * sizeof(float));
   }
+}
+template <int W, class In>
+PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
+  const kernel_params p = params;
+  if (p.decode_fields) decode_lanes_span<W, true>(p, in, out, n);
+  else decode_lanes_span<W, false>(p, in, out, n);
 }
 
 #endif  // PRECSIM_VECTOR_KERNELS
