@@ -335,6 +335,40 @@ TEST_CASE("in place, unaligned pointers and every length up to 200 give the same
   }
 }
 
+TEST_CASE("float outputs past the streaming size (32 MiB) equal the scalar core, aligned or not") {
+  // Past detail::stream_out_bytes the fast path stores with streaming stores from the first
+  // vector-aligned element on; an output one float off alignment puts a head and a tail around
+  // that loop. Inputs: N(0,1) with every 997th element a special value or a value past max.
+  const std::size_t n = detail::stream_out_bytes / sizeof(float) + 21;
+  std::vector<float> x(n), want(n), got(n + 2);
+  std::uint64_t state = 1;
+  for (std::size_t i = 0; i < n; ++i) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    const float specials[] = {NAN, -INFINITY, 1e30f, -0.0f, 1e-42f};
+    x[i] = i % 997 == 0 ? specials[(i / 997) % 5] : float(std::ldexp(double(std::int64_t(state) >> 11), -52));
+  }
+  for (const float_format& f : {fmt::bfloat16, fmt::float16, fmt::float8_e4m3fn})
+    for (const round_mode m : {round_mode::nearest_even, round_mode::toward_zero}) {
+      {
+        const scoped_config scope(levels().front(), 1);  // the scalar level: the reference
+        quantize(std::span<const float>(x), std::span<float>(want), f, m);
+      }
+      for (const level_config& lc : levels())
+        for (std::size_t off : {0u, 1u}) {
+          const scoped_config scope(lc, 2);
+          got.assign(n + 2, 7.0f);
+          quantize(std::span<const float>(x), std::span<float>(got.data() + off, n), f, m);
+          std::size_t bad = n;
+          for (std::size_t i = 0; i < n && bad == n; ++i)
+            if (bits_of(got[off + i]) != bits_of(want[i])) bad = i;
+          CHECK_MESSAGE(bad == n, f.exponent_bits << "/" << f.mantissa_bits << " " << to_string(m) << " level "
+                                               << lc.name << " offset " << off << " element " << bad);
+          CHECK(got[off ? 0 : n] == 7.0f);  // nothing written outside
+          CHECK(got[off + n] == 7.0f);
+        }
+    }
+}
+
 TEST_CASE("compile-time formats give the runtime bits") {
   std::vector<float> xs(1000), a(1000), b(1000);
   for (std::size_t i = 0; i < xs.size(); ++i) xs[i] = float(i) * 0.0137f - 3;

@@ -69,6 +69,8 @@ namespace detail {
 // feenableexcept), and on x86 no FTZ / DAZ. So neither the caller's settings nor the kernels'
 // internal conversions show.
 // (nvcc's front end knows the SSE intrinsics, not GCC's MXCSR builtins.)
+inline constexpr std::size_t stream_out_bytes = std::size_t{32} << 20;
+
 class bulk_fp_scope {
 #if PRECSIM_X86 && defined(__CUDACC__) && !defined(__CUDA_ARCH__)
   unsigned saved_ = _mm_getcsr();
@@ -188,6 +190,10 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
   [[maybe_unused]] kernel_params p;
   if constexpr (vector || narrowed)
     if (level != simd_level::scalar && (vector || narrow_to_odd_exact(f, r))) p = make_kernel_params(f, r);
+  // Float outputs of 32 MiB and more: streaming stores (no read of the lines they overwrite, no
+  // eviction of the inputs; the output is not in cache afterwards, which at that size it could
+  // not be anyway). (memcpy does the same at sizes like these.)
+  if constexpr (vector && std::is_same_v<Out, float>) p.stream_out = n * sizeof(Out) >= stream_out_bytes;
   parallel_for(n, [&](std::size_t b, std::size_t e) {
     const bulk_fp_scope env;
 #if PRECSIM_VECTOR_KERNELS

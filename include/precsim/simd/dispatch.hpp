@@ -105,13 +105,17 @@ void with_mode(round_mode m, F&& f) {
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
 // that it may use that level's intrinsics. (flatten: everything is inlined into the entry
 // point, this lambda too, which GCC would otherwise call from the larger kernels.)
-#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, ...)                                                \
+// STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
+// before the kernel returns.
+#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, STREAM, FENCE, ...)                                 \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
     using u32 = typename vec<W>::u32;                                                             \
     const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
-    round_span<W, Mode, Scaled>(p, s, mulhi, j, in, out, n, sc);                                  \
+    const auto stream = [](float* at, const u32& v) __VA_ARGS__ { STREAM(at, v); };               \
+    round_span<W, Mode, Scaled>(p, s, mulhi, stream, j, in, out, n, sc);                          \
+    if (p.stream_out) FENCE();                                                                    \
   }                                                                                               \
   template <class In>                                                                             \
   __VA_ARGS__ void name##_decode(const kernel_params& p, const In* in, float* out, std::size_t n) { \
@@ -125,8 +129,10 @@ void with_mode(round_mode m, F&& f) {
   }
 
 #define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
-PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC)
-PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
+#define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
+#define PRECSIM_NO_FENCE() (void)0
+PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #if PRECSIM_X86
 // Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
 // (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
@@ -144,13 +150,98 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC)
     const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);  \
     hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));       \
   } while (0)
-PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+#define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
+#define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
+PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, PRECSIM_STREAM_AVX512, _mm_sfence,
+                      __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_MULHI_AVX2
 #undef PRECSIM_MULHI_AVX512
+#undef PRECSIM_STREAM_AVX2
+#undef PRECSIM_STREAM_AVX512
 #endif
 #undef PRECSIM_MULHI_GENERIC
+#undef PRECSIM_STORE_GENERIC
+#undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS
+
+#if PRECSIM_X86
+// IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
+// values; NaN values pass through unchanged as in quantize() (the conversion quiets them).
+template <int Imm, class Out>
+__attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256 x = _mm256_loadu_ps(in + i);
+    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (std::is_same_v<Out, float>) {
+      const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
+      const __m256 nan = _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000)));
+      _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, nan));
+    } else {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+    }
+  }
+  if (i < n) {
+    float tin[8] = {};
+    Out tout[8];
+    std::memcpy(tin, in + i, (n - i) * sizeof(float));
+    half_hw_avx2<Imm>(tin, tout, 8);
+    std::memcpy(out + i, tout, (n - i) * sizeof(Out));
+  }
+}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
+#pragma GCC diagnostic ignored "-Wconversion"
+// (stream: kernel_params::stream_out, float outputs)
+template <int Imm, class Out>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const float* in, Out* out, std::size_t n,
+                                                                        bool stream) {
+  std::size_t i = 0;
+  if (stream) {
+    i = std::min(n, (16 - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % 16) % 16);
+    half_hw_avx2<Imm>(in, out, i);
+  }
+  for (; i + 16 <= n; i += 16) {
+    const __m512 x = _mm512_loadu_ps(in + i);
+    const __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    if constexpr (std::is_same_v<Out, float>) {
+      const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
+      const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
+      const __m512 y = _mm512_mask_blend_ps(nan, _mm512_maskz_cvtph_ps(0xFFFF, h), x);
+      if (stream) _mm512_stream_ps(out + i, y);
+      else _mm512_storeu_ps(out + i, y);
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), h);
+    }
+  }
+  if (stream) _mm_sfence();
+  half_hw_avx2<Imm>(in + i, out + i, n - i);
+}
+#pragma GCC diagnostic pop
+// Whether the hardware conversion served the call.
+template <class Out>
+bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* out, std::size_t n) {
+  if constexpr (std::is_same_v<Out, float> || std::is_same_v<Out, std::uint16_t>) {
+    if (p.half_hw < 0 || (l != simd_level::avx512 && l != simd_level::avx2) || !cpu().f16c) return false;
+    const auto run = [&](auto imm) {
+      constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
+      if (l == simd_level::avx512) half_hw_avx512<Imm>(in, out, n, p.stream_out);
+      else half_hw_avx2<Imm>(in, out, n);
+    };
+    switch (p.half_hw) {
+      case 0: run(std::integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}); break;
+      case 1: run(std::integral_constant<int, _MM_FROUND_TO_NEG_INF>{}); break;
+      case 2: run(std::integral_constant<int, _MM_FROUND_TO_POS_INF>{}); break;
+      default: run(std::integral_constant<int, _MM_FROUND_TO_ZERO>{}); break;
+    }
+    return true;
+  } else {
+    (void)l, (void)p, (void)in, (void)out, (void)n;
+    return false;
+  }
+}
+#endif
 
 // Vector rounding of float inputs at level l (not scalar); Scaled: with per-element scaling
 // around it (kernel.hpp, lane_scales; block formats), a variant compiled only where it is used.
@@ -159,6 +250,10 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, __attribute__((target("a
 template <bool Scaled = false, class Out>
 void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
                   const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
+#if PRECSIM_X86
+  if constexpr (!Scaled)
+    if (half_hw_round(l, p, in, out, n)) return;
+#endif
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (!Scaled)

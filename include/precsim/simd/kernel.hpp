@@ -55,7 +55,10 @@ struct kernel_params {
   // fast_plain_*: the special lanes do not depend on the sign (overflow and inf give one value or
   // code, signed like the input; for codes NaN codes too, fake quantization passing NaN through)
   // and zeros keep their sign: the common formats.
-  bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false;
+  // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
+  // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
+  // gives every answer but NaN's (shape_float).
+  bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
   std::int32_t fast_sr_shift0 = 0;
@@ -70,6 +73,11 @@ struct kernel_params {
   // as float(placed + sub_offset) - sub_one; codes below flush_below (field 0 without
   // subnormals) read as 0; NaN
   // where (code & nan_sel) - nan_first <= nan_span; the sign bit moved up by sign_shift
+  // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
+  // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0
+  int half_hw = -1;
+  // set per call (bulk.hpp): float outputs too large to stay in cache take streaming stores
+  bool stream_out = false;
   bool decode_fields = false;
   float sub_one = 0;
   std::uint32_t sub_offset = 0, flush_below = 0, nan_sel = 0, nan_first = ~0u, nan_span = 0, nan_frac = 0,
@@ -158,6 +166,8 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_plain_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
                         p.inf_code[0] == p.ovf_code[0] && p.inf_code[1] == p.ovf_code[1] &&
                         p.nan_code[1] == (p.nan_code[0] | p.sign_bit) && p.sign_bit == 1u << (storage_bits(f) - 1);
+    p.fast_float_range = !p.fast_sub && p.fast_plain_value && p.fast_plain_code && p.ovf_val[0] == 0x7F800000u &&
+                         p.fast_max == 0x7F800000u - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
       p.sr_bias = (1u << (d - 1)) - (r.variant == sr_variant::c);
@@ -184,6 +194,24 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
       if (f.infinity) p.inf_mag = top;
       break;
     case special_values::none: break;
+  }
+  const bool binary16 = f.exponent_bits == 5 && m == 10 && f.bias == 15 && f.is_signed &&
+                        f.subnormals == subnormal_mode::gradual && f.specials == special_values::ieee && f.infinity;
+  if (binary16 && r.mode != round_mode::nearest_away && r.mode != round_mode::to_odd &&
+      r.mode != round_mode::stochastic) {
+    const unsigned rc = r.mode == round_mode::toward_negative   ? 1
+                        : r.mode == round_mode::toward_positive ? 2
+                        : r.mode == round_mode::toward_zero     ? 3 : 0;
+    // the conversion's overflow: +-inf rounding away from zero, +-max toward it
+    const std::uint32_t inf = 0x7F800000u, maxv = float_bits_of(65504.0), sb = 0x80000000u;
+    const std::uint32_t hw_ovf[2] = {rc == 0 || rc == 2 ? inf : maxv, (rc == 0 || rc == 1 ? inf : maxv) | sb};
+    std::uint32_t nan_hw[2];
+    for (int neg = 0; neg < 2; ++neg) nan_hw[neg] = (neg ? 0xFE00u : 0x7E00u);  // quiet, payload below
+    if (p.ovf_val[0] == hw_ovf[0] && p.ovf_val[1] == hw_ovf[1] && p.inf_val[0] == inf && p.inf_val[1] == (inf | sb) &&
+        p.ovf_code[0] == (hw_ovf[0] == inf ? 0x7C00u : 0x7BFFu) && p.ovf_code[1] == (hw_ovf[1] == (inf | sb) ? 0xFC00u : 0xFBFFu) &&
+        p.inf_code[0] == 0x7C00u && p.inf_code[1] == 0xFC00u && p.nan_code[0] == nan_hw[0] && p.nan_code[1] == nan_hw[1] &&
+        p.keep_zero_sign)
+      p.half_hw = int(rc);
   }
   p.decode_fields = has_zero(f) && f.bias >= -126;
   if (p.decode_fields) {
@@ -660,8 +688,13 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
   }
 }
 
-// Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*).
-enum : unsigned { shape_sub = 1, shape_plain = 2 };
+// Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
+// fast_float_range).
+enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4 };
+
+// Modes that round a magnitude without looking at the sign: on the signed bit pattern too.
+template <round_mode Mode>
+inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && Mode != round_mode::toward_negative;
 
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
 template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out>
@@ -671,6 +704,20 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   using i32 = i32_of<W>;
   using f32 = typename vec<W>::f32;
   constexpr bool value = std::is_floating_point_v<Out>;
+  if constexpr ((Shape & shape_float) != 0) {
+    // the signed pattern rounded: carries stop at +-inf, below the sign bit
+    static_assert(Shape == (shape_float | shape_plain) && sign_blind_mode<Mode>);
+    u32 rn;
+    fast_normal<W, Mode>(p, b, b, random, rn);
+    const i32 nan = i32(b & 0x7FFFFFFFu) > 0x7F800000;
+    if constexpr (value) {
+      y = nan ? b : rn;
+    } else {
+      const u32 nanc = (p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload)) | (u32(i32(b) >> 31) & p.sign_bit);
+      y = nan ? nanc : rn >> (23 - p.m);
+    }
+    return;
+  }
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
   u32 rn;
   fast_normal<W, Mode>(p, b, a, random, rn);
@@ -737,17 +784,51 @@ struct scoped_mxcsr {
 template <int W, class Out>
 using store_t = std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>;
 
-// The deterministic modes on the fast path: element by element, no groups.
-template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out>
+// The deterministic modes on the fast path: element by element, no groups. Stream(float* at,
+// y): a streaming store of one vector at an aligned address (kernel_params::stream_out).
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, class Stream>
 PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc, const float* in, Out* out,
-                             std::size_t n) {
+                             std::size_t n, Stream stream) {
   const kernel_params p = params;
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
 #endif
   typename vec<W>::u32 x, y;
   const typename vec<W>::u32 none{};
+  // elements i .. i + count - 1 (count < W) through a zero-padded copy
+  const auto partial = [&](std::size_t i, std::size_t count) PRECSIM_LAMBDA_INLINE {
+    std::uint32_t tin[W] = {};
+    store_t<W, Out> tout[W];
+    std::memcpy(tin, in + i, count * sizeof(float));
+    load_lanes<W>(tin, x);
+    [[maybe_unused]] float tpre[W], tpost[W];
+    [[maybe_unused]] lane_scales at{};
+    if constexpr (Scaled) {
+      std::fill_n(tpre, W, 1.0f);
+      std::fill_n(tpost, W, 1.0f);
+      at = sc.from(i).copied(tpre, tpost, 0, count);
+      pre_scale_lanes<W>(at, x);
+    }
+    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
+    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
+    store_lanes<W>(tout, y);
+    std::memcpy(out + i, tout, count * sizeof(Out));
+  };
   std::size_t i = 0;
+  // (only the plain shapes: with the others' longer loop, streaming measured slower)
+  if constexpr (!Scaled && std::is_floating_point_v<Out> && (Shape & shape_plain) != 0)
+    if (p.stream_out) {
+      const std::size_t head = std::min(n, (W - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % W) % W);
+      if (head) partial(0, head);
+      for (i = head; i + W <= n; i += W) {
+        load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
+        fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
+        stream(out + i, y);
+      }
+      if (i < n) partial(i, n - i);
+      return;
+    }
+  (void)stream;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
     if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
@@ -755,24 +836,7 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
     store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
   }
-  if (i < n) {
-    std::uint32_t tin[W] = {};
-    store_t<W, Out> tout[W];
-    std::memcpy(tin, in + i, (n - i) * sizeof(float));
-    load_lanes<W>(tin, x);
-    [[maybe_unused]] float tpre[W], tpost[W];
-    [[maybe_unused]] lane_scales at{};
-    if constexpr (Scaled) {
-      std::fill_n(tpre, W, 1.0f);
-      std::fill_n(tpost, W, 1.0f);
-      at = sc.from(i).copied(tpre, tpost, 0, n - i);
-      pre_scale_lanes<W>(at, x);
-    }
-    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
-    if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
-    store_lanes<W>(tout, y);
-    std::memcpy(out + i, tout, (n - i) * sizeof(Out));
-  }
+  if (i < n) partial(i, n - i);
 }
 
 // Rounds one group of 64 P consecutive elements with absolute indices j0 .. j0 + 64 P - 1
@@ -845,8 +909,8 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
 }
 
 // Scaled: with lane_scales (sc.post only read for float outputs).
-template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi>
-PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
+template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi, class Stream>
+PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi mulhi, Stream stream,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (p.fast) {
     const bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
@@ -854,12 +918,14 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi 
     const auto run = [&](auto sh) {
       constexpr unsigned Shape = decltype(sh)::value;
       if constexpr (Mode == round_mode::stochastic) group_span<W, Mode, Scaled, true, Shape>(p, s, mulhi, j, in, out, n, sc);
-      else fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n);
+      else fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
     };
     using sc0 = std::integral_constant<unsigned, 0>;
     using sc1 = std::integral_constant<unsigned, 1>;
     using sc2 = std::integral_constant<unsigned, 2>;
     using sc3 = std::integral_constant<unsigned, 3>;
+    if constexpr (sign_blind_mode<Mode> && !Scaled)
+      if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
     return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
   }
   group_span<W, Mode, Scaled, false, 0>(p, s, mulhi, j, in, out, n, sc);
