@@ -60,7 +60,7 @@ PRECSIM_HD constexpr std::uint64_t inf_code(const float_format& f, bool neg) noe
 
 // The code of a zero of the given sign, as encode(+-0.0) gives it (no double involved: under
 // -fno-signed-zeros a compiler may merge -0.0 into 0.0).
-PRECSIM_HD PRECSIM_INLINE constexpr std::uint64_t zero_code(const float_format& f, bool neg) noexcept {
+PRECSIM_HD constexpr std::uint64_t zero_code(const float_format& f, bool neg) noexcept {
   return has_negative_zero(f) || !has_zero(f) ? sign_code(f, neg) : 0;
 }
 

@@ -69,15 +69,15 @@ struct kernel_params {
   std::uint32_t sr_share = 1;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
-  // decode from the placed fields (formats with a zero, see field_decode_lanes): subnormal codes
-  // as float(placed + sub_offset) - sub_one; codes below flush_below (field 0 without
-  // subnormals) read as 0; NaN
-  // where (code & nan_sel) - nan_first <= nan_span; the sign bit moved up by sign_shift
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
   // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0
   int half_hw = -1;
   // set per call (bulk.hpp): float outputs too large to stay in cache take streaming stores
   bool stream_out = false;
+  // decode from the placed fields (formats with a zero, see field_decode_lanes): subnormal codes
+  // as float(placed + sub_offset) - sub_one; codes below flush_below (field 0 without
+  // subnormals) read as 0; NaN where (code & nan_sel) - nan_first <= nan_span; the sign bit
+  // moved up by sign_shift
   bool decode_fields = false;
   float sub_one = 0;
   std::uint32_t sub_offset = 0, flush_below = 0, nan_sel = 0, nan_first = ~0u, nan_span = 0, nan_frac = 0,
@@ -205,8 +205,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     // the conversion's overflow: +-inf rounding away from zero, +-max toward it
     const std::uint32_t inf = 0x7F800000u, maxv = float_bits_of(65504.0), sb = 0x80000000u;
     const std::uint32_t hw_ovf[2] = {rc == 0 || rc == 2 ? inf : maxv, (rc == 0 || rc == 1 ? inf : maxv) | sb};
-    std::uint32_t nan_hw[2];
-    for (int neg = 0; neg < 2; ++neg) nan_hw[neg] = (neg ? 0xFE00u : 0x7E00u);  // quiet, payload below
+    const std::uint32_t nan_hw[2] = {0x7E00u, 0xFE00u};  // quiet, the payload's top bits below
     if (p.ovf_val[0] == hw_ovf[0] && p.ovf_val[1] == hw_ovf[1] && p.inf_val[0] == inf && p.inf_val[1] == (inf | sb) &&
         p.ovf_code[0] == (hw_ovf[0] == inf ? 0x7C00u : 0x7BFFu) && p.ovf_code[1] == (hw_ovf[1] == (inf | sb) ? 0xFC00u : 0xFBFFu) &&
         p.inf_code[0] == 0x7C00u && p.inf_code[1] == 0xFC00u && p.nan_code[0] == nan_hw[0] && p.nan_code[1] == nan_hw[1] &&
