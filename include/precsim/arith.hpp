@@ -247,19 +247,14 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result finish_fast(
     double x, int inexact_dir, const float_format& f, const rounding& r,
     std::uint64_t random) noexcept {
   if (!tame(x)) return {false, 0};
-  if constexpr (Nearest) {
-    std::uint64_t b = bit_cast<std::uint64_t>(x);
-    if (inexact_dir != 0) b = (b - (inexact_dir < 0)) | 1;  // round to odd (see below)
-    return nearest_from_bits(b, f);
-  }
-  if (r.mode == round_mode::stochastic && inexact_dir == 0 && nearest_in_bits(f)) {
-    const fast_result q = stochastic_from_bits(bit_cast<std::uint64_t>(x), f, r, random);
-    if (q.ok) return q;
-  }
-  if (r.mode == round_mode::nearest_even && nearest_in_bits(f)) {
+  if (Nearest || (r.mode == round_mode::nearest_even && nearest_in_bits(f))) {
     std::uint64_t b = bit_cast<std::uint64_t>(x);
     if (inexact_dir != 0) b = (b - (inexact_dir < 0)) | 1;  // round to odd (see below)
     const fast_result q = nearest_from_bits(b, f);
+    if (Nearest || q.ok) return q;
+  }
+  if (r.mode == round_mode::stochastic && inexact_dir == 0 && nearest_in_bits(f)) {
+    const fast_result q = stochastic_from_bits(bit_cast<std::uint64_t>(x), f, r, random);
     if (q.ok) return q;
   }
   decomposed d = decompose(x);

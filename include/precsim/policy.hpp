@@ -14,6 +14,10 @@
 
 #include "random.hpp"
 #include "rounding.hpp"
+#include "simd/philox.hpp"
+#if defined(__SSE2__) && !defined(__CUDA_ARCH__)
+#include <emmintrin.h>
+#endif
 
 namespace precsim {
 
@@ -46,6 +50,32 @@ inline thread_local random_cache thread_random{};
 
 PRECSIM_BEGIN_CONFIG
 namespace detail {
+
+// random_u64(s, 32 t + i) for i = 0..31 into out[i]: the 16 blocks of batch t side by side (one
+// block alone waits ~50 cycles on its chain of multiplies), by the bulk kernels' Philox lanes.
+inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out) noexcept {
+#if PRECSIM_VECTOR_KERNELS
+  using u32 = vec<4>::u32;
+  const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) {
+#if defined(__SSE2__)  // even lanes in place, odd ones shifted down (baseline x86-64)
+    const __m128i xv = __m128i(x), mv = _mm_set1_epi32(int(m));
+    const __m128i even = _mm_srli_epi64(_mm_mul_epu32(xv, mv), 32), odd = _mm_mul_epu32(_mm_srli_epi64(xv, 32), mv);
+    hi = u32(_mm_or_si128(even, _mm_and_si128(odd, _mm_set1_epi64x(std::int64_t{-1} << 32))));
+#else
+    mulhi_generic<4>(x, m, hi);
+#endif
+  };
+  philox_words<4> w[4];
+  for (int v = 0; v < 4; ++v) philox_lanes<4>(random_u64_domain | (t << 4) | std::uint64_t(4 * v), s, mulhi, w[v]);
+  for (int l = 0; l < 16; ++l) {  // words 0 | 1 << 32 and 2 | 3 << 32 of each block
+    const philox_words<4>& b = w[l / 4];
+    out[l] = b.w[0][l % 4] | std::uint64_t{b.w[1][l % 4]} << 32;
+    out[16 + l] = b.w[2][l % 4] | std::uint64_t{b.w[3][l % 4]} << 32;
+  }
+#else
+  for (std::uint64_t i = 0; i < 32; ++i) out[i] = random_u64(s, 32 * t + i);
+#endif
+}
 
 // random_u64(stream, j), from this thread's batch cache.
 #if !PRECSIM_DEVICE_PASS

@@ -6,9 +6,6 @@
 
 #include <atomic>
 #include <cstdint>
-#if defined(__SSE2__) && !defined(__CUDA_ARCH__)
-#include <emmintrin.h>
-#endif
 
 #include "config.hpp"
 #include "rounding.hpp"
@@ -109,63 +106,6 @@ PRECSIM_HD constexpr std::uint64_t random_u64(const sr_stream& s, std::uint64_t 
   const int k = int((j >> 4) & 1);
   return b.v[2 * k] | std::uint64_t{b.v[2 * k + 1]} << 32;
 }
-
-namespace detail {
-// random_u64(s, 32 t + i) for i = 0..31 into out[i]: the 16 blocks of batch t computed side by
-// side (one block alone waits ~50 cycles on its chain of multiplies), 4 per SSE2 register on
-// x86-64 (the widening multiply takes the even lanes; the odd ones are shifted down).
-#if defined(__SSE2__) && !PRECSIM_DEVICE_PASS && (defined(__GNUC__) || defined(__clang__))
-#define PRECSIM_PHILOX_SSE2 1
-#else
-#define PRECSIM_PHILOX_SSE2 0
-#endif
-#if PRECSIM_PHILOX_SSE2
-inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out) noexcept {
-  const std::uint64_t first = random_u64_domain | (t << 4);  // first % 16 == 0: no carry below
-  const __m128i m0 = _mm_set1_epi32(int(philox_m0)), m1 = _mm_set1_epi32(int(philox_m1));
-  const __m128i low = _mm_set1_epi64x(0xFFFFFFFF), high = _mm_slli_epi64(low, 32);
-  // lo / hi halves of the 4 products x * m
-  const auto mul = [&](__m128i x, __m128i m, __m128i& lo, __m128i& hi) {
-    const __m128i even = _mm_mul_epu32(x, m), odd = _mm_mul_epu32(_mm_srli_epi64(x, 32), m);
-    lo = _mm_or_si128(_mm_and_si128(even, low), _mm_slli_epi64(odd, 32));
-    hi = _mm_or_si128(_mm_srli_epi64(even, 32), _mm_and_si128(odd, high));
-  };
-  __m128i c0[4], c1[4], c2[4], c3[4];
-  for (int v = 0; v < 4; ++v) {
-    const int b = int(std::uint32_t(first)) + 4 * v;
-    c0[v] = _mm_setr_epi32(b, b + 1, b + 2, b + 3);
-    c1[v] = _mm_set1_epi32(int(std::uint32_t(first >> 32)));
-    c2[v] = _mm_set1_epi32(int(std::uint32_t(s.stream)));
-    c3[v] = _mm_set1_epi32(int(std::uint32_t(s.stream >> 32)));
-  }
-  std::uint32_t k0 = std::uint32_t(s.seed), k1 = std::uint32_t(s.seed >> 32);
-  for (int round = 0; round < 10; ++round) {
-    const __m128i key0 = _mm_set1_epi32(int(k0)), key1 = _mm_set1_epi32(int(k1));
-    for (int v = 0; v < 4; ++v) {
-      __m128i lo0, hi0, lo1, hi1;
-      mul(c0[v], m0, lo0, hi0);
-      mul(c2[v], m1, lo1, hi1);
-      c0[v] = _mm_xor_si128(_mm_xor_si128(hi1, c1[v]), key0);
-      c1[v] = lo1;
-      c2[v] = _mm_xor_si128(_mm_xor_si128(hi0, c3[v]), key1);
-      c3[v] = lo0;
-    }
-    k0 += philox_w0;
-    k1 += philox_w1;
-  }
-  for (int v = 0; v < 4; ++v) {  // words 0 | 1 << 32 and 2 | 3 << 32 of each block
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4 * v), _mm_unpacklo_epi32(c0[v], c1[v]));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 4 * v + 2), _mm_unpackhi_epi32(c0[v], c1[v]));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 + 4 * v), _mm_unpacklo_epi32(c2[v], c3[v]));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16 + 4 * v + 2), _mm_unpackhi_epi32(c2[v], c3[v]));
-  }
-}
-#else
-inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out) noexcept {
-  for (int i = 0; i < 32; ++i) out[i] = random_u64(s, 32 * t + std::uint64_t(i));
-}
-#endif
-}  // namespace detail
 
 namespace detail {
 // The random bits a bulk call (CPU or CUDA) gives element j, and how many of them rounding uses:
