@@ -1,5 +1,5 @@
 // Host-only text I/O: format names (named formats, IEEE P3109 "binary8p3se", "eXmY[fn|fnuz]"),
-// descriptions, sign|exponent|mantissa bit strings and shortest round-trip value printing.
+// block format names ("mxfp8_e4m3", "int4_channel"), rounding option names, descriptions, sign|exponent|mantissa bit strings and shortest round-trip value printing.
 // Used by the precsim-info tool; never included by the core.
 #pragma once
 
@@ -12,6 +12,7 @@
 #include <string>
 #include <string_view>
 
+#include "blocks/format.hpp"
 #include "format.hpp"
 #include "rounding.hpp"
 
@@ -178,6 +179,83 @@ inline const char* to_string(saturation s) {
   constexpr const char* names[] = {"none", "finite", "propagate"};
   return unsigned(s) < std::size(names) ? names[unsigned(s)] : "invalid saturation";
 }
+
+// The named block formats (OCP MX, NVFP4).
+struct named_block_format {
+  std::string_view name;
+  block_format format;
+};
+inline constexpr std::array<named_block_format, 7> named_block_formats{{
+    {"mxfp8_e4m3", formats::mxfp8_e4m3},
+    {"mxfp8_e5m2", formats::mxfp8_e5m2},
+    {"mxfp6_e3m2", formats::mxfp6_e3m2},
+    {"mxfp6_e2m3", formats::mxfp6_e2m3},
+    {"mxfp4_e2m1", formats::mxfp4_e2m1},
+    {"mxint8", formats::mxint8},
+    {"nvfp4", formats::nvfp4},
+}};
+
+// Parses a block format name: a named one ("mxfp8_e4m3", "nvfp4"), symmetric absmax integers
+// "intB_tensor", "intB_channel" (per row) or "intB_gG" (groups of G along a row), and FP8 tiles
+// "fp8_tiles_RxC" (e4m3, fp32 scale per R x C tile). Throws std::invalid_argument.
+inline block_format parse_block_format(std::string_view text) {
+  const std::string s = detail::lower(text);
+  for (const auto& nf : named_block_formats)
+    if (s == nf.name) return nf.format;
+  const auto bad = [&] {
+    return std::invalid_argument("unknown block format '" + std::string(text) +
+                                 "' (try mxfp8_e4m3, nvfp4, int4_channel, int8_g128, int8_tensor or fp8_tiles_1x128)");
+  };
+  std::size_t pos = 0;
+  if (s.rfind("int", 0) == 0) {
+    pos = 3;
+    const int bits = detail::read_int(s, pos);
+    const std::string_view rest = std::string_view(s).substr(pos);
+    if (bits < 0) throw bad();
+    if (rest == "_tensor") return formats::int_scaled(bits, {0, 0});
+    if (rest == "_channel") return formats::int_scaled(bits, {1, 0});
+    if (rest.rfind("_g", 0) == 0) {
+      pos += 2;
+      const int g = detail::read_int(s, pos);
+      if (g > 0 && pos == s.size()) return formats::int_scaled(bits, {1, std::size_t(g)});
+    }
+    throw bad();
+  }
+  if (s.rfind("fp8_tiles_", 0) == 0) {
+    pos = 10;
+    const int r = detail::read_int(s, pos);
+    if (r >= 0 && pos < s.size() && s[pos] == 'x') {
+      ++pos;
+      const int c = detail::read_int(s, pos);
+      if (c >= 0 && pos == s.size()) return formats::fp8_tiles({std::size_t(r), std::size_t(c)});
+    }
+  }
+  throw bad();
+}
+
+// Rounding options by name (to_string's spelling). Throw std::invalid_argument naming the choices.
+inline round_mode parse_round_mode(std::string_view text) {
+  constexpr round_mode modes[] = {round_mode::nearest_even,    round_mode::nearest_away, round_mode::toward_zero,
+                                  round_mode::toward_positive, round_mode::toward_negative, round_mode::to_odd,
+                                  round_mode::stochastic};
+  for (round_mode m : modes)
+    if (text == to_string(m)) return m;
+  throw std::invalid_argument("unknown rounding mode '" + std::string(text) +
+                              "' (nearest_even, nearest_away, toward_zero, toward_positive, toward_negative, "
+                              "to_odd, stochastic)");
+}
+inline saturation parse_saturation(std::string_view text) {
+  for (saturation s : {saturation::none, saturation::finite, saturation::propagate})
+    if (text == to_string(s)) return s;
+  throw std::invalid_argument("unknown saturation '" + std::string(text) + "' (none, finite, propagate)");
+}
+inline sr_variant parse_sr_variant(std::string_view text) {
+  if (text == "a") return sr_variant::a;
+  if (text == "b") return sr_variant::b;
+  if (text == "c") return sr_variant::c;
+  throw std::invalid_argument("unknown stochastic rounding variant '" + std::string(text) + "' (a, b, c)");
+}
+
 
 PRECSIM_END_CONFIG
 }  // namespace precsim
