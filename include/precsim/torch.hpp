@@ -66,8 +66,22 @@ inline at::Tensor float_values(const char* fn, const at::Tensor& x, const float_
 }
 
 template <class T>
+std::span<T> tensor_span(const at::Tensor& t);
+
+// Float32 values of a format dtype t holds, as a tensor of dtype t: encoded by precsim (exact; NaN
+// by formats.md's rule, where torch's conversion would change a NaN's sign and payload).
+inline at::Tensor to_dtype(const at::Tensor& values, at::ScalarType t) {
+  if (t == at::kFloat) return values;
+  at::Tensor codes = at::empty(values.sizes(), values.options().dtype(at::kShort));
+  encode(tensor_span<const float>(values), tensor_span<std::uint16_t>(codes), dtype_format("quantize", t, "dtype"));
+  return codes.view(t);
+}
+
+template <class T>
 std::span<T> tensor_span(const at::Tensor& t) {
-  return {t.data_ptr<std::remove_const_t<T>>(), static_cast<std::size_t>(t.numel())};  // (no data_ptr<const T>)
+  using U = std::remove_const_t<T>;  // (LibTorch has no data_ptr<const T>)
+  if constexpr (std::is_same_v<U, std::uint16_t>) return {static_cast<T*>(t.data_ptr()), std::size_t(t.numel())};
+  else return {t.data_ptr<U>(), static_cast<std::size_t>(t.numel())};
 }
 
 // The code dtype for storage_bits bits: uint8, int16, int32, int64 (codes as bit patterns).
@@ -101,7 +115,7 @@ inline at::Tensor quantize(const at::Tensor& x, const float_format& f, const rou
   const at::Tensor in32 = detail::float_values(fn, in, f);
   at::Tensor out = at::empty_like(in32);
   quantize(detail::tensor_span<const float>(in32), detail::tensor_span<float>(out), f, r, s);
-  return in.scalar_type() == at::kFloat ? out : out.to(in.scalar_type());
+  return detail::to_dtype(out, in.scalar_type());
 }
 
 // Codes in the low storage_bits(f) bits of uint8 (<= 8 bits), int16 (<= 16), int32 or int64.
@@ -150,7 +164,7 @@ inline at::Tensor decode(const at::Tensor& codes, const float_format& f, at::Sca
     case 4: run(std::uint32_t{}); break;
     default: run(std::uint64_t{}); break;
   }
-  return dtype == out.scalar_type() ? out : out.to(dtype);
+  return dtype == at::kDouble ? out : detail::to_dtype(out, dtype);
 }
 
 // ---- block formats ---------------------------------------------------------------------------
