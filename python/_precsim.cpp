@@ -204,9 +204,12 @@ PYBIND11_MODULE(_precsim, m) {
   }, py::arg("shape"), py::arg("element") = formats::float8_e4m3fn);
 
   m.def("quantize", [](const at::Tensor& x, const float_format& f, const std::string& mode, const std::string& sat,
-                       int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset) {
-    return quantize(x, f, rounding_of(mode, sat, bits, var), stream_of(seed, stream, offset));
-  }, py::arg("x"), py::arg("format"), ROUNDING_ARGS);
+                       int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset,
+                       c10::optional<at::Tensor> out) {
+    const rounding r = rounding_of(mode, sat, bits, var);
+    if (!out) return quantize(x, f, r, stream_of(seed, stream, offset));
+    return quantize_out(x, *out, f, r, stream_of(seed, stream, offset));
+  }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("out") = py::none());
   m.def("encode", [](const at::Tensor& x, const float_format& f, const std::string& mode, const std::string& sat,
                      int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset) {
     return encode(x, f, rounding_of(mode, sat, bits, var), stream_of(seed, stream, offset));
@@ -216,9 +219,11 @@ PYBIND11_MODULE(_precsim, m) {
   }, py::arg("codes"), py::arg("format"), py::arg("dtype") = py::none());
   m.def("quantize_blocks", [](const at::Tensor& x, const block_format& f, const std::string& mode,
                               const std::string& sat, int bits, const std::string& var, seed_t seed, seed_t stream,
-                              std::uint64_t offset) {
-    return quantize_blocks(x, f, rounding_of(mode, sat, bits, var), stream_of(seed, stream, offset));
-  }, py::arg("x"), py::arg("format"), ROUNDING_ARGS);
+                              std::uint64_t offset, c10::optional<at::Tensor> out) {
+    const rounding r = rounding_of(mode, sat, bits, var);
+    if (!out) return quantize_blocks(x, f, r, stream_of(seed, stream, offset));
+    return quantize_blocks_out(x, *out, f, r, stream_of(seed, stream, offset));
+  }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("out") = py::none());
   m.def("fake_quantize", [](const at::Tensor& x, const py::object& f, const std::string& mode, const std::string& sat,
                             int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset,
                             bool clip) {

@@ -6,7 +6,8 @@
 //                                gradient straight through, optionally zero where it clipped
 //   define_torch_ops             the calls above as torch custom ops with text arguments, for
 //                                TorchScript:  TORCH_LIBRARY(precsim, m) { precsim::define_torch_ops(m); }
-// Tensors must live on the CPU; non-contiguous ones are copied first. Results are new tensors.
+// Tensors must live on the CPU; non-contiguous inputs are copied first. Results are new tensors;
+// quantize_out and quantize_blocks_out write into a given one instead (the input itself: in place).
 #pragma once
 
 #include <ATen/ATen.h>
@@ -68,13 +69,28 @@ inline at::Tensor float_values(const char* fn, const at::Tensor& x, const float_
 template <class T>
 std::span<T> tensor_span(const at::Tensor& t);
 
-// Float32 values of a format dtype t holds, as a tensor of dtype t: encoded by precsim (exact; NaN
-// by formats.md's rule, where torch's conversion would change a NaN's sign and payload).
-inline at::Tensor to_dtype(const at::Tensor& values, at::ScalarType t) {
-  if (t == at::kFloat) return values;
-  at::Tensor codes = at::empty(values.sizes(), values.options().dtype(at::kShort));
-  encode(tensor_span<const float>(values), tensor_span<std::uint16_t>(codes), dtype_format("quantize", t, "dtype"));
-  return codes.view(t);
+// Stores float32 values of a format that out's dtype holds into out: encoded by precsim (exact;
+// NaN by formats.md's rule, where torch's conversion would change a NaN's sign and payload).
+inline void store_values(const at::Tensor& values, at::Tensor& out) {
+  if (values.is_same(out)) return;
+  if (out.scalar_type() == at::kFloat) {
+    out.copy_(values);
+    return;
+  }
+  encode(tensor_span<const float>(values), std::span<std::uint16_t>(static_cast<std::uint16_t*>(out.data_ptr()),
+                                                                   std::size_t(out.numel())),
+         dtype_format("store", out.scalar_type(), "out"));
+}
+
+// A result tensor given by the caller: dense, on the CPU, of x's dtype and size.
+inline void check_out(const char* fn, const at::Tensor& out, const at::Tensor& x) {
+  if (!out.defined() || !out.device().is_cpu() || out.layout() != at::kStrided || !out.is_contiguous())
+    bulk_error(fn, "out must be a contiguous CPU tensor");
+  if (out.scalar_type() != x.scalar_type())
+    bulk_error(fn, std::string("out has dtype ") + c10::toString(out.scalar_type()) + ", the input " +
+                       c10::toString(x.scalar_type()));
+  if (out.numel() != x.numel())
+    bulk_error(fn, "out has " + std::to_string(out.numel()) + " elements, the input " + std::to_string(x.numel()));
 }
 
 template <class T>
@@ -103,19 +119,26 @@ inline std::pair<std::size_t, std::size_t> matrix_shape(const at::Tensor& x) {
 // float32 and float64 tensors round as their spans do; float16 and bfloat16 tensors round their
 // (exact) float32 values and keep their dtype, for formats whose values they hold.
 
-inline at::Tensor quantize(const at::Tensor& x, const float_format& f, const rounding& r = {}, sr_source s = {}) {
+// Into out (x's dtype and size, contiguous; out may be x itself: in place). Returns out.
+inline at::Tensor& quantize_out(const at::Tensor& x, at::Tensor& out, const float_format& f, const rounding& r = {},
+                                sr_source s = {}) {
   const char* fn = "quantize";
   const at::Tensor in = detail::cpu_tensor(fn, x, "the input");
+  detail::check_out(fn, out, in);
   validate(f);
   if (in.scalar_type() == at::kDouble) {
-    at::Tensor out = at::empty_like(in);
     quantize(detail::tensor_span<const double>(in), detail::tensor_span<double>(out), f, r, s);
     return out;
   }
   const at::Tensor in32 = detail::float_values(fn, in, f);
-  at::Tensor out = at::empty_like(in32);
-  quantize(detail::tensor_span<const float>(in32), detail::tensor_span<float>(out), f, r, s);
-  return detail::to_dtype(out, in.scalar_type());
+  at::Tensor out32 = in.scalar_type() == at::kFloat ? out : at::empty_like(in32);
+  quantize(detail::tensor_span<const float>(in32), detail::tensor_span<float>(out32), f, r, s);
+  detail::store_values(out32, out);
+  return out;
+}
+inline at::Tensor quantize(const at::Tensor& x, const float_format& f, const rounding& r = {}, sr_source s = {}) {
+  at::Tensor out = at::empty_like(detail::cpu_tensor("quantize", x, "the input"));
+  return quantize_out(x, out, f, r, s);
 }
 
 // Codes in the low storage_bits(f) bits of uint8 (<= 8 bits), int16 (<= 16), int32 or int64.
@@ -152,6 +175,7 @@ inline at::Tensor decode(const at::Tensor& codes, const float_format& f, at::Sca
   if (dtype != at::kFloat && dtype != at::kDouble && !detail::values_fit(f, t))
     detail::bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(dtype) + " values");
   at::Tensor out = at::empty(in.sizes(), in.options().dtype(dtype == at::kDouble ? at::kDouble : at::kFloat));
+  at::Tensor result = dtype == out.scalar_type() ? out : at::empty(in.sizes(), in.options().dtype(dtype));
   const auto run = [&](auto code) {
     using Code = decltype(code);
     const auto c = std::span<const Code>(static_cast<const Code*>(in.data_ptr()), std::size_t(in.numel()));
@@ -164,7 +188,8 @@ inline at::Tensor decode(const at::Tensor& codes, const float_format& f, at::Sca
     case 4: run(std::uint32_t{}); break;
     default: run(std::uint64_t{}); break;
   }
-  return dtype == at::kDouble ? out : detail::to_dtype(out, dtype);
+  detail::store_values(out, result);
+  return result;
 }
 
 // ---- block formats ---------------------------------------------------------------------------
@@ -172,16 +197,21 @@ inline at::Tensor decode(const at::Tensor& codes, const float_format& f, at::Sca
 // [batch, seq, hidden] activation is batch * seq rows of hidden values; a Linear weight
 // [out, in] is out rows, so {1, 0} tiles are per output channel).
 
-inline at::Tensor quantize_blocks(const at::Tensor& x, const block_format& f, const rounding& r = {},
-                                  sr_source s = {}) {
+inline at::Tensor& quantize_blocks_out(const at::Tensor& x, at::Tensor& out, const block_format& f,
+                                      const rounding& r = {}, sr_source s = {}) {
   const char* fn = "quantize_blocks";
   const at::Tensor in = detail::cpu_tensor(fn, x, "the input");
   if (in.scalar_type() != at::kFloat)
     detail::bulk_error(fn, std::string("the input has dtype ") + c10::toString(in.scalar_type()) + "; expected float32");
+  detail::check_out(fn, out, in);
   const auto [rows, cols] = detail::matrix_shape(in);
-  at::Tensor out = at::empty_like(in);
   quantize_blocks(detail::tensor_span<const float>(in), detail::tensor_span<float>(out), rows, cols, f, r, s);
   return out;
+}
+inline at::Tensor quantize_blocks(const at::Tensor& x, const block_format& f, const rounding& r = {},
+                                  sr_source s = {}) {
+  at::Tensor out = at::empty_like(detail::cpu_tensor("quantize_blocks", x, "the input"));
+  return quantize_blocks_out(x, out, f, r, s);
 }
 
 // ---- straight-through estimator ---------------------------------------------------------------

@@ -129,8 +129,22 @@ def _float_tensor(x):
     return t, back
 
 
+def _out(out, x, back):
+    """The torch tensor behind ``out`` (of x's kind), and the function that returns ``out`` itself."""
+    if out is None:
+        return None, back
+    if isinstance(x, torch.Tensor) and isinstance(out, torch.Tensor):
+        return out, lambda t: out
+    import numpy as np
+    if isinstance(x, np.ndarray) and isinstance(out, np.ndarray):
+        if not (out.flags.c_contiguous and out.flags.writeable):
+            raise ValueError("out must be a writable C-contiguous array")
+        return torch.from_numpy(out), lambda t: out
+    raise TypeError(f"out must be of the input's kind (torch.Tensor or NumPy array), not {type(out).__name__}")
+
+
 def quantize(x, format, mode="nearest_even", saturate="none", random_bits=0, variant="c", seed=None, stream=None,
-             offset=0):
+             offset=0, out=None):
     """x rounded to ``format``, in x's dtype (a new tensor or array; a float for a float).
 
     mode: nearest_even, nearest_away, toward_zero, toward_positive, toward_negative, to_odd or
@@ -138,10 +152,13 @@ def quantize(x, format, mode="nearest_even", saturate="none", random_bits=0, var
     proportional rounding, else the bits of random word per element; variant: a, b, c (P3109).
     seed / stream / offset: the stochastic-rounding stream (element i uses word offset + i); both
     seed and stream None: a fresh stream per call. float16 / bfloat16 inputs need a format whose
-    values they hold.
+    values they hold. out: write the result there (x's kind, dtype and size, contiguous; x itself
+    rounds in place) instead of a new tensor or array.
     """
     t, back = _float_tensor(x)
-    return back(_C.quantize(t, _format(format), **_rounding(mode, saturate, random_bits, variant, seed, stream, offset)))
+    o, back = _out(out, x, back)
+    return back(_C.quantize(t, _format(format), **_rounding(mode, saturate, random_bits, variant, seed, stream, offset),
+                            out=o))
 
 
 def encode(x, format, mode="nearest_even", saturate="none", random_bits=0, variant="c", seed=None, stream=None,
@@ -162,14 +179,16 @@ def decode(codes, format, dtype=torch.float32):
 
 
 def quantize_blocks(x, format, mode="nearest_even", saturate="none", random_bits=0, variant="c", seed=None,
-                    stream=None, offset=0):
+                    stream=None, offset=0, out=None):
     """Block-scaled fake quantization of a float32 tensor: its last dimension is a row, the other
-    dimensions count the rows (a Linear weight [out, in] has per-output-channel rows)."""
+    dimensions count the rows (a Linear weight [out, in] has per-output-channel rows). out: as
+    for quantize."""
     t, back = _float_tensor(x)
     if t.dtype != torch.float32:
         raise TypeError(f"x has dtype {t.dtype}; block formats take float32")
+    o, back = _out(out, x, back)
     return back(_C.quantize_blocks(t, _block_format(format),
-                                   **_rounding(mode, saturate, random_bits, variant, seed, stream, offset)))
+                                   **_rounding(mode, saturate, random_bits, variant, seed, stream, offset), out=o))
 
 
 def fake_quantize(x, format, mode="nearest_even", saturate="none", random_bits=0, variant="c", seed=None,

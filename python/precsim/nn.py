@@ -29,13 +29,14 @@ class Quantizer:
         """Straight-through fake quantization of x."""
         return precsim.fake_quantize(x, self.format, seed=seed, stream=stream, clip=self.clip, **self.options)
 
-    def round(self, x, seed=None, stream=None):
-        """x rounded (no autograd): element formats keep x's dtype, block formats take float32 rows."""
+    def round(self, x, seed=None, stream=None, out=None):
+        """x rounded (no autograd): element formats keep x's dtype, block formats take float32 rows;
+        into ``out`` when given (x itself: in place)."""
         if self.format is None:
-            return x
+            return x if out is None else out.copy_(x)
         if isinstance(self.format, precsim.BlockFormat):
-            return precsim.quantize_blocks(x, self.format, seed=seed, stream=stream, **self.options)
-        return precsim.quantize(x, self.format, seed=seed, stream=stream, **self.options)
+            return precsim.quantize_blocks(x, self.format, seed=seed, stream=stream, out=out, **self.options)
+        return precsim.quantize(x, self.format, seed=seed, stream=stream, out=out, **self.options)
 
     def __repr__(self):
         return f"Quantizer({self.format!r}, {self.options['mode']})"
@@ -86,6 +87,15 @@ class QuantLinear(torch.nn.Linear):
         return f"{super().extra_repr()}, weight={self.qw}, activation={self.qa}, gradient={self.qg}"
 
 
+def _round_param(quantizer, p, seed=None, stream=None):
+    """Rounds a parameter in place (through a contiguous copy where it is not contiguous)."""
+    w = p.detach()
+    if w.is_contiguous():
+        quantizer.round(w, seed, stream, out=w)
+    else:
+        w.copy_(quantizer.round(w.contiguous(), seed, stream))
+
+
 class LowPrecisionOptimizer:
     """Wraps a torch optimizer so that the weights live in a low-precision format: after each step
     of the wrapped optimizer (which computes the update in float32 from the stored weights), every
@@ -104,7 +114,7 @@ class LowPrecisionOptimizer:
         self.steps = 0
         with torch.no_grad():
             for p in self._params():
-                p.copy_(Quantizer(format, "nearest_even", saturate).round(p.detach().contiguous()))
+                _round_param(Quantizer(format, "nearest_even", saturate), p)
 
     def _params(self):
         return [p for group in self.optimizer.param_groups for p in group["params"]]
@@ -120,8 +130,7 @@ class LowPrecisionOptimizer:
     def step(self, closure=None):
         loss = self.optimizer.step(closure)
         for i, p in enumerate(self._params()):
-            seed, stream = precsim.update_stream(self.seed, self.steps, i)
-            p.copy_(self.quantizer.round(p.detach().contiguous(), seed, stream))
+            _round_param(self.quantizer, p, *precsim.update_stream(self.seed, self.steps, i))
         self.steps += 1
         return loss
 

@@ -156,3 +156,23 @@ def test_blocks_of_mx_formats_share_a_power_of_two_scale():
         scale = torch.exp2(torch.floor(torch.log2(blocks.abs().amax(1, keepdim=True))) - emax)
         want = precsim.quantize(blocks / scale, elem, saturate="finite") * scale
         assert torch.equal(got.reshape(-1, 32).double(), want), name
+
+
+def test_out_receives_the_same_bits_and_may_be_the_input():
+    x = inputs(torch.float32)
+    for dtype in (torch.float32, torch.float64, torch.bfloat16):
+        xd = x.to(dtype)
+        want = precsim.quantize(xd, "float8_e4m3fn", mode="stochastic", seed=3, stream=3)
+        out = torch.empty_like(xd)
+        assert precsim.quantize(xd, "float8_e4m3fn", mode="stochastic", seed=3, stream=3, out=out) is out
+        assert torch.equal(bits(out), bits(want))
+        inplace = xd.clone()
+        precsim.quantize(inplace, "float8_e4m3fn", mode="stochastic", seed=3, stream=3, out=inplace)
+        assert torch.equal(bits(inplace), bits(want))
+    w = torch.randn(8, 64)
+    want = precsim.quantize_blocks(w, "nvfp4")
+    assert torch.equal(precsim.quantize_blocks(w, "nvfp4", out=w), want) and torch.equal(w, want)
+    a = np.random.default_rng(0).standard_normal(100).astype(np.float32)
+    o = np.empty_like(a)
+    assert precsim.quantize(a, "float8_e5m2", out=o) is o
+    assert np.array_equal(o, precsim.quantize(a, "float8_e5m2"))

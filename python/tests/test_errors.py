@@ -79,3 +79,17 @@ def test_empty_and_zero_dimensional_tensors_work():
     assert precsim.quantize_blocks(torch.empty(0, 32), "mxfp8_e4m3").shape == (0, 32)
     assert precsim.quantize_blocks(torch.tensor(3.0), "mxfp8_e4m3").item() == 3.0
     assert precsim.encode(torch.empty(2, 0), "float16").shape == (2, 0)
+
+
+def test_bad_out_tensors_are_refused():
+    with pytest.raises(ValueError, match="out has dtype Double, the input Float"):
+        precsim.quantize(X, "bfloat16", out=torch.empty(8, dtype=torch.float64))
+    with pytest.raises(ValueError, match="out has 7 elements, the input 8"):
+        precsim.quantize(X, "bfloat16", out=torch.empty(7))
+    with pytest.raises(ValueError, match="out must be a contiguous CPU tensor"):
+        precsim.quantize(X, "bfloat16", out=torch.empty(16)[::2])
+    with pytest.raises(ValueError, match="overlap"):
+        big = torch.randn(9)
+        precsim.quantize(big[:8], "bfloat16", out=big[1:])
+    with pytest.raises(TypeError, match="out must be of the input's kind"):
+        precsim.quantize(X, "bfloat16", out=X.numpy())
