@@ -2,7 +2,9 @@
 
     PYTHONPATH=build/gcc/python python3 bench/bench_torch.py [--n 16777216] [--threads 1]
 
-Prints G elements/s (median of --reps runs) for float32 tensors of N(0,1) values.
+Prints G elements/s (median of --reps runs) for float32 tensors of N(0,1) values: calls that
+return new tensors (each allocates its result: for tensors this large, fresh pages from the
+system) and calls that write into a preallocated tensor.
 """
 import argparse
 import statistics
@@ -32,7 +34,13 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     x = torch.randn(args.n, generator=torch.Generator().manual_seed(0))
+    y = torch.empty_like(x)
     rows = [
+        ("y.copy_(x) (preallocated)", lambda: y.copy_(x)),
+        ("precsim.quantize(x, 'bfloat16', out=y)", lambda: precsim.quantize(x, "bfloat16", out=y)),
+        ("precsim.quantize(x, 'float8_e4m3fn', out=y)", lambda: precsim.quantize(x, "float8_e4m3fn", out=y)),
+        ("precsim.quantize(x, 'float8_e4m3fn', stochastic, out=y)",
+         lambda: precsim.quantize(x, "float8_e4m3fn", mode="stochastic", seed=0, stream=0, out=y)),
         ("x.clone() (copy)", lambda: x.clone()),
         ("x.to(torch.bfloat16).float()", lambda: x.to(torch.bfloat16).float()),
         ("x.half().float()", lambda: x.half().float()),
