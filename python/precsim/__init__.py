@@ -40,20 +40,20 @@ __all__ = ["Format", "BlockFormat", "parse_format", "parse_block_format", "p3109
            "update_stream", "nn"]
 
 
-def _format(fmt, name="format"):
-    if isinstance(fmt, Format):
+def _named(fmt, cls, parse, what):
+    if isinstance(fmt, cls):
         return fmt
     if isinstance(fmt, str):
-        return parse_format(fmt)
-    raise TypeError(f"{name} must be a precsim.Format or a format name (str), not {type(fmt).__name__}")
+        return parse(fmt)
+    raise TypeError(f"format must be a precsim.{cls.__name__} or a {what} name (str), not {type(fmt).__name__}")
+
+
+def _format(fmt):
+    return _named(fmt, Format, parse_format, "format")
 
 
 def _block_format(fmt):
-    if isinstance(fmt, BlockFormat):
-        return fmt
-    if isinstance(fmt, str):
-        return parse_block_format(fmt)
-    raise TypeError(f"format must be a precsim.BlockFormat or a block format name (str), not {type(fmt).__name__}")
+    return _named(fmt, BlockFormat, parse_block_format, "block format")
 
 
 def _any_format(fmt):
