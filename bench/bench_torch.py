@@ -29,10 +29,11 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=16 << 20)
     ap.add_argument("--reps", type=int, default=9)
-    ap.add_argument("--threads", type=int, default=0, help="torch's threads (0: torch's default)")
+    ap.add_argument("--threads", type=int, default=0, help="torch's and precsim's threads (0: their defaults)")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
+        precsim.set_max_threads(args.threads)
     x = torch.randn(args.n, generator=torch.Generator().manual_seed(0))
     y = torch.empty_like(x)
     rows = [
@@ -55,7 +56,8 @@ def main():
         ("precsim.quantize_blocks(x, 'mxfp8_e4m3')", lambda: precsim.quantize_blocks(x.view(-1, 1024), "mxfp8_e4m3")),
         ("torch.ops.precsim.quantize(x, 'bfloat16')", lambda: torch.ops.precsim.quantize(x, "bfloat16")),
     ]
-    print(f"{args.n} float32 elements, torch {torch.__version__}, torch threads {torch.get_num_threads()}")
+    print(f"{args.n} float32 elements, torch {torch.__version__}, threads: torch {torch.get_num_threads()}, "
+          f"precsim {precsim.max_threads()}")
     print("| call | G elements/s |\n|---|---|")
     for name, fn in rows:
         print(f"| `{name}` | {rate(fn, args.n, args.reps):.2f} |")

@@ -230,6 +230,10 @@ PYBIND11_MODULE(_precsim, m) {
     return fake_quantize(x, quantizer_of(f, rounding_of(mode, sat, bits, var)), stream_of(seed, stream, offset), clip);
   }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("clip") = false);
 
+  m.def("set_max_threads", &set_max_threads, py::arg("n"),
+        "Most threads one call uses (default: PRECSIM_THREADS, else the CPUs this process may use); 0: the default");
+  m.def("max_threads", &max_threads);
+
   // The optimizer steps' stream of (step, tensor) (train/optim.hpp): (seed, stream id).
   m.def("update_stream", [](std::uint64_t seed, std::uint64_t step, std::uint32_t tensor) {
     const sr_stream s = precsim::detail::update_stream(weight_storage{{}, 0, 0, seed}, step, tensor);

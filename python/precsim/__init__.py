@@ -24,6 +24,8 @@ p3109 = _C.p3109
 mx = _C.mx
 int_scaled = _C.int_scaled
 fp8_tiles = _C.fp8_tiles
+set_max_threads = _C.set_max_threads
+max_threads = _C.max_threads
 
 #: The named element formats (``precsim.formats["float8_e4m3fn"]``) and block formats.
 formats = _C.named_formats()
@@ -37,7 +39,7 @@ _MAX_U64 = (1 << 64) - 1
 
 __all__ = ["Format", "BlockFormat", "parse_format", "parse_block_format", "p3109", "mx", "int_scaled", "fp8_tiles",
            "formats", "block_formats", "quantize", "encode", "decode", "quantize_blocks", "fake_quantize",
-           "update_stream", "nn"]
+           "update_stream", "set_max_threads", "max_threads", "nn"]
 
 
 def _named(fmt, cls, parse, what):

@@ -176,3 +176,16 @@ def test_out_receives_the_same_bits_and_may_be_the_input():
     o = np.empty_like(a)
     assert precsim.quantize(a, "float8_e5m2", out=o) is o
     assert np.array_equal(o, precsim.quantize(a, "float8_e5m2"))
+
+
+def test_thread_count_changes_no_bit():
+    x = inputs(torch.float32, n=1 << 18)
+    want = precsim.quantize(x, "float8_e4m3fn", mode="stochastic", random_bits=8, seed=1, stream=1)
+    try:
+        for n in (1, 3):
+            precsim.set_max_threads(n)
+            assert precsim.max_threads() == n
+            got = precsim.quantize(x, "float8_e4m3fn", mode="stochastic", random_bits=8, seed=1, stream=1)
+            assert torch.equal(bits(got), bits(want))
+    finally:
+        precsim.set_max_threads(0)
