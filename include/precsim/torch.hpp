@@ -15,7 +15,6 @@
 #include <torch/library.h>
 
 #include <cstdint>
-#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
@@ -29,8 +28,8 @@ namespace detail {
 inline at::Tensor cpu_tensor(const char* fn, const at::Tensor& x, const char* what) {
   if (!x.defined()) bulk_error(fn, std::string(what) + " is an undefined tensor");
   if (!x.device().is_cpu())
-    detail::bulk_error(fn, std::string(what) + " is on " + x.device().str() +
-                       ": only CPU tensors are supported (copy it with .cpu())");
+    bulk_error(fn, std::string(what) + " is on " + x.device().str() +
+               ": only CPU tensors are supported (copy it with .cpu())");
   if (x.layout() != at::kStrided) bulk_error(fn, std::string(what) + " is not a dense (strided) tensor");
   return x.contiguous();
 }
@@ -61,13 +60,15 @@ inline at::Tensor float_values(const char* fn, const at::Tensor& x, const float_
   const float_format t = dtype_format(fn, x.scalar_type(), "the input");
   if (x.scalar_type() == at::kFloat) return x;
   if (!values_fit(f, t))
-    detail::bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(x.scalar_type()) +
+    bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(x.scalar_type()) +
                        " values; round a float32 tensor instead");
   return x.to(at::kFloat);
 }
 
 template <class T>
-std::span<T> tensor_span(const at::Tensor& t);
+std::span<T> tensor_span(const at::Tensor& t) {
+  return {t.data_ptr<std::remove_const_t<T>>(), std::size_t(t.numel())};  // (LibTorch has no data_ptr<const T>)
+}
 
 // Stores float32 values of a format that out's dtype holds into out: encoded by precsim (exact;
 // NaN by formats.md's rule, where torch's conversion would change a NaN's sign and payload).
@@ -91,13 +92,6 @@ inline void check_out(const char* fn, const at::Tensor& out, const at::Tensor& x
                        c10::toString(x.scalar_type()));
   if (out.numel() != x.numel())
     bulk_error(fn, "out has " + std::to_string(out.numel()) + " elements, the input " + std::to_string(x.numel()));
-}
-
-template <class T>
-std::span<T> tensor_span(const at::Tensor& t) {
-  using U = std::remove_const_t<T>;  // (LibTorch has no data_ptr<const T>)
-  if constexpr (std::is_same_v<U, std::uint16_t>) return {static_cast<T*>(t.data_ptr()), std::size_t(t.numel())};
-  else return {t.data_ptr<U>(), static_cast<std::size_t>(t.numel())};
 }
 
 // The code dtype for storage_bits bits: uint8, int16, int32, int64 (codes as bit patterns).
