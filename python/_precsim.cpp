@@ -85,17 +85,6 @@ std::string block_name(const block_format& f) {
   return s + ")";
 }
 
-rounding rounding_of(const std::string& mode, const std::string& saturate, int random_bits, const std::string& variant) {
-  return precsim::detail::op_rounding(mode, saturate, random_bits, variant);
-}
-sr_source stream_of(std::optional<std::uint64_t> seed, std::optional<std::uint64_t> stream, std::uint64_t offset) {
-  if (!seed && !stream) {
-    if (offset != 0) throw std::invalid_argument("offset needs a seed or a stream");
-    return {};
-  }
-  return {seed.value_or(0), stream.value_or(0), offset};
-}
-
 quantizer quantizer_of(const py::object& fmt, const rounding& r) {
   if (fmt.is_none()) return {};
   if (py::isinstance<float_format>(fmt)) return {fmt.cast<float_format>(), r};
@@ -206,13 +195,13 @@ PYBIND11_MODULE(_precsim, m) {
   m.def("quantize", [](const at::Tensor& x, const float_format& f, const std::string& mode, const std::string& sat,
                        int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset,
                        c10::optional<at::Tensor> out) {
-    const rounding r = rounding_of(mode, sat, bits, var);
-    if (!out) return quantize(x, f, r, stream_of(seed, stream, offset));
-    return quantize_out(x, *out, f, r, stream_of(seed, stream, offset));
+    const rounding r = precsim::detail::op_rounding(mode, sat, bits, var);
+    if (!out) return quantize(x, f, r, precsim::detail::op_stream(seed, stream, offset));
+    return quantize_out(x, *out, f, r, precsim::detail::op_stream(seed, stream, offset));
   }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("out") = py::none());
   m.def("encode", [](const at::Tensor& x, const float_format& f, const std::string& mode, const std::string& sat,
                      int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset) {
-    return encode(x, f, rounding_of(mode, sat, bits, var), stream_of(seed, stream, offset));
+    return encode(x, f, precsim::detail::op_rounding(mode, sat, bits, var), precsim::detail::op_stream(seed, stream, offset));
   }, py::arg("x"), py::arg("format"), ROUNDING_ARGS);
   m.def("decode", [](const at::Tensor& codes, const float_format& f, py::object dtype) {
     return decode(codes, f, dtype.is_none() ? at::kFloat : torch::python::detail::py_object_to_dtype(dtype));
@@ -220,14 +209,14 @@ PYBIND11_MODULE(_precsim, m) {
   m.def("quantize_blocks", [](const at::Tensor& x, const block_format& f, const std::string& mode,
                               const std::string& sat, int bits, const std::string& var, seed_t seed, seed_t stream,
                               std::uint64_t offset, c10::optional<at::Tensor> out) {
-    const rounding r = rounding_of(mode, sat, bits, var);
-    if (!out) return quantize_blocks(x, f, r, stream_of(seed, stream, offset));
-    return quantize_blocks_out(x, *out, f, r, stream_of(seed, stream, offset));
+    const rounding r = precsim::detail::op_rounding(mode, sat, bits, var);
+    if (!out) return quantize_blocks(x, f, r, precsim::detail::op_stream(seed, stream, offset));
+    return quantize_blocks_out(x, *out, f, r, precsim::detail::op_stream(seed, stream, offset));
   }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("out") = py::none());
   m.def("fake_quantize", [](const at::Tensor& x, const py::object& f, const std::string& mode, const std::string& sat,
                             int bits, const std::string& var, seed_t seed, seed_t stream, std::uint64_t offset,
                             bool clip) {
-    return fake_quantize(x, quantizer_of(f, rounding_of(mode, sat, bits, var)), stream_of(seed, stream, offset), clip);
+    return fake_quantize(x, quantizer_of(f, precsim::detail::op_rounding(mode, sat, bits, var)), precsim::detail::op_stream(seed, stream, offset), clip);
   }, py::arg("x"), py::arg("format"), ROUNDING_ARGS, py::arg("clip") = false);
 
   m.def("set_max_threads", &set_max_threads, py::arg("n"),
@@ -243,7 +232,7 @@ PYBIND11_MODULE(_precsim, m) {
   m.def("_reference", [](const at::Tensor& x, const float_format& f, const std::string& mode, const std::string& sat,
                          int bits, const std::string& var, std::uint64_t seed, std::uint64_t stream,
                          std::uint64_t offset, bool codes) {
-    return reference_round(x, f, rounding_of(mode, sat, bits, var), sr_source{seed, stream, offset}, codes);
+    return reference_round(x, f, precsim::detail::op_rounding(mode, sat, bits, var), sr_source{seed, stream, offset}, codes);
   }, py::arg("x"), py::arg("format"), py::arg("mode"), py::arg("saturate"), py::arg("random_bits"),
      py::arg("variant"), py::arg("seed"), py::arg("stream"), py::arg("offset"), py::arg("codes"));
 }

@@ -54,15 +54,20 @@ inline bool values_fit(const float_format& f, const float_format& t) noexcept {
          min_exponent(f) - f.mantissa_bits >= min_positive_exponent(t) && (!has_inf(f) || has_inf(t));
 }
 
+// Results in f can be stored in dtype t: float32 and float64 always, float16 / bfloat16 where
+// they hold every value of f.
+inline void check_fits(const char* fn, const float_format& f, at::ScalarType t) {
+  const float_format tf = dtype_format(fn, t, "the result dtype");
+  if (t != at::kFloat && t != at::kDouble && !values_fit(f, tf))
+    bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(t) +
+                       " values; use a float32 tensor instead");
+}
+
 // Float32 values of x for a rounding to f whose results go back to x's dtype (float16 and
-// bfloat16 convert exactly; their results must fit).
+// bfloat16 convert exactly).
 inline at::Tensor float_values(const char* fn, const at::Tensor& x, const float_format& f) {
-  const float_format t = dtype_format(fn, x.scalar_type(), "the input");
-  if (x.scalar_type() == at::kFloat) return x;
-  if (!values_fit(f, t))
-    bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(x.scalar_type()) +
-                       " values; round a float32 tensor instead");
-  return x.to(at::kFloat);
+  check_fits(fn, f, x.scalar_type());
+  return x.scalar_type() == at::kFloat ? x : x.to(at::kFloat);
 }
 
 template <class T>
@@ -131,8 +136,9 @@ inline at::Tensor& quantize_out(const at::Tensor& x, at::Tensor& out, const floa
   return out;
 }
 inline at::Tensor quantize(const at::Tensor& x, const float_format& f, const rounding& r = {}, sr_source s = {}) {
-  at::Tensor out = at::empty_like(detail::cpu_tensor("quantize", x, "the input"));
-  return quantize_out(x, out, f, r, s);
+  const at::Tensor in = detail::cpu_tensor("quantize", x, "the input");  // (contiguous: not copied again)
+  at::Tensor out = at::empty_like(in);
+  return quantize_out(in, out, f, r, s);
 }
 
 // Codes in the low storage_bits(f) bits of uint8 (<= 8 bits), int16 (<= 16), int32 or int64.
@@ -165,9 +171,7 @@ inline at::Tensor decode(const at::Tensor& codes, const float_format& f, at::Sca
   validate(f);
   if (!at::isIntegralType(in.scalar_type(), /*includeBool=*/false))
     detail::bulk_error(fn, std::string("codes has dtype ") + c10::toString(in.scalar_type()) + "; expected an integer dtype");
-  const float_format t = detail::dtype_format(fn, dtype, "the output dtype");
-  if (dtype != at::kFloat && dtype != at::kDouble && !detail::values_fit(f, t))
-    detail::bulk_error(fn, "the values of " + format_name(f) + " are not all " + c10::toString(dtype) + " values");
+  detail::check_fits(fn, f, dtype);
   at::Tensor out = at::empty(in.sizes(), in.options().dtype(dtype == at::kDouble ? at::kDouble : at::kFloat));
   at::Tensor result = dtype == out.scalar_type() ? out : at::empty(in.sizes(), in.options().dtype(dtype));
   const auto run = [&](auto code) {
@@ -204,8 +208,9 @@ inline at::Tensor& quantize_blocks_out(const at::Tensor& x, at::Tensor& out, con
 }
 inline at::Tensor quantize_blocks(const at::Tensor& x, const block_format& f, const rounding& r = {},
                                   sr_source s = {}) {
-  at::Tensor out = at::empty_like(detail::cpu_tensor("quantize_blocks", x, "the input"));
-  return quantize_blocks_out(x, out, f, r, s);
+  const at::Tensor in = detail::cpu_tensor("quantize_blocks", x, "the input");
+  at::Tensor out = at::empty_like(in);
+  return quantize_blocks_out(in, out, f, r, s);
 }
 
 // ---- straight-through estimator ---------------------------------------------------------------
@@ -277,7 +282,9 @@ inline rounding op_rounding(const std::string& mode, const std::string& saturate
   if (random_bits < 0 || random_bits > 64) throw std::invalid_argument("random_bits must be in 0..64");
   return {parse_round_mode(mode), parse_saturation(saturate), int(random_bits), parse_sr_variant(variant)};
 }
-inline sr_source op_stream(c10::optional<std::int64_t> seed, c10::optional<std::int64_t> stream, std::int64_t offset) {
+// (Also the Python module's, with unsigned 64-bit values.)
+template <class Optional, class Int>
+sr_source op_stream(const Optional& seed, const Optional& stream, Int offset) {
   if (!seed && !stream) {
     if (offset != 0) throw std::invalid_argument("offset needs a seed or a stream");
     return {};

@@ -89,14 +89,18 @@ def _int(value, name, lo, hi, optional=False):
     return value
 
 
-def _rounding(mode, saturate, random_bits, variant, seed, stream, offset):
+def _round_options(mode, saturate, random_bits, variant):
     for name, value in (("mode", mode), ("saturate", saturate), ("variant", variant)):
         if not isinstance(value, str):
             raise TypeError(f"{name} must be a str, not {type(value).__name__}")
-    return dict(mode=mode, saturate=saturate, random_bits=_int(random_bits, "random_bits", 0, 64),
-                variant=variant, seed=_int(seed, "seed", 0, _MAX_U64, optional=True),
-                stream=_int(stream, "stream", 0, _MAX_U64, optional=True),
-                offset=_int(offset, "offset", 0, _MAX_U64))
+    return dict(mode=mode, saturate=saturate, random_bits=_int(random_bits, "random_bits", 0, 64), variant=variant)
+
+
+def _rounding(mode, saturate, random_bits, variant, seed, stream, offset):
+    """The rounding and stream keywords of the extension's calls, checked."""
+    return dict(_round_options(mode, saturate, random_bits, variant),
+                seed=_int(seed, "seed", 0, _MAX_U64, optional=True),
+                stream=_int(stream, "stream", 0, _MAX_U64, optional=True), offset=_int(offset, "offset", 0, _MAX_U64))
 
 
 def _tensor(x, name="x", integer=False):

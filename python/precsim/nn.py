@@ -15,8 +15,7 @@ class Quantizer:
 
     def __init__(self, format=None, mode="nearest_even", saturate="none", random_bits=0, variant="c", clip=False):
         self.format = precsim._any_format(format)
-        self.options = precsim._rounding(mode, saturate, random_bits, variant, None, None, 0)
-        del self.options["seed"], self.options["stream"], self.options["offset"]
+        self.options = precsim._round_options(mode, saturate, random_bits, variant)
         if not isinstance(clip, bool):
             raise TypeError(f"clip must be a bool, not {type(clip).__name__}")
         self.clip = clip
