@@ -141,10 +141,11 @@ int main(int argc, char** argv) {
       if (!found) fail("--simd takes scalar, portable, avx2 or avx512");
       if (!simd_level_supported(level)) fail(l + " is not supported by this CPU or compiler");
     } else if (i == 1 && a.rfind("--", 0) != 0) {
-      bool found = false;
-      for (int m = 0; m <= int(round_mode::stochastic); ++m)
-        if (a == to_string(round_mode(m))) r.mode = round_mode(m), found = true;
-      if (!found) fail("'" + a + "' is not a rounding mode");
+      try {
+        r.mode = parse_round_mode(a);
+      } catch (const std::invalid_argument& e) {
+        fail(e.what());
+      }
     } else {
       fail("unknown argument '" + a + "'");
     }

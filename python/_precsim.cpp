@@ -5,7 +5,6 @@
 
 #include <precsim/torch.hpp>
 
-#include <array>
 #include <optional>
 #include <string>
 
@@ -16,22 +15,6 @@ TORCH_LIBRARY(precsim, m) { define_torch_ops(m); }
 
 namespace {
 
-// Enumerators by name, in the enums' order (format.hpp, blocks/format.hpp).
-constexpr std::array<const char*, 3> subnormal_names{"gradual", "flush", "no_zero"};
-constexpr std::array<const char*, 4> special_names{"ieee", "nan_max", "nan_negative_zero", "none"};
-constexpr std::array<const char*, 3> overflow_names{"infinity", "nan", "max_finite"};
-constexpr std::array<const char*, 4> rule_names{"floor_pow2", "ceil_pow2", "nearest_pow2", "exact"};
-constexpr std::array<const char*, 4> range_names{"symmetric", "full", "unsigned", "asymmetric"};
-
-template <class Enum, std::size_t N>
-Enum enum_of(const std::array<const char*, N>& names, const std::string& s, const char* what) {
-  for (std::size_t i = 0; i < N; ++i)
-    if (s == names[i]) return Enum(i);
-  std::string choices;
-  for (const char* n : names) choices += (choices.empty() ? "" : ", ") + std::string(n);
-  throw std::invalid_argument("unknown " + std::string(what) + " '" + s + "' (" + choices + ")");
-}
-
 float_format make_format(int e, int m, std::optional<int> bias, bool is_signed, const std::string& subnormals,
                          const std::string& specials, std::optional<bool> infinity,
                          std::optional<std::string> overflow) {
@@ -40,10 +23,10 @@ float_format make_format(int e, int m, std::optional<int> bias, bool is_signed, 
   f.mantissa_bits = m;
   f.bias = bias ? *bias : (e >= 1 && e <= 31 ? (1 << (e - 1)) - 1 : 0);
   f.is_signed = is_signed;
-  f.subnormals = enum_of<subnormal_mode>(subnormal_names, subnormals, "subnormals");
-  f.specials = enum_of<special_values>(special_names, specials, "specials");
+  f.subnormals = parse_enum<subnormal_mode>(subnormals, "subnormals");
+  f.specials = parse_enum<special_values>(specials, "specials");
   f.infinity = infinity ? *infinity : f.specials == special_values::ieee;
-  f.overflow = overflow ? enum_of<overflow_value>(overflow_names, *overflow, "overflow")
+  f.overflow = overflow ? parse_enum<overflow_value>(*overflow, "overflow")
                : f.infinity ? overflow_value::infinity
                : f.specials == special_values::none ? overflow_value::max_finite
                                                      : overflow_value::nan;
@@ -60,13 +43,13 @@ block_format make_block_format(const py::object& element, std::pair<std::size_t,
     f.element = element.cast<float_format>();
   } else if (py::isinstance<py::int_>(element)) {
     f.kind = element_kind::integer;
-    f.integer = {element.cast<int>(), enum_of<int_range>(range_names, int_range_name, "int_range"), fraction_bits};
+    f.integer = {element.cast<int>(), parse_enum<int_range>(int_range_name, "int_range"), fraction_bits};
   } else {
     throw py::type_error("BlockFormat element must be a precsim.Format or a number of integer bits");
   }
   f.shape = {shape.first, shape.second};
   f.scale = scale;
-  f.rule = enum_of<scale_rule>(rule_names, rule, "rule");
+  f.rule = parse_enum<scale_rule>(rule, "rule");
   f.tensor_scale = tensor_scale;
   validate(f);
   return f;
@@ -78,9 +61,9 @@ std::string block_name(const block_format& f) {
   std::string s = "BlockFormat(element=";
   s += f.kind == element_kind::floating ? "'" + format_name(f.element) + "'"
                                         : std::to_string(f.integer.bits) + ", int_range='" +
-                                              range_names[std::size_t(f.integer.range)] + "'";
+                                              to_string(f.integer.range) + "'";
   s += ", shape=(" + std::to_string(f.shape.rows) + ", " + std::to_string(f.shape.cols) + "), scale='" +
-       format_name(f.scale) + "', rule='" + rule_names[std::size_t(f.rule)] + "'";
+       format_name(f.scale) + "', rule='" + to_string(f.rule) + "'";
   if (f.tensor_scale) s += ", tensor_scale=True";
   return s + ")";
 }
@@ -134,10 +117,10 @@ PYBIND11_MODULE(_precsim, m) {
       .def_readonly("mantissa_bits", &float_format::mantissa_bits)
       .def_readonly("bias", &float_format::bias)
       .def_readonly("signed", &float_format::is_signed)
-      .def_property_readonly("subnormals", [](const float_format& f) { return subnormal_names[std::size_t(f.subnormals)]; })
-      .def_property_readonly("specials", [](const float_format& f) { return special_names[std::size_t(f.specials)]; })
+      .def_property_readonly("subnormals", [](const float_format& f) { return to_string(f.subnormals); })
+      .def_property_readonly("specials", [](const float_format& f) { return to_string(f.specials); })
       .def_readonly("infinity", &float_format::infinity)
-      .def_property_readonly("overflow", [](const float_format& f) { return overflow_names[std::size_t(f.overflow)]; })
+      .def_property_readonly("overflow", [](const float_format& f) { return to_string(f.overflow); })
       .def_property_readonly("name", &format_name)
       .def_property_readonly("storage_bits", &storage_bits)
       .def_property_readonly("precision", &precision)
@@ -157,11 +140,11 @@ PYBIND11_MODULE(_precsim, m) {
         if (f.kind == element_kind::floating) return py::cast(f.element);
         return py::int_(f.integer.bits);
       })
-      .def_property_readonly("int_range", [](const block_format& f) { return range_names[std::size_t(f.integer.range)]; })
+      .def_property_readonly("int_range", [](const block_format& f) { return to_string(f.integer.range); })
       .def_property_readonly("fraction_bits", [](const block_format& f) { return f.integer.fraction_bits; })
       .def_property_readonly("shape", [](const block_format& f) { return std::pair{f.shape.rows, f.shape.cols}; })
       .def_readonly("scale", &block_format::scale)
-      .def_property_readonly("rule", [](const block_format& f) { return rule_names[std::size_t(f.rule)]; })
+      .def_property_readonly("rule", [](const block_format& f) { return to_string(f.rule); })
       .def_readonly("tensor_scale", &block_format::tensor_scale)
       .def_property_readonly("name", &block_name)
       .def("__eq__", [](const block_format& a, const block_format& b) { return a == b; }, py::is_operator())

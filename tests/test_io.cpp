@@ -69,3 +69,38 @@ TEST_CASE("values print as the shortest decimal that reads back") {
   CHECK(precsim::to_string(0.1) == "0.1");
   CHECK(std::stod(precsim::to_string(max_finite(fmt::bfloat16))) == max_finite(fmt::bfloat16));
 }
+
+TEST_CASE("enumerator names parse back, and an unknown name lists the known ones") {
+  const auto round_trip = [](auto e, int count) {
+    using E = decltype(e);
+    for (int i = 0; i < count; ++i) CHECK(parse_enum<E>(to_string(E(i)), "x") == E(i));
+    CHECK(std::string(to_string(E(count))).rfind("invalid ", 0) == 0);
+  };
+  round_trip(subnormal_mode{}, 3);
+  round_trip(special_values{}, 4);
+  round_trip(overflow_value{}, 3);
+  round_trip(round_mode{}, 7);
+  round_trip(saturation{}, 3);
+  round_trip(sr_variant{}, 3);
+  round_trip(scale_rule{}, 4);
+  round_trip(int_range{}, 4);
+  CHECK(parse_round_mode("to_odd") == round_mode::to_odd);
+  try {
+    parse_saturation("clamp");
+    FAIL("no exception");
+  } catch (const std::invalid_argument& e) {
+    CHECK(std::string(e.what()) == "unknown saturation 'clamp' (none, finite, propagate)");
+  }
+  CHECK_THROWS_AS(parse_sr_variant("d"), std::invalid_argument);
+}
+
+TEST_CASE("block format names") {
+  for (const auto& nb : named_block_formats) CHECK(parse_block_format(nb.name) == nb.format);
+  CHECK(parse_block_format("INT4_channel") == fmt::int_scaled(4, {1, 0}));
+  CHECK(parse_block_format("int8_tensor") == fmt::int_scaled(8, {0, 0}));
+  CHECK(parse_block_format("int4_g128") == fmt::int_scaled(4, {1, 128}));
+  CHECK(parse_block_format("fp8_tiles_128x128") == fmt::fp8_tiles({128, 128}));
+  for (const char* bad : {"mxfp9", "int4", "int4_g", "int4_g0", "int4_gx", "int_channel", "fp8_tiles_1x", "fp8_tiles_1y2"})
+    CHECK_THROWS_AS(parse_block_format(bad), std::invalid_argument);
+  CHECK_THROWS_AS(parse_block_format("int1_channel"), std::invalid_argument);  // validate: bits 2..16
+}

@@ -1,5 +1,6 @@
 // Host-only text I/O: format names (named formats, IEEE P3109 "binary8p3se", "eXmY[fn|fnuz]"),
-// block format names ("mxfp8_e4m3", "int4_channel"), rounding option names, descriptions, sign|exponent|mantissa bit strings and shortest round-trip value printing.
+// block format names ("mxfp8_e4m3", "int4_channel"), enumerator names both ways, descriptions,
+// sign|exponent|mantissa bit strings and shortest round-trip value printing.
 // Used by the precsim-info tool; never included by the core.
 #pragma once
 
@@ -106,6 +107,49 @@ inline float_format parse_format(std::string_view text) {
                               "' (try float8_e4m3fn, binary8p3se, e3m4 or e4m3fn)");
 }
 
+// Enumerator names (the spelling of the enumerators; int_range::unsigned_ is "unsigned").
+namespace detail {
+template <class E, std::size_t N>
+const char* enum_name(E e, const char* const (&names)[N], const char* invalid) noexcept {
+  return unsigned(e) < N ? names[unsigned(e)] : invalid;
+}
+}  // namespace detail
+inline const char* to_string(subnormal_mode m) {
+  return detail::enum_name(m, {"gradual", "flush", "no_zero"}, "invalid subnormal_mode");
+}
+inline const char* to_string(special_values v) {
+  return detail::enum_name(v, {"ieee", "nan_max", "nan_negative_zero", "none"}, "invalid special_values");
+}
+inline const char* to_string(overflow_value v) {
+  return detail::enum_name(v, {"infinity", "nan", "max_finite"}, "invalid overflow_value");
+}
+inline const char* to_string(round_mode m) {
+  return detail::enum_name(m, {"nearest_even", "nearest_away", "toward_zero", "toward_positive", "toward_negative",
+                               "to_odd", "stochastic"}, "invalid round_mode");
+}
+inline const char* to_string(saturation s) {
+  return detail::enum_name(s, {"none", "finite", "propagate"}, "invalid saturation");
+}
+inline const char* to_string(sr_variant v) { return detail::enum_name(v, {"a", "b", "c"}, "invalid sr_variant"); }
+inline const char* to_string(scale_rule r) {
+  return detail::enum_name(r, {"floor_pow2", "ceil_pow2", "nearest_pow2", "exact"}, "invalid scale_rule");
+}
+inline const char* to_string(int_range r) {
+  return detail::enum_name(r, {"symmetric", "full", "unsigned", "asymmetric"}, "invalid int_range");
+}
+
+// The enumerator of E named text (to_string's spelling); else std::invalid_argument listing the
+// names: "unknown <what> '<text>' (a, b, c)".
+template <class E>
+E parse_enum(std::string_view text, const char* what) {
+  std::string names;
+  for (unsigned i = 0; std::string_view(to_string(E(i))).rfind("invalid ", 0) != 0; ++i) {
+    if (text == to_string(E(i))) return E(i);
+    names += (i ? ", " : "") + std::string(to_string(E(i)));
+  }
+  throw std::invalid_argument("unknown " + std::string(what) + " '" + std::string(text) + "' (" + names + ")");
+}
+
 // A name that parse_format() reads back as f: the named format, the P3109 name, or eXmY[fn|fnuz]
 // where one fits; otherwise a field list.
 inline std::string format_name(const float_format& f) {
@@ -135,16 +179,14 @@ inline std::string format_name(const float_format& f) {
     } catch (const std::invalid_argument&) {
     }
   }
-  static constexpr const char* subs[] = {"gradual", "flush", "no_zero"};
-  static constexpr const char* specials[] = {"ieee", "nan_max", "nan_negative_zero", "none"};
   std::string out = exmy;
   out += "{bias ";
   out += std::to_string(f.bias);
   if (!f.is_signed) out += ", unsigned";
   out += ", subnormals ";
-  out += subs[int(f.subnormals)];
+  out += to_string(f.subnormals);
   out += ", specials ";
-  out += specials[int(f.specials)];
+  out += to_string(f.specials);
   if (has_inf(f) && f.specials != special_values::ieee) out += ", inf";
   if (f.overflow == overflow_value::nan) out += ", overflow nan";
   if (f.overflow == overflow_value::max_finite && has_nan(f)) out += ", overflow max_finite";
@@ -168,16 +210,6 @@ inline std::string bits_string(std::uint64_t code, const float_format& f) {
     if ((f.is_signed && i == k - 1) || (i == f.mantissa_bits && f.mantissa_bits > 0)) out += '|';
   }
   return out;
-}
-
-inline const char* to_string(round_mode m) {
-  constexpr const char* names[] = {"nearest_even",    "nearest_away", "toward_zero", "toward_positive",
-                                   "toward_negative", "to_odd",       "stochastic"};
-  return unsigned(m) < std::size(names) ? names[unsigned(m)] : "invalid round_mode";
-}
-inline const char* to_string(saturation s) {
-  constexpr const char* names[] = {"none", "finite", "propagate"};
-  return unsigned(s) < std::size(names) ? names[unsigned(s)] : "invalid saturation";
 }
 
 // The named block formats (OCP MX, NVFP4).
@@ -233,29 +265,12 @@ inline block_format parse_block_format(std::string_view text) {
   throw bad();
 }
 
-// Rounding options by name (to_string's spelling). Throw std::invalid_argument naming the choices.
-inline round_mode parse_round_mode(std::string_view text) {
-  constexpr round_mode modes[] = {round_mode::nearest_even,    round_mode::nearest_away, round_mode::toward_zero,
-                                  round_mode::toward_positive, round_mode::toward_negative, round_mode::to_odd,
-                                  round_mode::stochastic};
-  for (round_mode m : modes)
-    if (text == to_string(m)) return m;
-  throw std::invalid_argument("unknown rounding mode '" + std::string(text) +
-                              "' (nearest_even, nearest_away, toward_zero, toward_positive, toward_negative, "
-                              "to_odd, stochastic)");
-}
-inline saturation parse_saturation(std::string_view text) {
-  for (saturation s : {saturation::none, saturation::finite, saturation::propagate})
-    if (text == to_string(s)) return s;
-  throw std::invalid_argument("unknown saturation '" + std::string(text) + "' (none, finite, propagate)");
-}
+// Rounding options by name (to_string's spelling).
+inline round_mode parse_round_mode(std::string_view text) { return parse_enum<round_mode>(text, "rounding mode"); }
+inline saturation parse_saturation(std::string_view text) { return parse_enum<saturation>(text, "saturation"); }
 inline sr_variant parse_sr_variant(std::string_view text) {
-  if (text == "a") return sr_variant::a;
-  if (text == "b") return sr_variant::b;
-  if (text == "c") return sr_variant::c;
-  throw std::invalid_argument("unknown stochastic rounding variant '" + std::string(text) + "' (a, b, c)");
+  return parse_enum<sr_variant>(text, "stochastic rounding variant");
 }
-
 
 PRECSIM_END_CONFIG
 }  // namespace precsim
