@@ -1,10 +1,10 @@
 // Bulk throughput: float32 fake quantization, encode and decode over spans, and fake quantization
 // of float64 spans, against memcpy of the same bytes and the hardware conversions (F16C /
-// AVX512-FP16 float->half->float, AVX512-BF16 float->bf16->float, F16C half->float for decode)
-// measured in the same run. Names:
+// AVX512-FP16 float->half->float, AVX512-BF16 float->bf16->float, F16C half->float for decode;
+// for double spans a copy of the doubles and double->float->double) measured in the same run. Names:
 //   quantize|encode|decode|quantize_f64 / format / mode / normal|wide / size / threads:T
 //   measure|measure_f64 / float8_e4m3fn / normal|wide / size / threads:T  (statistics of a rounding)
-//   baseline / memcpy|f16c|f16c_decode|avx512fp16|avx512bf16 / size
+//   baseline / memcpy|memcpy_f64|cvt_f64|f16c|f16c_decode|avx512fp16|avx512bf16 / size
 // normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
 // stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
 // Items are elements; bytes count what is read plus what is written.
@@ -135,6 +135,33 @@ void bench_memcpy(benchmark::State& state, std::size_t n) {
   set_counters(state, n, 8);
 }
 
+// The double spans' baselines: a copy of n doubles, and the hardware's double -> float -> double
+// (a plain loop; the compiler vectorises it), the same bytes as quantize_f64.
+void bench_memcpy_f64(benchmark::State& state, std::size_t n) {
+  const auto& xf = cached_inputs(n, false);
+  const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  std::vector<double> y(n);
+  for (auto _ : state) {
+    std::memcpy(y.data(), x.data(), n * sizeof(double));
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 16);
+}
+void bench_cvt_f64(benchmark::State& state, std::size_t n) {
+  const auto& xf = cached_inputs(n, false);
+  const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  std::vector<double> y(n);
+  for (auto _ : state) {
+    const double* in = x.data();
+    double* out = y.data();
+    for (std::size_t i = 0; i < n; ++i) out[i] = double(float(in[i]));
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, 16);
+}
+
 #if PRECSIM_X86
 __attribute__((target("avx2,f16c"))) void f16c_round_trip(const float* x, float* y, std::size_t n) {
   std::size_t i = 0;
@@ -247,6 +274,8 @@ int main(int argc, char** argv) {
   for (std::size_t n : sizes) {
     const std::string sz = size_name(n);
     benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy, n)->UseRealTime();
+    benchmark::RegisterBenchmark(("baseline/memcpy_f64/" + sz).c_str(), bench_memcpy_f64, n)->UseRealTime();
+    benchmark::RegisterBenchmark(("baseline/cvt_f64/" + sz).c_str(), bench_cvt_f64, n)->UseRealTime();
 #if PRECSIM_X86
     if (cpu().f16c && cpu().avx2) {
       benchmark::RegisterBenchmark(("baseline/f16c/" + sz).c_str(), bench_hw, f16c_round_trip, n)->UseRealTime();

@@ -9,6 +9,12 @@
 
 #include <precsim/bulk.hpp>
 
+// The 16-lane layout exists only where the kernels were compiled with it (tests/CMakeLists.txt sets
+// it for the tests and the compiled kernels they link).
+#if !PRECSIM_TEST_LANES16
+#error "tests/levels.hpp needs PRECSIM_TEST_LANES16=1"
+#endif
+
 namespace test {
 using namespace precsim;
 

@@ -111,7 +111,13 @@
 #else
 #define PRECSIM_CFG_DEBUG _
 #endif
-#define PRECSIM_CFG_CAT2(a, b, c, d, e, f, g, h, i, j, k) cfg_##a##b##c##d##e##f##g##h##i##j##k
+// Tests only: the kernels also hold the 16-lane layout at the portable level (simd/dispatch.hpp).
+#if defined(PRECSIM_TEST_LANES16) && PRECSIM_TEST_LANES16
+#define PRECSIM_CFG_LANES16 t
+#else
+#define PRECSIM_CFG_LANES16
+#endif
+#define PRECSIM_CFG_CAT2(a, b, c, d, e, f, g, h, i, j, k, l) cfg_##a##b##c##d##e##f##g##h##i##j##k##l
 #define PRECSIM_CFG_CAT(...) PRECSIM_CFG_CAT2(__VA_ARGS__)
 #define PRECSIM_CFG_STR2(x) #x
 #define PRECSIM_CFG_STR(x) PRECSIM_CFG_STR2(x)
@@ -119,7 +125,7 @@
 #define PRECSIM_CONFIG_NS                                                                          \
   PRECSIM_CFG_CAT(PRECSIM_CFG_X512, PRECSIM_CFG_X512BW, PRECSIM_CFG_X512X, PRECSIM_CFG_AVX2,       \
                   PRECSIM_CFG_FMA, PRECSIM_CFG_ARM, PRECSIM_CFG_OPT, PRECSIM_CFG_MATH,             \
-                  PRECSIM_CFG_CUDA, PRECSIM_CFG_KERNELS, PRECSIM_CFG_DEBUG)
+                  PRECSIM_CFG_CUDA, PRECSIM_CFG_KERNELS, PRECSIM_CFG_DEBUG, PRECSIM_CFG_LANES16)
 #define PRECSIM_BEGIN_CONFIG inline namespace PRECSIM_CONFIG_NS {
 #define PRECSIM_END_CONFIG }
 // On member functions of the value types (which cannot live in the namespace above).

@@ -27,7 +27,7 @@ enum class simd_level : std::uint8_t { scalar, portable, avx2, avx512 };
 namespace shared {  // process-wide settings (see parallel.hpp)
 // The level set by set_simd_level; 0xFF: none set, use the best one.
 inline std::atomic<std::uint8_t> simd_request{0xFF};
-// Tests only: run the 16-lane layout at the portable level.
+// Tests only: run the 16-lane layout at the portable level (where PRECSIM_TEST_LANES16 compiled it).
 inline std::atomic<bool> wide16_for_tests{false};
 }  // namespace shared
 
@@ -101,7 +101,12 @@ void with_mode(round_mode m, F&& f) {
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
-// that tests cover the AVX-512 lane layout on any CPU.
+// that tests cover the AVX-512 lane layout on any CPU: compiled only where PRECSIM_TEST_LANES16
+// is 1 (the tests; config.hpp gives those TUs a namespace of their own), since its generic 16-lane
+// vectors on the baseline ISA cost more compile time than all the other levels together.
+#if !defined(PRECSIM_TEST_LANES16)
+#define PRECSIM_TEST_LANES16 0
+#endif
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
 // that it may use that level's intrinsics. (flatten: everything is inlined into the entry
 // point, this lambda too, which GCC would otherwise call from the larger kernels.)
@@ -132,7 +137,9 @@ void with_mode(round_mode m, F&& f) {
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
 PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+#if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+#endif
 #if PRECSIM_X86
 // Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
 // (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
@@ -256,8 +263,10 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 #endif
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
+#if PRECSIM_TEST_LANES16
     if constexpr (!Scaled)
       if (l == simd_level::portable && shared::wide16_for_tests) return wide16_round<M, false>(p, s, j, in, out, n, sc);
+#endif
 #if PRECSIM_X86
     if (l == simd_level::avx512) return avx512_round<M, Scaled>(p, s, j, in, out, n, sc);
     if (l == simd_level::avx2) return avx2_round<M, Scaled>(p, s, j, in, out, n, sc);
@@ -313,7 +322,9 @@ inline void vector_widen(simd_level l, const float* in, double* out, std::size_t
 
 template <class In>
 void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
+#if PRECSIM_TEST_LANES16
   if (l == simd_level::portable && shared::wide16_for_tests) return wide16_decode(p, in, out, n);
+#endif
 #if PRECSIM_X86
   if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
   if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
