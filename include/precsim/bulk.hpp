@@ -201,9 +201,10 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
     if constexpr (narrowed)
       if (p.eligible) {
-        float x[512], y[512];
-        for (std::size_t i = b; i < e; i += 512) {
-          const std::size_t c = std::min<std::size_t>(512, e - i);
+        // (chunks of 2048: 512 measured 10% slower, the three passes' fixed costs)
+        float x[2048], y[2048];
+        for (std::size_t i = b; i < e; i += 2048) {
+          const std::size_t c = std::min<std::size_t>(2048, e - i);
           if (vector_narrow(level, in + i, x, c)) {  // NaN payloads: the scalar core's rule for doubles
             scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
             continue;

@@ -297,7 +297,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
     nan |= _mm512_cmpgt_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
                                    _mm512_set1_epi64(0x7FF0000000000000));
   }
-  return avx512_narrow(in + i, out + i, n - i) || nan != 0;
+  return (i < n && avx512_narrow(in + i, out + i, n - i)) || nan != 0;  // (no MXCSR switch for no tail)
 }
 #pragma GCC diagnostic pop
 #endif
