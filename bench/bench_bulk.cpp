@@ -124,30 +124,20 @@ void bench_small_call(benchmark::State& state, std::size_t n) {
   set_counters(state, n, 8);
 }
 
+// A copy of n elements: float, and double for the double spans (the bytes quantize_f64 moves).
+template <class T>
 void bench_memcpy(benchmark::State& state, std::size_t n) {
-  const auto& x = cached_inputs(n, false);
-  std::vector<float> y(n);
-  for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(float));
-    benchmark::DoNotOptimize(y.data());
-    benchmark::ClobberMemory();
-  }
-  set_counters(state, n, 8);
-}
-
-// The double spans' baselines: a copy of n doubles, and the hardware's double -> float -> double
-// (a plain loop; the compiler vectorises it), the same bytes as quantize_f64.
-void bench_memcpy_f64(benchmark::State& state, std::size_t n) {
   const auto& xf = cached_inputs(n, false);
-  const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
-  std::vector<double> y(n);
+  const std::vector<T> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  std::vector<T> y(n);
   for (auto _ : state) {
-    std::memcpy(y.data(), x.data(), n * sizeof(double));
+    std::memcpy(y.data(), x.data(), n * sizeof(T));
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
-  set_counters(state, n, 16);
+  set_counters(state, n, 2 * sizeof(T));
 }
+// The hardware's double -> float -> double (a plain loop; the compiler vectorises it).
 void bench_cvt_f64(benchmark::State& state, std::size_t n) {
   const auto& xf = cached_inputs(n, false);
   const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
@@ -273,8 +263,8 @@ int main(int argc, char** argv) {
                                  bench_small_call, n)->UseRealTime();
   for (std::size_t n : sizes) {
     const std::string sz = size_name(n);
-    benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy, n)->UseRealTime();
-    benchmark::RegisterBenchmark(("baseline/memcpy_f64/" + sz).c_str(), bench_memcpy_f64, n)->UseRealTime();
+    benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy<float>, n)->UseRealTime();
+    benchmark::RegisterBenchmark(("baseline/memcpy_f64/" + sz).c_str(), bench_memcpy<double>, n)->UseRealTime();
     benchmark::RegisterBenchmark(("baseline/cvt_f64/" + sz).c_str(), bench_cvt_f64, n)->UseRealTime();
 #if PRECSIM_X86
     if (cpu().f16c && cpu().avx2) {
