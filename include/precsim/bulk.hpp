@@ -201,10 +201,10 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
     if constexpr (narrowed)
       if (p.eligible) {
-        // (chunks of 2048: 512 measured 10% slower, the three passes' fixed costs)
-        float x[2048], y[2048];
-        for (std::size_t i = b; i < e; i += 2048) {
-          const std::size_t c = std::min<std::size_t>(2048, e - i);
+        constexpr std::size_t chunk = 2048;  // (512 measured 10% slower: the three passes' fixed costs)
+        float x[chunk], y[chunk];
+        for (std::size_t i = b; i < e; i += chunk) {
+          const std::size_t c = std::min(chunk, e - i);
           if (vector_narrow(level, in + i, x, c)) {  // NaN payloads: the scalar core's rule for doubles
             scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
             continue;

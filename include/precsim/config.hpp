@@ -112,7 +112,10 @@
 #define PRECSIM_CFG_DEBUG _
 #endif
 // Tests only: the kernels also hold the 16-lane layout at the portable level (simd/dispatch.hpp).
-#if defined(PRECSIM_TEST_LANES16) && PRECSIM_TEST_LANES16
+#if !defined(PRECSIM_TEST_LANES16)
+#define PRECSIM_TEST_LANES16 0
+#endif
+#if PRECSIM_TEST_LANES16
 #define PRECSIM_CFG_LANES16 t
 #else
 #define PRECSIM_CFG_LANES16

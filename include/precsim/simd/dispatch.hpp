@@ -104,9 +104,6 @@ void with_mode(round_mode m, F&& f) {
 // that tests cover the AVX-512 lane layout on any CPU: compiled only where PRECSIM_TEST_LANES16
 // is 1 (the tests; config.hpp gives those TUs a namespace of their own), since its generic 16-lane
 // vectors on the baseline ISA cost more compile time than all the other levels together.
-#if !defined(PRECSIM_TEST_LANES16)
-#define PRECSIM_TEST_LANES16 0
-#endif
 // MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
 // that it may use that level's intrinsics. (flatten: everything is inlined into the entry
 // point, this lambda too, which GCC would otherwise call from the larger kernels.)
@@ -297,7 +294,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
     nan |= _mm512_cmpgt_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
                                    _mm512_set1_epi64(0x7FF0000000000000));
   }
-  return (i < n && avx512_narrow(in + i, out + i, n - i)) || nan != 0;  // (no MXCSR switch for no tail)
+  return avx512_narrow(in + i, out + i, n - i) || nan != 0;
 }
 #pragma GCC diagnostic pop
 #endif
