@@ -379,6 +379,54 @@ TEST_CASE("division and square root take the double result as it is only for sho
   CHECK(bad.count == 0);
 }
 
+TEST_CASE("stochastic division rounds away from exactly the exact path's random words") {
+  // Away iff R >= 2^n - k, k being the quotient's n bits below the format's last place (reduced
+  // by the variant's rule): the threshold word, found by bisection on the exact 128-bit path,
+  // pins all n bits of k and the variant's use of the bits below them (with 64 random bits a
+  // sticky bit that decides is one in 2^64 at a random word: only the threshold shows it).
+  constexpr float_format e8m22{8, 22, 127};
+  struct fmt { const char* name; float_format f; int operand_bits; };
+  const fmt formats_checked[] = {{"bfloat16", formats::bfloat16, 8}, {"float16", formats::float16, 11},
+                                 {"float8_e4m3fn", formats::float8_e4m3fn, 4}, {"e8m22", e8m22, 26}};
+  std::mt19937_64 rng(17);
+  mismatches bad;
+  long thresholds = 0;
+  for (const fmt& ff : formats_checked) {
+    const float_format& f = ff.f;
+    for (int i = 0; i < 400; ++i) {
+      // Operands of operand_bits significant bits (format values, or 26-bit ones for e8m22),
+      // exponents anywhere from overflow down to the subnormal results.
+      auto operand = [&] {
+        const double sig = double((rng() >> (64 - ff.operand_bits)) | 1ull << (ff.operand_bits - 1));
+        return std::ldexp(rng() & 1 ? -sig : sig, int(rng() % 24) - 12 - ff.operand_bits);
+      };
+      const double a = operand(), b = operand();
+      for (const int n : {64, 63, 40, 8, 1})
+        for (const sr_variant v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
+          const rounding r{round_mode::stochastic, saturation::none, n, v};
+          const std::uint64_t top = detail::low_mask(n);
+          auto exact = [&](std::uint64_t w) { return detail::exact_rounded_div(a, b, f, r, w); };
+          std::vector<std::uint64_t> words = {0, top, rng() & top};
+          if (exact(top) != exact(0)) {  // bisect: exact(lo) == exact(0) != exact(hi)
+            std::uint64_t lo = 0, hi = top;
+            while (hi - lo > 1) (exact(lo + (hi - lo) / 2) == exact(0) ? lo : hi) = lo + (hi - lo) / 2;
+            words.insert(words.end(), {lo, hi});
+            ++thresholds;
+          }
+          for (const std::uint64_t w : words) {
+            if (rounded_div(a, b, f, r, w) != detail::exact_rounded_div(a, b, f, r, w))
+              bad.add(std::string(ff.name) + " " + std::to_string(a) + " / " + std::to_string(b) +
+                      " bits " + std::to_string(n) + " variant " + std::to_string(int(v)) + " word " +
+                      test::hex(w));
+          }
+        }
+    }
+  }
+  CHECK(thresholds > 15000);  // most cases are inexact and in range
+  INFO(bad.first);
+  CHECK(bad.count == 0);
+}
+
 TEST_CASE("fma rounds a*b+c once, like the exact oracle") {
   const std::vector<rounding> roundings = all_roundings();
   for (const named& nf : {named{"float8_e4m3fn", formats::float8_e4m3fn},

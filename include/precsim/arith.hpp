@@ -238,6 +238,53 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_from_bits(std::uint64
   return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
 }
 
+// Stochastic rounding of a / b (tame, nonzero, significands of at most 26 bits) to a format of
+// nearest_in_bits, without the exact path's 128-bit division. With the 26-bit significands A, B
+// the quotient is (A / B) 2^sh quanta of the format: long division in steps of 64-bit division
+// (a remainder, < B, leaves room for 38 more quotient bits) gives the count of quanta and the
+// fraction's first 64 bits t, two steps where sh <= 12, else three. The core's rule reads the
+// fraction's first n bits, the bit below them and whether anything below that is set: all in t
+// and the last remainder (for n = 64 the 65th bit is 2 rem >= B). Not ok on overflow or below
+// the format's subnormal range (the core decides).
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_quotient(double a, double b, const float_format& f,
+                                                                    const rounding& r,
+                                                                    std::uint64_t random) noexcept {
+  const std::uint64_t ba = bit_cast<std::uint64_t>(a), bb = bit_cast<std::uint64_t>(b);
+  const std::uint64_t hidden = std::uint64_t{1} << 52;
+  const std::uint64_t sa = ((ba & (hidden - 1)) | hidden) >> 27, sb = ((bb & (hidden - 1)) | hidden) >> 27;
+  const int m = f.mantissa_bits, emin = min_exponent(f);
+  const int ediff = int((ba >> 52) & 0x7FF) - int((bb >> 52) & 0x7FF);  // normal doubles (tame)
+  const int e = ediff - (sa < sb ? 1 : 0);  // the quotient's binade
+  const int qe = (e < emin ? emin : e) - m;  // its quantum's exponent
+  const int sh = ediff - qe;                 // |a / b| = (A / B) 2^sh quanta, sh <= m + 1 <= 23
+  if (sh < 0) return {false, 0};
+  constexpr int step = 38;
+  std::uint64_t num = sa << step;
+  const std::uint64_t c = num / sb;  // the quanta and the fraction's first step - sh bits
+  std::uint64_t rem = num % sb;
+  int have = step - sh;
+  std::uint64_t t = c << (64 - have);
+  while (have < 64) {
+    const int k = 64 - have < step ? 64 - have : step;
+    num = rem << k;
+    have += k;
+    t |= (num / sb) << (64 - have);
+    rem = num % sb;
+  }
+  const int n = r.random_bits <= 0 || r.random_bits > 64 ? 64 : r.random_bits;
+  // (rem != 0 is the sticky bit for n = 64 too: the quotient of 26-bit integers is exact within
+  // 26 fraction bits or never, so 2 rem = B cannot occur)
+  const bool next = n == 64 ? 2 * rem >= sb : ((t >> (63 - n)) & 1) != 0;
+  const bool sticky = (n < 64 && (t & low_mask(63 - n)) != 0) || rem != 0;
+  const std::uint64_t k = n == 64 ? t : t >> (64 - n);
+  const std::uint64_t quanta = (c >> (step - sh)) + stochastic_decide(k, next, sticky, n, r.variant, random);
+  // field - 1 above the quanta count (0 for subnormals): a carry moves into the exponent
+  const std::uint64_t mag = quanta + (std::uint64_t(qe + m + f.bias - 1) << m);
+  if (mag > max_finite_code(f)) return {false, 0};
+  const bool neg = ((ba ^ bb) >> 63) != 0;
+  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, neg) : 0)};
+}
+
 // The code of the exact result rounded to f, from the double result x (nonzero) and
 // inexact_dir: 0 when x is exact, +1 / -1 when the exact magnitude is above / below |x|.
 // Nearest: only round to nearest even in the bit pattern (the caller's rounding is that, to a
@@ -394,6 +441,8 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_div(
   a = opaque(a), b = opaque(b);  // as in fast_add
   if (!tame(a) || !tame(b) || is_zero(b)) return {false, 0};
   if (is_zero(a)) return {true, zero_code(f, ((bit_cast<std::uint64_t>(a) ^ bit_cast<std::uint64_t>(b)) >> 63) != 0)};
+  if (r.mode == round_mode::stochastic && nearest_in_bits(f) && short_significand(a) && short_significand(b))
+    return stochastic_quotient(a, b, f, r, random);
   if (innocuous_nearest(f, r) && short_significand(a) && short_significand(b)) {
     const ieee_result q = ieee_div(a, b);
     if (q.ok) return nearest_from_bits(bit_cast<std::uint64_t>(q.v), f);

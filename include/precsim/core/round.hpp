@@ -104,30 +104,30 @@ PRECSIM_HD constexpr std::uint64_t unsigned_negative_result(const float_format& 
   return nan_code(f, false, 0);
 }
 
-// Stochastic decision. rem holds the `shift` discarded bits (all of sig when shift >= 64), so
-// the discarded fraction is v = rem / 2^shift. k is v reduced to n bits by the variant's rule;
-// the result rounds away iff k + R >= 2^n.
+// Stochastic decision from the discarded fraction's first n bits k, the bit r below them and
+// s (any bit below r): k is reduced to n bits by the variant's rule, and the result rounds away
+// iff k + R >= 2^n (R: the low n bits of `random`).
+PRECSIM_HD PRECSIM_INLINE constexpr bool stochastic_decide(std::uint64_t k, bool r, bool s, int n,
+                                                           sr_variant variant,
+                                                           std::uint64_t random) noexcept {
+  const bool inc = r && (variant == sr_variant::b || (variant == sr_variant::c && (s || k & 1)));
+  if (inc && k == low_mask(n)) return true;  // k reaches 2^n: always away
+  k += inc;
+  if (k == 0) return false;
+  const std::uint64_t rnd = random & low_mask(n);
+  return rnd >= low_mask(n) - k + 1;  // 0 < k < 2^n, so 2^n - k fits
+}
+
+// The same with the discarded bits in rem, `shift` of them (all of sig when shift >= 64):
 //
 //   rem:  | k (n bits) | r | s s s s |   r = first bit below k, s = sticky (any bit below r)
 template <class Sig>
 PRECSIM_HD constexpr bool stochastic_away(const Sig& rem, int shift, int n, sr_variant variant,
                                           std::uint64_t random) noexcept {
   const int below = shift - n;  // bits of v below the n random-bit positions
-  std::uint64_t k;
-  if (below <= 0) {
-    k = low64(rem) << -below;  // exact: rem < 2^shift and shift <= n <= 64
-  } else {
-    k = low64(shr(rem, below));
-    const bool r = test_bit(rem, below - 1);
-    const bool s = nonzero(low_bits(rem, below - 1));
-    const bool inc = r && (variant == sr_variant::b || (variant == sr_variant::c && (s || k & 1)));
-    if (inc && k == ~std::uint64_t{0}) return true;  // k reaches 2^64 = 2^n: always away
-    k += inc;
-  }
-  if (k == 0) return false;
-  const std::uint64_t rnd = random & low_mask(n);
-  if (n == 64) return rnd >= 0 - k;                     // 0 < k < 2^64, so 2^64 - k fits
-  return k >= (std::uint64_t{1} << n) || rnd >= (std::uint64_t{1} << n) - k;
+  if (below <= 0) return stochastic_decide(low64(rem) << -below, false, false, n, variant, random);
+  return stochastic_decide(low64(shr(rem, below)), test_bit(rem, below - 1),
+                           nonzero(low_bits(rem, below - 1)), n, variant, random);
 }
 
 // Rounds the finite nonzero input d to f: returns the magnitude code, or sets `overflow`.
