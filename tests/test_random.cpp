@@ -44,12 +44,19 @@ TEST_CASE("index j takes word (j/16)%4 of block 16*(j/64) + j%16 (64-bit: words 
 }
 
 TEST_CASE("the value types' batches of 32 words equal random_u64 word by word") {
-  for (const sr_stream s : {sr_stream{0, 0, 0}, sr_stream{0x0123456789ABCDEFull, 0xFEDCBA9876543210ull, 0},
-                            sr_stream{~0ull, 1ull << 63, 0}}) {
-    for (std::uint64_t t : {0ull, 1ull, 31ull, 1000003ull, (1ull << 59) - 1}) {
-      std::uint64_t batch[32];
-      detail::random_u64_batch(s, t, batch);
-      for (std::uint64_t i = 0; i < 32; ++i) CHECK(batch[i] == random_u64(s, 32 * t + i));
+  // Every width this CPU runs (16 and 8: the AVX-512 and AVX2 generators), and the default.
+  std::vector<int> widths = {0, 4};
+  if (cpu().avx2) widths.push_back(8);
+  if (cpu().avx512f && cpu().avx512bw && cpu().avx512vl) widths.push_back(16);
+  for (const int lanes : widths) {
+    CAPTURE(lanes);
+    for (const sr_stream s : {sr_stream{0, 0, 0}, sr_stream{0x0123456789ABCDEFull, 0xFEDCBA9876543210ull, 0},
+                              sr_stream{~0ull, 1ull << 63, 0}}) {
+      for (std::uint64_t t : {0ull, 1ull, 31ull, 1000003ull, (1ull << 59) - 1}) {
+        std::uint64_t batch[32];
+        detail::random_u64_batch(s, t, batch, lanes);
+        for (std::uint64_t i = 0; i < 32; ++i) CHECK(batch[i] == random_u64(s, 32 * t + i));
+      }
     }
   }
   // Through the cache: draws that jump between streams and batches get each stream's own words.

@@ -138,22 +138,8 @@ PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC,
 PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #endif
 #if PRECSIM_X86
-// Even lanes multiply in place, odd ones after a 64-bit shift; one blend interleaves the highs.
-// (maskz forms: GCC 12 warns about the undefined pass-through operand of the plain ones.)
-#define PRECSIM_MULHI_AVX2(x, m, hi)                                                              \
-  do {                                                                                            \
-    const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));                              \
-    const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);                         \
-    const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);                          \
-    hi = std::remove_reference_t<decltype(hi)>(_mm256_blend_epi32(even, odd, 0xAA));              \
-  } while (0)
-#define PRECSIM_MULHI_AVX512(x, m, hi)                                                            \
-  do {                                                                                            \
-    const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));                              \
-    const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32); \
-    const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);  \
-    hi = std::remove_reference_t<decltype(hi)>(_mm512_mask_blend_epi32(0xAAAA, even, odd));       \
-  } while (0)
+#define PRECSIM_MULHI_AVX2(x, m, hi) mulhi_avx2(x, m, hi)
+#define PRECSIM_MULHI_AVX512(x, m, hi) mulhi_avx512(x, m, hi)
 #define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))

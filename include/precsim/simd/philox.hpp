@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "../cpu.hpp"
 #include "../random.hpp"
 
 // GCC/Clang vector extensions; not under nvcc, whose front end lacks vector conditionals (CUDA
@@ -14,6 +15,9 @@
 #define PRECSIM_VECTOR_KERNELS 1
 #else
 #define PRECSIM_VECTOR_KERNELS 0
+#endif
+#if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
+#include <immintrin.h>
 #endif
 
 namespace precsim {
@@ -53,6 +57,25 @@ PRECSIM_LANES void mulhi_generic(const typename vec<W>::u32& x, std::uint32_t m,
   using u64 = typename vec<W>::u64;
   hi = __builtin_convertvector((__builtin_convertvector(x, u64) * m) >> 32, typename vec<W>::u32);
 }
+
+#if PRECSIM_X86
+// The same in one instruction per half on the x86 levels: even lanes multiply in place, odd ones
+// after a 64-bit shift; one blend interleaves the highs. (maskz forms: GCC 12 warns about the
+// undefined pass-through operand of the plain ones.)
+__attribute__((target("avx2"))) PRECSIM_LANES void mulhi_avx2(const vec<8>::u32& x, std::uint32_t m, vec<8>::u32& hi) {
+  const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));
+  const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);
+  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);
+  hi = vec<8>::u32(_mm256_blend_epi32(even, odd, 0xAA));
+}
+__attribute__((target("avx512f,avx512bw,avx512vl"))) PRECSIM_LANES void mulhi_avx512(const vec<16>::u32& x, std::uint32_t m,
+                                                                                    vec<16>::u32& hi) {
+  const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));
+  const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32);
+  const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);
+  hi = vec<16>::u32(_mm512_mask_blend_epi32(0xAAAA, even, odd));
+}
+#endif
 
 template <int W, class Mulhi>
 PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mulhi mulhi, philox_words<W>& out) {
