@@ -229,10 +229,10 @@ class floatx {
   }
 
   // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call
-  // cannot honour at -O1. The exact-path lambdas take their arguments by reference: a rounding
-  // passed by value is loaded whole from the fields take_policy just stored, a store-forwarding
-  // stall of ~4 ns per stochastic operation. The first: the fast path alone, for types rounded in the double's bit
-  // pattern, always inline, or GCC calls it with the format as a run-time value.)
+  // cannot honour at -O1. The first: the fast path alone, for types rounded in the double's bit
+  // pattern, always inline, or GCC calls it with the format as a run-time value. The second
+  // takes its arguments by reference: a rounding passed by value is loaded whole from the
+  // fields take_policy just stored, a store-forwarding stall of ~4 ns per stochastic operation.)
   PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
     return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true>(x...); },
                  [](const auto&... x) { return rounded_add(x...); }, a, b);
