@@ -183,7 +183,7 @@ TEST_CASE("every code of every format up to 16 bits decodes like the scalar core
         for (std::size_t i = 0; i < c8.size(); ++i) {
           const std::uint32_t want = bits_of(want_f[c8[i] & ((1u << k) - 1)]);
           if (bits_of(got8[i]) == want && bits_of(got16[i]) == want) continue;
-          FAIL_CHECK(nf.name << " level " << lc.name << " long span, code " << test::hex(c8[i]) << " got "
+          FAIL_CHECK(nf.name << " level " << lc.name << " long span, code " << test::hex(std::uint64_t{c8[i]}) << " got "
                              << test::hex(bits_of(got8[i])) << " / " << test::hex(bits_of(got16[i]))
                              << " want " << test::hex(want));
           break;

@@ -356,24 +356,33 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512(co
 }
 
 // Codes of k <= 8 bits (bits above k ignored) of a format whose negative codes are its
-// positive ones with the sign bit set (plain_table): the values of 128 magnitudes (fewer,
-// repeated) in 8 registers, looked up by 4 two-register permutes (5 index bits each) and 2
-// blends on code bits 5 and 6 (faster than a 16-lane gather), then bit k - 1 moved to the sign.
-inline bool plain_table(const std::uint32_t* table, int k, std::uint32_t* mags) noexcept {
-  const unsigned half = 1u << (k - 1);
+// positive ones with the sign bit set (plain_table), but for at most one code (P3109's NaN at
+// the code of -0, 2^(k-1)): the values of 128 magnitudes (fewer, repeated) in 8 registers,
+// looked up by 4 two-register permutes (5 index bits each) and 2 blends on code bits 5 and 6
+// (faster than a 16-lane gather), then bit k - 1 moved to the sign and the one other code's
+// value blended in. `other`: that code, or 256 where there is none.
+inline bool plain_table(const std::uint32_t* table, int k, std::uint32_t* mags, unsigned& other) noexcept {
+  const unsigned half = 1u << (k - 1), mask = (1u << k) - 1;
   for (unsigned c = 0; c < 128; ++c) mags[c] = table[c & (half - 1)];
-  for (unsigned c = 0; c < 256; ++c)
-    if (table[c] != (mags[c & (half - 1)] | ((c >> (k - 1)) & 1) << 31)) return false;
-  return true;
+  other = 256;
+  for (unsigned c = 0; c < 256; ++c) {
+    if (table[c] == (mags[c & (half - 1)] | ((c >> (k - 1)) & 1) << 31)) continue;
+    if (other != 256 && other != (c & mask)) return false;
+    other = c & mask;
+  }
+  return other == 256 || other == half;
 }
-// (Narrow: k <= 6, at most 32 magnitudes: one permute.)
-template <bool Narrow>
+// (Narrow: k <= 6, at most 32 magnitudes: one permute. Other: other < 256.)
+template <bool Narrow, bool Other>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_plain(
-    const std::uint32_t* mags, int k, const std::uint8_t* in, float* out, std::size_t n) {
+    const std::uint32_t* table, const std::uint32_t* mags, int k, unsigned other, const std::uint8_t* in, float* out,
+    std::size_t n) {
   __m512i t[8];
   for (int j = 0; j < 8; ++j) t[j] = _mm512_loadu_si512(mags + 16 * j);
   [[maybe_unused]] const __m512i bit5 = _mm512_set1_epi32(32), bit6 = _mm512_set1_epi32(64);
   const __m512i sign = _mm512_set1_epi32(int(0x80000000u)), up = _mm512_set1_epi32(32 - k);
+  [[maybe_unused]] const __m512i code_mask = _mm512_set1_epi32((1 << k) - 1), other_code = _mm512_set1_epi32(int(other));
+  [[maybe_unused]] const __m512i other_value = _mm512_set1_epi32(int(table[other & 0xFF]));
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     const __m512i c = _mm512_maskz_cvtepu8_epi32(0xFFFF, _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
@@ -384,12 +393,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
       const __mmask16 m5 = _mm512_test_epi32_mask(c, bit5), m6 = _mm512_test_epi32_mask(c, bit6);
       v = _mm512_mask_blend_epi32(m6, _mm512_mask_blend_epi32(m5, v, v1), _mm512_mask_blend_epi32(m5, v2, v3));
     }
-    _mm512_storeu_si512(out + i, _mm512_ternarylogic_epi32(v, _mm512_maskz_sllv_epi32(0xFFFF, c, up), sign, 0xF8));  // v | (c' & sign)
+    v = _mm512_ternarylogic_epi32(v, _mm512_maskz_sllv_epi32(0xFFFF, c, up), sign, 0xF8);  // v | (c' & sign)
+    if constexpr (Other)
+      v = _mm512_mask_blend_epi32(_mm512_cmpeq_epi32_mask(_mm512_and_si512(c, code_mask), other_code), v, other_value);
+    _mm512_storeu_si512(out + i, v);
   }
-  for (; i < n; ++i) {
-    const std::uint32_t v = mags[in[i] & 127] | std::uint32_t((in[i] >> (k - 1)) & 1) << 31;
-    std::memcpy(out + i, &v, 4);
-  }
+  table_decode_portable(table, in + i, out + i, n - i);
 }
 #endif
 
@@ -400,9 +409,14 @@ void vector_table_decode(simd_level l, const std::uint32_t* table, int k, const 
   if constexpr (sizeof(In) == 1)
     if (l == simd_level::avx512) {
       std::uint32_t mags[128];
-      if (plain_table(table, k, mags))
-        return k <= 6 ? table_decode_avx512_plain<true>(mags, k, in, out, n)
-                      : table_decode_avx512_plain<false>(mags, k, in, out, n);
+      unsigned other = 256;
+      if (plain_table(table, k, mags, other)) {
+        if (other < 256)
+          return k <= 6 ? table_decode_avx512_plain<true, true>(table, mags, k, other, in, out, n)
+                        : table_decode_avx512_plain<false, true>(table, mags, k, other, in, out, n);
+        return k <= 6 ? table_decode_avx512_plain<true, false>(table, mags, k, other, in, out, n)
+                      : table_decode_avx512_plain<false, false>(table, mags, k, other, in, out, n);
+      }
     }
   if (l == simd_level::avx512) return table_decode_avx512(table, in, out, n);
   if (l == simd_level::avx2) return table_decode_avx2(table, in, out, n);
