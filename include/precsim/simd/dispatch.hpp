@@ -138,15 +138,11 @@ PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC,
 PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #endif
 #if PRECSIM_X86
-#define PRECSIM_MULHI_AVX2(x, m, hi) mulhi_avx2(x, m, hi)
-#define PRECSIM_MULHI_AVX512(x, m, hi) mulhi_avx512(x, m, hi)
 #define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
-PRECSIM_LEVEL_KERNELS(avx2, 8, PRECSIM_MULHI_AVX2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, PRECSIM_MULHI_AVX512, PRECSIM_STREAM_AVX512, _mm_sfence,
+PRECSIM_LEVEL_KERNELS(avx2, 8, mulhi_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, mulhi_avx512, PRECSIM_STREAM_AVX512, _mm_sfence,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
-#undef PRECSIM_MULHI_AVX2
-#undef PRECSIM_MULHI_AVX512
 #undef PRECSIM_STREAM_AVX2
 #undef PRECSIM_STREAM_AVX512
 #endif
@@ -356,8 +352,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512(co
 }
 
 // Codes of k <= 8 bits (bits above k ignored) of a format whose negative codes are its
-// positive ones with the sign bit set (plain_table), but for at most one code (P3109's NaN at
-// the code of -0, 2^(k-1)): the values of 128 magnitudes (fewer, repeated) in 8 registers,
+// positive ones with the sign bit set (plain_table), but for at most one code (such as P3109's
+// NaN where -0 would be): the values of 128 magnitudes (fewer, repeated) in 8 registers,
 // looked up by 4 two-register permutes (5 index bits each) and 2 blends on code bits 5 and 6
 // (faster than a 16-lane gather), then bit k - 1 moved to the sign and the one other code's
 // value blended in. `other`: that code, or 256 where there is none.
@@ -370,7 +366,7 @@ inline bool plain_table(const std::uint32_t* table, int k, std::uint32_t* mags, 
     if (other != 256 && other != (c & mask)) return false;
     other = c & mask;
   }
-  return other == 256 || other == half;
+  return true;
 }
 // (Narrow: k <= 6, at most 32 magnitudes: one permute. Other: other < 256.)
 template <bool Narrow, bool Other>

@@ -62,13 +62,13 @@ PRECSIM_LANES void mulhi_generic(const typename vec<W>::u32& x, std::uint32_t m,
 // The same in one instruction per half on the x86 levels: even lanes multiply in place, odd ones
 // after a 64-bit shift; one blend interleaves the highs. (maskz forms: GCC 12 warns about the
 // undefined pass-through operand of the plain ones.)
-__attribute__((target("avx2"))) PRECSIM_LANES void mulhi_avx2(const vec<8>::u32& x, std::uint32_t m, vec<8>::u32& hi) {
+PRECSIM_LANES __attribute__((target("avx2"))) void mulhi_avx2(const vec<8>::u32& x, std::uint32_t m, vec<8>::u32& hi) {
   const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));
   const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);
   const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);
   hi = vec<8>::u32(_mm256_blend_epi32(even, odd, 0xAA));
 }
-__attribute__((target("avx512f,avx512bw,avx512vl"))) PRECSIM_LANES void mulhi_avx512(const vec<16>::u32& x, std::uint32_t m,
+PRECSIM_LANES __attribute__((target("avx512f,avx512bw,avx512vl"))) void mulhi_avx512(const vec<16>::u32& x, std::uint32_t m,
                                                                                     vec<16>::u32& hi) {
   const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));
   const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32);
