@@ -192,6 +192,15 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool nearest_in_bits(const float_format& f) 
   return f.is_signed && f.subnormals == subnormal_mode::gradual && f.mantissa_bits >= 1 &&
          f.mantissa_bits <= 22 && f.exponent_bits <= 10 && f.bias >= 0 && f.bias <= 1000;
 }
+// The code of a rounded magnitude code and sign; not ok beyond max finite (the core decides).
+PRECSIM_HD PRECSIM_INLINE constexpr fast_result signed_code(std::uint64_t mag, bool neg, const float_format& f) noexcept {
+  if (mag > max_finite_code(f)) return {false, 0};
+  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, neg) : 0)};
+}
+// Random bits stochastic rounding reads for an exact result: random_bits, or all 64.
+PRECSIM_HD PRECSIM_INLINE constexpr int exact_random_bits(const rounding& r) noexcept {
+  return r.random_bits <= 0 || r.random_bits > 64 ? 64 : r.random_bits;
+}
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result nearest_from_bits(std::uint64_t b, const float_format& f) noexcept {
   const int m = f.mantissa_bits, emin = min_exponent(f);
   const std::uint64_t a = b & ~(std::uint64_t{1} << 63);
@@ -205,8 +214,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result nearest_from_bits(std::uint64_t 
     const std::uint64_t c = std::uint64_t(emin - m + 52 + 1023) << 52;
     mag = bit_cast<std::uint64_t>(opaque(bit_cast<double>(a)) + bit_cast<double>(c)) - c;
   }
-  if (mag > max_finite_code(f)) return {false, 0};
-  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
+  return signed_code(mag, (b >> 63) != 0, f);
 }
 
 // Stochastic rounding of an exact double x (tame, nonzero) in its bit pattern, for the formats
@@ -218,7 +226,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_from_bits(std::uint64
                                                                      const rounding& r,
                                                                      std::uint64_t random) noexcept {
   const int m = f.mantissa_bits, emin = min_exponent(f);
-  const int n = r.random_bits <= 0 || r.random_bits > 64 ? 64 : r.random_bits;
+  const int n = exact_random_bits(r);
   const std::uint64_t rnd = n == 64 ? random : random & ((std::uint64_t{1} << n) - 1);
   const std::uint64_t a = b & ~(std::uint64_t{1} << 63);
   const int e = int(a >> 52) - 1023;  // x is a normal double (tame)
@@ -234,8 +242,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_from_bits(std::uint64
     const std::uint64_t sig = (a & ((std::uint64_t{1} << 52) - 1)) | std::uint64_t{1} << 52;
     mag = (sig + (rnd >> (n - d))) >> d;
   }
-  if (mag > max_finite_code(f)) return {false, 0};
-  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, b >> 63) : 0)};
+  return signed_code(mag, (b >> 63) != 0, f);
 }
 
 // Stochastic rounding of a / b (tame, nonzero, significands of at most 26 bits) to a format of
@@ -271,7 +278,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_quotient(double a, do
     t |= (num / sb) << (64 - have);
     rem = num % sb;
   }
-  const int n = r.random_bits <= 0 || r.random_bits > 64 ? 64 : r.random_bits;
+  const int n = exact_random_bits(r);
   // (rem != 0 is the sticky bit for n = 64 too: the quotient of 26-bit integers is exact within
   // 26 fraction bits or never, so 2 rem = B cannot occur)
   const bool next = n == 64 ? 2 * rem >= sb : ((t >> (63 - n)) & 1) != 0;
@@ -280,9 +287,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result stochastic_quotient(double a, do
   const std::uint64_t quanta = (c >> (step - sh)) + stochastic_decide(k, next, sticky, n, r.variant, random);
   // field - 1 above the quanta count (0 for subnormals): a carry moves into the exponent
   const std::uint64_t mag = quanta + (std::uint64_t(qe + m + f.bias - 1) << m);
-  if (mag > max_finite_code(f)) return {false, 0};
-  const bool neg = ((ba ^ bb) >> 63) != 0;
-  return {true, mag | (mag != 0 || has_negative_zero(f) ? sign_code(f, neg) : 0)};
+  return signed_code(mag, ((ba ^ bb) >> 63) != 0, f);
 }
 
 // The code of the exact result rounded to f, from the double result x (nonzero) and
