@@ -233,14 +233,13 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
   const bool vector = sizeof(Code) <= 4 && level != simd_level::scalar;
   [[maybe_unused]] const kernel_params p = vector ? make_kernel_params(f, {}) : kernel_params{};
 #if PRECSIM_VECTOR_KERNELS
-  // Codes of up to 8 bits on longer spans: a table of the 256 values, built by the kernel.
-  std::uint32_t table[256];
+  // Codes of up to 8 bits on longer spans: a table of the 256 values, built by the kernel, and
+  // the level's fastest way to them (dispatch.hpp, table_decoder).
+  table_decoder table;
   const bool by_table = p.eligible && storage_bits(f) <= 8 && n >= 1024;
   if (by_table) {
-    std::uint8_t all[256];
-    for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
     const bulk_fp_scope env;
-    vector_decode(level, p, all, reinterpret_cast<float*>(table), 256);
+    prepare_table_decoder(level, p, storage_bits(f), table);
   }
 #endif
   parallel_for(n, [&](std::size_t b, std::size_t e) {
@@ -248,7 +247,7 @@ void bulk_decode(std::span<const Code> ins, std::span<T> outs, const float_forma
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (sizeof(Code) <= 4) if (p.eligible) {
       if constexpr (std::is_same_v<T, float>) {
-        if (by_table) return vector_table_decode(level, table, storage_bits(f), in + b, out + b, e - b);
+        if (by_table) return vector_table_decode(table, in + b, out + b, e - b);
         return vector_decode(level, p, in + b, out + b, e - b);
       } else {  // every value of an eligible format is a float: decode to float, widen
         float tmp[1024];

@@ -396,28 +396,158 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
   }
   table_decode_portable(table, in + i, out + i, n - i);
 }
+
+// Codes of at most 8 bits through the hardware's binary16 conversion (F16C): the code's
+// exponent and fraction fields placed where a half's are (formats of <= 5 exponent and <= 10
+// fraction bits), converted and scaled by 2^(15 - bias), exact in float; up to 3 codes whose
+// value that does not give (NaN, inf) set to their half first. Fewer operations per code than
+// the permutes or a gather. half_plan checks the result on every code against the table.
+struct half_plan {
+  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};  // (exc_code: the code moved up by `up`)
+  int up = 0, down = 0, exceptions = 0;
+  float scale = 1;
+};
+template <int E>
+__attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, const std::uint8_t* in, float* out,
+                                                           std::size_t n) {
+  const __m256i keep = _mm256_set1_epi16(short(h.keep));
+  const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
+  const __m256 scale = _mm256_set1_ps(h.scale);
+  __m256i exc_code[E > 0 ? E : 1], exc_half[E > 0 ? E : 1];
+  for (int j = 0; j < E; ++j) {
+    exc_code[j] = _mm256_set1_epi16(short(h.exc_code[j]));
+    exc_half[j] = _mm256_set1_epi16(short(h.exc_half[j]));
+  }
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    const __m256i u = _mm256_sll_epi16(c, up);
+    __m256i v = _mm256_and_si256(_mm256_sra_epi16(u, down), keep);
+    for (int j = 0; j < E; ++j) v = _mm256_blendv_epi8(v, exc_half[j], _mm256_cmpeq_epi16(u, exc_code[j]));
+    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(v)), scale));
+    _mm256_storeu_ps(out + i + 8, _mm256_mul_ps(_mm256_cvtph_ps(_mm256_extracti128_si256(v, 1)), scale));
+  }
+  if (i < n) {
+    std::uint8_t tin[16] = {};
+    float tout[16];
+    std::memcpy(tin, in + i, n - i);
+    half_decode_avx2<E>(h, tin, tout, 16);
+    std::memcpy(out + i, tout, (n - i) * sizeof(float));
+  }
+}
+template <int E>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(const half_plan& h, const std::uint8_t* in,
+                                                                            float* out, std::size_t n) {
+  const __m512i keep = _mm512_set1_epi16(short(h.keep));
+  const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
+  const __m512 scale = _mm512_set1_ps(h.scale);
+  __m512i exc_code[E > 0 ? E : 1], exc_half[E > 0 ? E : 1];
+  for (int j = 0; j < E; ++j) {
+    exc_code[j] = _mm512_set1_epi16(short(h.exc_code[j]));
+    exc_half[j] = _mm512_set1_epi16(short(h.exc_half[j]));
+  }
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    const __m512i c = _mm512_maskz_cvtepu8_epi16(~0u, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)));
+    const __m512i u = _mm512_sll_epi16(c, up);
+    __m512i v = _mm512_and_si512(_mm512_sra_epi16(u, down), keep);
+    for (int j = 0; j < E; ++j) v = _mm512_mask_blend_epi16(_mm512_cmpeq_epi16_mask(u, exc_code[j]), v, exc_half[j]);
+    _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_maskz_cvtph_ps(0xFFFF, _mm512_maskz_extracti64x4_epi64(0xF, v, 0)), scale));
+    _mm512_storeu_ps(out + i + 16, _mm512_mul_ps(_mm512_maskz_cvtph_ps(0xFFFF, _mm512_maskz_extracti64x4_epi64(0xF, v, 1)), scale));
+  }
+  half_decode_avx2<E>(h, in + i, out + i, n - i);
+}
+template <class In>
+void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std::size_t n) {
+  static_assert(sizeof(In) == 1);
+  const auto run = [&](auto e) {
+    if (l == simd_level::avx512) half_decode_avx512<e()>(h, in, out, n);
+    else half_decode_avx2<e()>(h, in, out, n);
+  };
+  switch (h.exceptions) {
+    case 0: return run(std::integral_constant<int, 0>{});
+    case 1: return run(std::integral_constant<int, 1>{});
+    case 2: return run(std::integral_constant<int, 2>{});
+    default: return run(std::integral_constant<int, 3>{});
+  }
+}
+// The plan for a format of k storage bits (p: its kernel parameters) whose 256 values are
+// table, at level l (avx2 or avx512, F16C present); false where the fields or the exceptions do
+// not fit, or where any code's result differs from the table.
+inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const std::uint32_t* table, half_plan& h) {
+  const int e = (p.sign_bit ? k - 1 : k) - p.m, bias = p.code_bias + 1;
+  h = half_plan{};
+  if (p.m > 10 || e > 5 || bias < -100 || bias > 100) return false;
+  // the code's top bit to bit 15 (bits above the format's drop out), then the fields down to a
+  // half's (sign copies cleared)
+  h.up = 16 - k;
+  h.down = p.sign_bit ? 5 - e : 6 - e;
+  h.keep = std::uint16_t(p.sign_bit ? 0x8000u | (0x7FFFu >> h.down) : 0xFFFFu >> h.down);
+  h.scale = float(std::ldexp(1.0, 15 - bias));
+  std::uint8_t all[256];
+  for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
+  std::uint32_t got[256];
+  half_decode(l, h, all, reinterpret_cast<float*>(got), 256);
+  for (unsigned c = 0; c < (1u << k); ++c) {  // (codes above k bits: the same, checked below)
+    if (got[c] == table[c]) continue;
+    const std::uint32_t t = table[c], frac = t & 0x7FFFFFu;
+    // only NaN and inf differ: a half holds them where NaNs are quiet with 10 payload bits
+    if ((t & 0x7F800000u) != 0x7F800000u || h.exceptions == 3 || (frac && (frac & 0x401FFFu) != 0x400000u)) return false;
+    h.exc_code[h.exceptions] = std::uint16_t(c << h.up);
+    h.exc_half[h.exceptions++] = std::uint16_t(((t >> 16) & 0x8000u) | 0x7C00u | (frac >> 13));
+  }
+  half_decode(l, h, all, reinterpret_cast<float*>(got), 256);
+  for (unsigned c = 0; c < 256; ++c)
+    if (got[c] != table[c]) return false;
+  return true;
+}
 #endif
 
-// k: the format's storage bits.
-template <class In>
-void vector_table_decode(simd_level l, const std::uint32_t* table, int k, const In* in, float* out, std::size_t n) {
+// A prepared decode of codes of at most 8 bits (long spans): their 256 values (float bits, by
+// the level's own kernel) and the fastest way to them at that level, chosen once per call.
+struct table_decoder {
+  simd_level level = simd_level::scalar;
+  int k = 8;  // the format's storage bits
+  std::uint32_t table[256];
 #if PRECSIM_X86
-  if constexpr (sizeof(In) == 1)
-    if (l == simd_level::avx512) {
-      std::uint32_t mags[128];
-      unsigned other = 256;
-      if (plain_table(table, k, mags, other)) {
-        if (other < 256)
-          return k <= 6 ? table_decode_avx512_plain<true, true>(table, mags, k, other, in, out, n)
-                        : table_decode_avx512_plain<false, true>(table, mags, k, other, in, out, n);
-        return k <= 6 ? table_decode_avx512_plain<true, false>(table, mags, k, other, in, out, n)
-                      : table_decode_avx512_plain<false, false>(table, mags, k, other, in, out, n);
-      }
+  bool by_half = false, plain = false;  // half_decode; table_decode_avx512_plain
+  half_plan half;
+  unsigned other = 256;
+  std::uint32_t mags[128];
+#endif
+};
+inline void prepare_table_decoder(simd_level l, const kernel_params& p, int k, table_decoder& d) {
+  d.level = l;
+  d.k = k;
+  std::uint8_t all[256];
+  for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
+  vector_decode(l, p, all, reinterpret_cast<float*>(d.table), 256);
+#if PRECSIM_X86
+  if ((l == simd_level::avx2 || l == simd_level::avx512) && cpu().f16c) d.by_half = make_half_plan(l, p, k, d.table, d.half);
+  if (l == simd_level::avx512 && !d.by_half) d.plain = plain_table(d.table, k, d.mags, d.other);
+#endif
+}
+
+template <class In>
+void vector_table_decode(const table_decoder& d, const In* in, float* out, std::size_t n) {
+  [[maybe_unused]] const simd_level l = d.level;
+  [[maybe_unused]] const int k = d.k;
+  [[maybe_unused]] const std::uint32_t* table = d.table;
+#if PRECSIM_X86
+  if constexpr (sizeof(In) == 1) {
+    if (d.by_half) return half_decode(l, d.half, in, out, n);
+    const unsigned other = d.other;
+    if (d.plain) {
+      if (other < 256)
+        return k <= 6 ? table_decode_avx512_plain<true, true>(table, d.mags, k, other, in, out, n)
+                      : table_decode_avx512_plain<false, true>(table, d.mags, k, other, in, out, n);
+      return k <= 6 ? table_decode_avx512_plain<true, false>(table, d.mags, k, other, in, out, n)
+                    : table_decode_avx512_plain<false, false>(table, d.mags, k, other, in, out, n);
     }
+  }
   if (l == simd_level::avx512) return table_decode_avx512(table, in, out, n);
   if (l == simd_level::avx2) return table_decode_avx2(table, in, out, n);
 #endif
-  (void)l, (void)k;
   table_decode_portable(table, in, out, n);
 }
 
