@@ -213,9 +213,11 @@ TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversi
     CAPTURE(level);
     std::uint32_t table[256];
     half_plan h;
-    // <= 5 exponent bits whose top field, if any, holds only inf and NaN (or nothing special)
+    // <= 5 exponent bits whose top field, if any, holds only inf and NaN (or nothing special), or
+    // bias 16 (field 31 finite: one binade down)
     for (const auto& f : {fmt::float8_e5m2, fmt::float8_e4m3fnuz, fmt::float8_e4m3b11fnuz, fmt::float6_e3m2fn,
-                          fmt::float6_e2m3fn, fmt::float4_e2m1fn, fmt::p3109(8, 4, true, true), fmt::p3109(8, 6, false, false)}) {
+                          fmt::float6_e2m3fn, fmt::float4_e2m1fn, fmt::p3109(8, 4, true, true), fmt::p3109(8, 6, false, false),
+                          fmt::p3109(8, 3, true, false), fmt::float8_e5m2fnuz}) {
       CAPTURE(format_name(f));
       CHECK(plan(l, f, table, h));
     }
@@ -225,9 +227,14 @@ TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversi
     REQUIRE(plan(l, fmt::p3109(8, 5, true, true), table, h));
     CHECK(h.exceptions == 3);
     REQUIRE(plan(l, fmt::float8_e5m2, table, h));
-    CHECK(h.exceptions == 0);
-    // finite values in exponent field 31, more than 5 exponent bits, more than 3 special codes
-    for (const auto& f : {fmt::p3109(8, 3, true, true), fmt::float8_e5m2fnuz, fmt::float8_e8m0fnu, fmt::p3109(8, 1, true, true),
+    CHECK((h.exceptions == 0 && !h.down_binade));
+    REQUIRE(plan(l, fmt::p3109(8, 3, true, true), table, h));
+    CHECK((h.exceptions == 3 && h.down_binade));
+    // finite values in exponent field 31 without bias 16, more than 5 exponent bits, more than 3
+    // special codes
+    float_format e5_bias17 = fmt::float8_e5m2fnuz;
+    e5_bias17.bias = 17;
+    for (const auto& f : {e5_bias17, fmt::float8_e8m0fnu, fmt::p3109(8, 1, true, true), fmt::p3109(8, 2, true, true),
                           fmt::float8_e3m4}) {
       CAPTURE(format_name(f));
       CHECK_FALSE(plan(l, f, table, h));
