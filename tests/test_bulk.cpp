@@ -197,12 +197,12 @@ TEST_CASE("every code of every format up to 16 bits decodes like the scalar core
 // route (a refused plan only costs speed) and that its check refuses what the route cannot give.
 TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversion; other tables are refused") {
   using namespace detail;
-  const auto plan = [](simd_level l, const float_format& f, std::uint32_t* table, half_plan& h) {
-    const kernel_params p = make_kernel_params(f, {});
-    std::uint8_t all[256];
-    for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
-    vector_decode(l, p, all, reinterpret_cast<float*>(table), 256);
-    return make_half_plan(l, p, storage_bits(f), table, h);
+  // the decoder bulk decode prepares: true where it takes the route
+  table_decoder d;
+  const half_plan& h = d.half;
+  const auto plan = [&](simd_level l, const float_format& f) {
+    prepare_table_decoder(l, make_kernel_params(f, {}), storage_bits(f), d);
+    return d.by_half;
   };
   for (simd_level l : {simd_level::avx2, simd_level::avx512}) {
     if (!simd_level_supported(l) || !cpu().f16c) {
@@ -211,24 +211,22 @@ TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversi
     }
     const std::string level = to_string(l);
     CAPTURE(level);
-    std::uint32_t table[256];
-    half_plan h;
     // <= 5 exponent bits whose top field, if any, holds only inf and NaN (or nothing special), or
     // bias 16 (field 31 finite: one binade down)
     for (const auto& f : {fmt::float8_e5m2, fmt::float8_e4m3fnuz, fmt::float8_e4m3b11fnuz, fmt::float6_e3m2fn,
                           fmt::float6_e2m3fn, fmt::float4_e2m1fn, fmt::p3109(8, 4, true, true), fmt::p3109(8, 6, false, false),
                           fmt::p3109(8, 3, true, false), fmt::float8_e5m2fnuz}) {
       CAPTURE(format_name(f));
-      CHECK(plan(l, f, table, h));
+      CHECK(plan(l, f));
     }
     // exceptions: e4m3fn's two NaN codes; P3109 signed: +-inf and NaN where -0 would be
-    REQUIRE(plan(l, fmt::float8_e4m3fn, table, h));
+    REQUIRE(plan(l, fmt::float8_e4m3fn));
     CHECK(h.exceptions == 2);
-    REQUIRE(plan(l, fmt::p3109(8, 5, true, true), table, h));
+    REQUIRE(plan(l, fmt::p3109(8, 5, true, true)));
     CHECK(h.exceptions == 3);
-    REQUIRE(plan(l, fmt::float8_e5m2, table, h));
+    REQUIRE(plan(l, fmt::float8_e5m2));
     CHECK((h.exceptions == 0 && !h.down_binade));
-    REQUIRE(plan(l, fmt::p3109(8, 3, true, true), table, h));
+    REQUIRE(plan(l, fmt::p3109(8, 3, true, true)));
     CHECK((h.exceptions == 3 && h.down_binade));
     // finite values in exponent field 31 without bias 16, more than 5 exponent bits, more than 3
     // special codes
@@ -237,16 +235,17 @@ TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversi
     for (const auto& f : {e5_bias17, fmt::float8_e8m0fnu, fmt::p3109(8, 1, true, true), fmt::p3109(8, 2, true, true),
                           fmt::float8_e3m4}) {
       CAPTURE(format_name(f));
-      CHECK_FALSE(plan(l, f, table, h));
+      CHECK_FALSE(plan(l, f));
     }
     // a table the route cannot give: a finite value changed; a NaN payload below a half's 10 bits
     const kernel_params p = make_kernel_params(fmt::float8_e4m3fn, {});
-    REQUIRE(plan(l, fmt::float8_e4m3fn, table, h));
-    table[0x35] ^= 1;
-    CHECK_FALSE(make_half_plan(l, p, 8, table, h));
-    REQUIRE(plan(l, fmt::float8_e4m3fn, table, h));
-    table[0x7F] |= 1;
-    CHECK_FALSE(make_half_plan(l, p, 8, table, h));
+    half_plan other;
+    REQUIRE(plan(l, fmt::float8_e4m3fn));
+    d.table[0x35] ^= 1;
+    CHECK_FALSE(make_half_plan(l, p, 8, d.table, other));
+    REQUIRE(plan(l, fmt::float8_e4m3fn));
+    d.table[0x7F] |= 1;
+    CHECK_FALSE(make_half_plan(l, p, 8, d.table, other));
   }
 }
 #endif

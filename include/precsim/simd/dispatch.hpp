@@ -318,6 +318,14 @@ template <class In>
 void table_decode_portable(const std::uint32_t* table, const In* in, float* out, std::size_t n) {
   for (std::size_t i = 0; i < n; ++i) std::memcpy(out + i, table + (in[i] & 0xFFu), 4);
 }
+// The 256 byte codes in order: decoded, the table (and the checks of the routes built on it).
+struct byte_codes {
+  std::uint8_t c[256];
+  constexpr byte_codes() : c{} {
+    for (unsigned i = 0; i < 256; ++i) c[i] = std::uint8_t(i);
+  }
+};
+inline constexpr byte_codes every_byte{};
 #if PRECSIM_X86
 template <class In>
 __attribute__((target("avx2"))) void table_decode_avx2(const std::uint32_t* table, const In* in, float* out,
@@ -496,8 +504,6 @@ void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std
 // not fit, or where any code's result differs from the table.
 inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const std::uint32_t* table, half_plan& h) {
   const int e = (p.sign_bit ? k - 1 : k) - p.m, bias = p.code_bias + 1;
-  std::uint8_t all[256];
-  for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
   std::uint32_t got[256];
   const auto attempt = [&](bool down_binade) {
     h = half_plan{};
@@ -509,7 +515,7 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
     h.keep = std::uint16_t(p.sign_bit ? 0x8000u | (0x7FFFu >> h.down) : 0xFFFFu >> h.down);
     h.down_binade = down_binade;
     h.scale = down_binade ? 1.0f : float(std::ldexp(1.0, 15 - bias));
-    half_decode(l, h, all, reinterpret_cast<float*>(got), 256);
+    half_decode(l, h, every_byte.c, reinterpret_cast<float*>(got), 256);
     for (unsigned c = 0; c < (1u << k); ++c) {  // (codes above k bits: the same, checked below)
       if (got[c] == table[c]) continue;
       const std::uint32_t t = table[c], frac = t & 0x7FFFFFu;
@@ -519,7 +525,7 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
       h.exc_code[h.exceptions] = std::uint16_t(c << h.up);
       h.exc_half[h.exceptions++] = std::uint16_t(((t >> 16) & 0x8000u) | 0x7C00u | (frac >> 13));
     }
-    half_decode(l, h, all, reinterpret_cast<float*>(got), 256);
+    half_decode(l, h, every_byte.c, reinterpret_cast<float*>(got), 256);
     for (unsigned c = 0; c < 256; ++c)
       if (got[c] != table[c]) return false;
     return true;
@@ -544,9 +550,7 @@ struct table_decoder {
 inline void prepare_table_decoder(simd_level l, const kernel_params& p, int k, table_decoder& d) {
   d.level = l;
   d.k = k;
-  std::uint8_t all[256];
-  for (unsigned c = 0; c < 256; ++c) all[c] = std::uint8_t(c);
-  vector_decode(l, p, all, reinterpret_cast<float*>(d.table), 256);
+  vector_decode(l, p, every_byte.c, reinterpret_cast<float*>(d.table), 256);
 #if PRECSIM_X86
   if ((l == simd_level::avx2 || l == simd_level::avx512) && cpu().f16c) d.by_half = make_half_plan(l, p, k, d.table, d.half);
   if (l == simd_level::avx512 && !d.by_half) d.plain = plain_table(d.table, k, d.mags, d.other);
