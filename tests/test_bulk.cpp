@@ -139,6 +139,45 @@ TEST_CASE("bulk quantize and encode of floats equal the scalar core at every lev
   CHECK(cases > 0);
 }
 
+// Below the min normal, stochastic rounding with few random bits in variant c takes one float
+// addition (kernel_params::sr_magic) that rounds |x| to even at R's last bit 2^(q - n): inputs on
+// and beside the odd multiples of half that unit are where it could differ from the core.
+TEST_CASE("stochastic rounding below the min normal: ties at the random bits' last unit, every bit count") {
+  const float_format e7m3_bias125{7, 3, 125};  // quanta 2^-127: units among float's subnormals
+  std::vector<test::named> formats = {{"float16", fmt::float16},       {"float8_e4m3fn", fmt::float8_e4m3fn},
+                                      {"float8_e5m2", fmt::float8_e5m2}, {"float4_e2m1fn", fmt::float4_e2m1fn},
+                                      {"binary8p3se", fmt::p3109(8, 3, true, true)},
+                                      {"e7m3 bias 125", e7m3_bias125}};
+  for (auto& nf : test::custom_formats())
+    if (nf.name == "e5m10 flush" || nf.name == "e4m3fn flush") formats.push_back(nf);
+  std::size_t cases = 0;
+  test::splitmix64 rng{0x71E5};
+  for (const auto& nf : formats) {
+    const float_format& f = nf.f;
+    const int m = f.mantissa_bits, emin = 1 - f.bias;
+    const int q = f.subnormals == subnormal_mode::flush ? emin : emin - m;
+    std::vector<float> xs;
+    for (int n : {1, 7, 8, 9, 12, 16, 23}) {  // the variant-c bit counts of all_roundings
+      if (q - n + 23 < emin) continue;  // the integer steps: covered by the sweep above
+      const int half_unit = q - n - 1, units = 1 << std::min(m + n + 1, 12);
+      for (int i = 0; i < 96; ++i) {
+        const std::uint64_t k = i < 48 ? std::uint64_t(i) : rng() % std::uint64_t(units) | 1;
+        const float x = float(std::ldexp(double(k), half_unit));
+        if (x == 0 || !(std::fabs(x) < std::ldexp(1.0, emin))) continue;
+        for (float y : {x, std::nextafter(x, 0.0f), std::nextafter(x, 1.0f)}) {
+          xs.push_back(y);
+          xs.push_back(-y);
+        }
+      }
+    }
+    REQUIRE(xs.size() > 100);
+    if (storage_bits(f) <= 8) check_format<std::uint8_t>(nf, xs, cases);
+    else check_format<std::uint16_t>(nf, xs, cases);
+  }
+  MESSAGE(cases << " (format, rounding, level, threads) sweeps");
+  CHECK(cases > 0);
+}
+
 TEST_CASE("every code of every format up to 16 bits decodes like the scalar core, float and double") {
   std::vector<test::named> formats = test::named_formats();
   for (auto& nf : test::custom_formats()) formats.push_back(nf);

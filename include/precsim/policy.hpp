@@ -55,10 +55,10 @@ namespace detail {
 // block alone waits ~50 cycles on its chain of multiplies), by the bulk kernels' Philox lanes,
 // W at a time.
 #if PRECSIM_VECTOR_KERNELS
-template <int W, class Mulhi>
-PRECSIM_LANES void random_u64_lanes(const sr_stream& s, std::uint64_t t, Mulhi mulhi, std::uint64_t* out) {
+template <int W, class Mul>
+PRECSIM_LANES void random_u64_lanes(const sr_stream& s, std::uint64_t t, Mul mul, std::uint64_t* out) {
   philox_words<W> w[16 / W];
-  for (int v = 0; v < 16 / W; ++v) philox_lanes<W>(random_u64_domain | (t << 4) | std::uint64_t(W * v), s, mulhi, w[v]);
+  for (int v = 0; v < 16 / W; ++v) philox_lanes<W>(random_u64_domain | (t << 4) | std::uint64_t(W * v), s, mul, w[v]);
   for (int l = 0; l < 16; ++l) {  // words 0 | 1 << 32 and 2 | 3 << 32 of each block
     const philox_words<W>& b = w[l / W];
     out[l] = b.w[0][l % W] | std::uint64_t{b.w[1][l % W]} << 32;
@@ -68,11 +68,11 @@ PRECSIM_LANES void random_u64_lanes(const sr_stream& s, std::uint64_t t, Mulhi m
 #if PRECSIM_X86
 // The x86 levels' widths (one call per 32 words: the CPU check costs nothing next to it).
 __attribute__((target("avx2"))) inline void random_u64_batch_avx2(const sr_stream& s, std::uint64_t t, std::uint64_t* out) noexcept {
-  random_u64_lanes<8>(s, t, [](const vec<8>::u32& x, std::uint32_t m, vec<8>::u32& hi) __attribute__((target("avx2"))) { mulhi_avx2(x, m, hi); }, out);
+  random_u64_lanes<8>(s, t, [](const vec<4>::u64& x, std::uint32_t m, vec<4>::u64& p) __attribute__((target("avx2"))) { mul32_avx2(x, m, p); }, out);
 }
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline void random_u64_batch_avx512(const sr_stream& s, std::uint64_t t,
                                                                                        std::uint64_t* out) noexcept {
-  random_u64_lanes<16>(s, t, [](const vec<16>::u32& x, std::uint32_t m, vec<16>::u32& hi) __attribute__((target("avx512f,avx512bw,avx512vl"))) { mulhi_avx512(x, m, hi); }, out);
+  random_u64_lanes<16>(s, t, [](const vec<8>::u64& x, std::uint32_t m, vec<8>::u64& p) __attribute__((target("avx512f,avx512bw,avx512vl"))) { mul32_avx512(x, m, p); }, out);
 }
 #endif
 #endif
@@ -87,17 +87,14 @@ inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t*
   if (lanes == 8 || (lanes == 0 && c.avx2)) return c.avx2 ? random_u64_batch_avx2(s, t, out) : random_u64_batch(s, t, out, 4);
 #endif
   (void)lanes;
-  using u32 = vec<4>::u32;
-  const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) {
-#if defined(__SSE2__)  // even lanes in place, odd ones shifted down (baseline x86-64)
-    const __m128i xv = __m128i(x), mv = _mm_set1_epi32(int(m));
-    const __m128i even = _mm_srli_epi64(_mm_mul_epu32(xv, mv), 32), odd = _mm_mul_epu32(_mm_srli_epi64(xv, 32), mv);
-    hi = u32(_mm_or_si128(even, _mm_and_si128(odd, _mm_set1_epi64x(std::int64_t{-1} << 32))));
+  const auto mul = [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
+#if defined(__SSE2__)
+    mul32_sse2(x, m, p);
 #else
-    mulhi_generic<4>(x, m, hi);
+    mul32_generic<2>(x, m, p);
 #endif
   };
-  random_u64_lanes<4>(s, t, mulhi, out);
+  random_u64_lanes<4>(s, t, mul, out);
 #else
   (void)lanes;
   for (std::uint64_t i = 0; i < 32; ++i) out[i] = random_u64(s, 32 * t + i);

@@ -104,19 +104,20 @@ void with_mode(round_mode m, F&& f) {
 // that tests cover the AVX-512 lane layout on any CPU: compiled only where PRECSIM_TEST_LANES16
 // is 1 (the tests; config.hpp gives those TUs a namespace of their own), since its generic 16-lane
 // vectors on the baseline ISA cost more compile time than all the other levels together.
-// MULHI(x, m, hi): hi = high halves of x * m, written inside the level's target function so
-// that it may use that level's intrinsics. (flatten: everything is inlined into the entry
+// MUL32(x, m, p): Philox's multiply (simd/philox.hpp), written inside the level's target
+// function so that it may use that level's intrinsics. (flatten: everything is inlined into the entry
 // point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns.
-#define PRECSIM_LEVEL_KERNELS(name, W, MULHI, STREAM, FENCE, ...)                                 \
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ...)                                 \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
     using u32 = typename vec<W>::u32;                                                             \
-    const auto mulhi = [](const u32& x, std::uint32_t m, u32& hi) __VA_ARGS__ { MULHI(x, m, hi); }; \
+    using u64 = typename vec<W / 2>::u64;                                                         \
+    const auto mul = [](const u64& x, std::uint32_t m, u64& r) __VA_ARGS__ { MUL32(x, m, r); };  \
     const auto stream = [](float* at, const u32& v) __VA_ARGS__ { STREAM(at, v); };               \
-    round_span<W, Mode, Scaled>(p, s, mulhi, stream, j, in, out, n, sc);                          \
+    round_span<W, Mode, Scaled>(p, s, mul, stream, j, in, out, n, sc);                            \
     if (p.stream_out) FENCE();                                                                    \
   }                                                                                               \
   template <class In>                                                                             \
@@ -130,23 +131,27 @@ void with_mode(round_mode m, F&& f) {
     widen_span<W / 2>(in, out, n);                                                                \
   }
 
-#define PRECSIM_MULHI_GENERIC(x, m, hi) mulhi_generic<sizeof(x) / 4>(x, m, hi)
+#if defined(__SSE2__)
+#define PRECSIM_MUL32_PORTABLE mul32_sse2
+#else
+#define PRECSIM_MUL32_PORTABLE mul32_generic<2>
+#endif
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MUL32_PORTABLE, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #if PRECSIM_TEST_LANES16
-PRECSIM_LEVEL_KERNELS(wide16, 16, PRECSIM_MULHI_GENERIC, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
-PRECSIM_LEVEL_KERNELS(avx2, 8, mulhi_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, mulhi_avx512, PRECSIM_STREAM_AVX512, _mm_sfence,
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX2
 #undef PRECSIM_STREAM_AVX512
 #endif
-#undef PRECSIM_MULHI_GENERIC
+#undef PRECSIM_MUL32_PORTABLE
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS

@@ -59,6 +59,11 @@ struct kernel_params {
   // stochastic rounding of normal lanes: + sr_bias + (a >> sr_odd_at & sr_odd) (the variant's
   // reduction of the discarded bits to random_bits) + the random bits aligned below the kept ones
   std::uint32_t sr_bias = 0, sr_odd = 0, sr_odd_at = 0;
+  // stochastic rounding of low lanes (|x| below the min normal, quantum 2^q) in variant c with
+  // q - n + 23 >= emin: the float bits of 2^(q - n + 23), whose sum with |x| (>= |x|: one binade)
+  // rounds |x| to even at 2^(q - n), the variant's reduction, and counts those units in its bits;
+  // 0: integer steps (fast_low_count)
+  std::uint32_t sr_magic = 0;
   // elements per random word (random.hpp, bulk_indices_per_word)
   std::uint32_t sr_share = 1;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
@@ -168,6 +173,9 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
       p.sr_odd = r.variant == sr_variant::c;
       p.sr_odd_at = std::uint32_t(d);
     }
+    const int unit = (flush ? emin : emin - m) - p.random_bits;  // 2^unit: R's last bit
+    if (r.mode == round_mode::stochastic && r.variant == sr_variant::c && unit + 23 >= emin && unit + 150 >= 1)
+      p.sr_magic = std::uint32_t(unit + 150) << 23;
   }
   const std::uint32_t top = p.mag_mask;
   switch (f.specials) {
@@ -662,7 +670,13 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
       const u32 c = sign | p.fast_magic;
       q = u32(f32(b) + f32(c)) - c;
     } else if ((any = any_lanes<W>(u32(low)))) {
-      fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
+      if (Mode == round_mode::stochastic && p.sr_magic) {
+        // units of 2^(q - n) (rounded by the sum), + R, in units of 2^q
+        const u32 units = u32(f32(a) + f32(u32{} + p.sr_magic)) - p.sr_magic;
+        q = (units + (random >> (32 - p.random_bits))) >> p.random_bits;
+      } else {
+        fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
+      }
     }
     if (any) {
       u32 v = q << p.fast_code_shift;
@@ -705,9 +719,16 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
 // MXCSR for the fast path's float additions: the mode's rounding, no FTZ / DAZ, exceptions
 // masked. Restoring it also drops the exception flags the additions raised.
 struct scoped_mxcsr {
-  unsigned saved = __builtin_ia32_stmxcsr();
-  explicit scoped_mxcsr(unsigned csr) { __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr); }
-  ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
+  unsigned saved = 0;
+  bool set;
+  explicit scoped_mxcsr(unsigned csr, bool on = true) : set(on) {
+    if (!set) return;
+    saved = __builtin_ia32_stmxcsr();
+    __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr);
+  }
+  ~scoped_mxcsr() {
+    if (set) __builtin_ia32_ldmxcsr(saved);
+  }
 };
 #endif
 
@@ -772,19 +793,20 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
 // Rounds one group of 64 P consecutive elements with absolute indices j0 .. j0 + 64 P - 1
 // (j0 % 64 P == 0), P = p.sr_share elements per random word. Out = float: fake quantization;
 // an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
-template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mulhi>
-PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi mulhi,
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mul>
+PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mul mul,
                                std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned share = sr ? p.sr_share : 1, part_bits = 32 / share;
   for (int h = 0; h < 16; h += W) {
-    philox_words<W> rnd{};
-    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 / share) + std::uint64_t(h), s, mulhi, rnd);
+    philox_words<W> rnd;  // (not zeroed: the stores could not be dropped before an MXCSR write)
+    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 / share) + std::uint64_t(h), s, mul, rnd);
     for (unsigned part = 0; part < share; ++part)
       for (int w = 0; w < 4; ++w) {
         const int i = int(64 * part) + 16 * w + h;
-        typename vec<W>::u32 x, y, random = rnd.w[w] >> (part_bits * part);
+        typename vec<W>::u32 x, y, random{};
+        if constexpr (sr) random = rnd.w[w] >> (part_bits * part);
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
         if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
         if constexpr (Fast) {
@@ -805,8 +827,8 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mulhi
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of the group size, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mulhi>
-PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stream, Mulhi mulhi,
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mul>
+PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stream, Mul mul,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
@@ -818,7 +840,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
     const std::uint64_t g0 = (j + i) / g * g;
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= g) {
-      round_group<W, Mode, Scaled, Fast, Shape>(p, s, mulhi, g0, in + i, out + i, sc.from(i));
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, mul, g0, in + i, out + i, sc.from(i));
       i += g;
       continue;
     }
@@ -832,23 +854,29 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
       std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled, Fast, Shape>(p, s, mulhi, g0, tin, tout, at);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, mul, g0, tin, tout, at);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
 }
 
 // Scaled: with lane_scales (sc.post only read for float outputs).
-template <int W, round_mode Mode, bool Scaled, class Out, class Mulhi, class Stream>
-PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi mulhi, Stream stream,
+template <int W, round_mode Mode, bool Scaled, class Out, class Mul, class Stream>
+PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mul, Stream stream,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (p.fast) {
     const bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
     const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
     const auto run = [&](auto sh) {
       constexpr unsigned Shape = decltype(sh)::value;
-      if constexpr (Mode == round_mode::stochastic) group_span<W, Mode, Scaled, true, Shape>(p, s, mulhi, j, in, out, n, sc);
-      else fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
+      if constexpr (Mode == round_mode::stochastic) {
+#if PRECSIM_FAST_PATH
+        const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0);  // (sr_magic: to nearest even, no DAZ)
+#endif
+        group_span<W, Mode, Scaled, true, Shape>(p, s, mul, j, in, out, n, sc);
+      } else {
+        fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
+      }
     };
     using sc0 = std::integral_constant<unsigned, 0>;
     using sc1 = std::integral_constant<unsigned, 1>;
@@ -858,7 +886,7 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mulhi 
       if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
     return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
   }
-  group_span<W, Mode, Scaled, false, 0>(p, s, mulhi, j, in, out, n, sc);
+  group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
 }
 
 // Doubles to float by round-to-odd (bulk.hpp): the float toward zero (x86: the conversion in

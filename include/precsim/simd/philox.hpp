@@ -50,60 +50,61 @@ template <int W>
 struct philox_words {
   typename vec<W>::u32 w[4];
 };
-// The high halves of the 32x32-bit products x * m, portably. (GCC widens to 64-bit lanes and
-// multiplies in full; the x86 levels pass a one-instruction version, see simd/dispatch.hpp.)
-template <int W>
-PRECSIM_LANES void mulhi_generic(const typename vec<W>::u32& x, std::uint32_t m, typename vec<W>::u32& hi) {
-  using u64 = typename vec<W>::u64;
-  hi = __builtin_convertvector((__builtin_convertvector(x, u64) * m) >> 32, typename vec<W>::u32);
+// The rounds run on 64-bit lanes, one block's word in the low half of each: a 32x32-bit multiply
+// then gives both halves of the product in place (one instruction on x86), the high half one
+// shift away, and the next multiply reads only the low halves, so what rides above them is never
+// masked. mul(x, m, p): p = the 64-bit products of x's low halves by m.
+template <int H>
+PRECSIM_LANES void mul32_generic(const typename vec<H>::u64& x, std::uint32_t m, typename vec<H>::u64& p) {
+  p = (x & 0xFFFFFFFFu) * std::uint64_t{m};
 }
 
-#if PRECSIM_X86
-// The same in one instruction per half on the x86 levels: even lanes multiply in place, odd ones
-// after a 64-bit shift; one blend interleaves the highs. (maskz forms: GCC 12 warns about the
-// undefined pass-through operand of the plain ones.)
-PRECSIM_LANES __attribute__((target("avx2"))) void mulhi_avx2(const vec<8>::u32& x, std::uint32_t m, vec<8>::u32& hi) {
-  const __m256i xv = __m256i(x), mv = _mm256_set1_epi32(int(m));
-  const __m256i even = _mm256_srli_epi64(_mm256_mul_epu32(xv, mv), 32);
-  const __m256i odd = _mm256_mul_epu32(_mm256_srli_epi64(xv, 32), mv);
-  hi = vec<8>::u32(_mm256_blend_epi32(even, odd, 0xAA));
+#if defined(__SSE2__)
+PRECSIM_LANES void mul32_sse2(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
+  p = vec<2>::u64(_mm_mul_epu32(__m128i(x), _mm_set1_epi32(int(m))));
 }
-PRECSIM_LANES __attribute__((target("avx512f,avx512bw,avx512vl"))) void mulhi_avx512(const vec<16>::u32& x, std::uint32_t m,
-                                                                                    vec<16>::u32& hi) {
-  const __m512i xv = __m512i(x), mv = _mm512_set1_epi32(int(m));
-  const __m512i even = _mm512_maskz_srli_epi64(0xFF, _mm512_maskz_mul_epu32(0xFF, xv, mv), 32);
-  const __m512i odd = _mm512_maskz_mul_epu32(0xFF, _mm512_maskz_srli_epi64(0xFF, xv, 32), mv);
-  hi = vec<16>::u32(_mm512_mask_blend_epi32(0xAAAA, even, odd));
+#endif
+#if PRECSIM_X86
+PRECSIM_LANES __attribute__((target("avx2"))) void mul32_avx2(const vec<4>::u64& x, std::uint32_t m, vec<4>::u64& p) {
+  p = vec<4>::u64(_mm256_mul_epu32(__m256i(x), _mm256_set1_epi32(int(m))));
+}
+// (maskz form: GCC 12 warns about the undefined pass-through operand of the plain one)
+PRECSIM_LANES __attribute__((target("avx512f"))) void mul32_avx512(const vec<8>::u64& x, std::uint32_t m, vec<8>::u64& p) {
+  p = vec<8>::u64(_mm512_maskz_mul_epu32(0xFF, __m512i(x), _mm512_set1_epi32(int(m))));
 }
 #endif
 
-template <int W, class Mulhi>
-PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mulhi mulhi, philox_words<W>& out) {
-  using u32 = typename vec<W>::u32;
-  static constexpr std::uint32_t iota[16] = {0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15};
-  u32 c0;
-  std::memcpy(&c0, iota, sizeof c0);  // (a loop over the lanes compiles to lane inserts)
-  c0 += std::uint32_t(first);
-  u32 c1 = u32{} + std::uint32_t(first >> 32);  // blocks of one group share the high word
-  u32 c2 = u32{} + std::uint32_t(s.stream);
-  u32 c3 = u32{} + std::uint32_t(s.stream >> 32);
-  std::uint32_t k0 = std::uint32_t(s.seed), k1 = std::uint32_t(s.seed >> 32);
+// Two chains of W / 2 blocks, even blocks in one and odd ones in the other, so that each hides
+// the other's multiply latency; interleaved into the W lanes at the end.
+template <int W, class Mul>
+PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul, philox_words<W>& out) {
+  using u64 = typename vec<W / 2>::u64;
+  static constexpr std::uint64_t evens[8] = {0, 2, 4, 6, 8, 10, 12, 14};
+  u64 even;
+  std::memcpy(&even, evens, sizeof even);  // (a loop over the lanes compiles to lane inserts)
+  even += std::uint32_t(first);
+  const u64 high = u64{} + (first >> 32);  // blocks of one group share the high word
+  const u64 s0 = u64{} + std::uint32_t(s.stream), s1 = u64{} + (s.stream >> 32);
+  u64 c[2][4] = {{even, high, s0, s1}, {even + 1, high, s0, s1}};
+  u64 k0 = u64{} + std::uint32_t(s.seed), k1 = u64{} + (s.seed >> 32);
   for (int round = 0; round < 10; ++round) {
-    u32 hi0, hi1;
-    mulhi(c0, philox_m0, hi0);
-    mulhi(c2, philox_m1, hi1);
-    const u32 lo0 = c0 * philox_m0, lo1 = c2 * philox_m1;
-    c0 = hi1 ^ c1 ^ k0;
-    c1 = lo1;
-    c2 = hi0 ^ c3 ^ k1;
-    c3 = lo0;
+    for (auto& b : c) {
+      u64 p0, p1;
+      mul(b[0], philox_m0, p0);
+      mul(b[2], philox_m1, p1);
+      b[0] = (p1 >> 32) ^ b[1] ^ k0;
+      b[1] = p1;
+      b[2] = (p0 >> 32) ^ b[3] ^ k1;
+      b[3] = p0;
+    }
     k0 += philox_w0;
     k1 += philox_w1;
   }
-  out.w[0] = c0;
-  out.w[1] = c1;
-  out.w[2] = c2;
-  out.w[3] = c3;
+  // block first + 2i + 1 in lane 2i + 1: the high half of 64-bit lane i on little-endian targets
+  constexpr int lo = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 1;
+  for (int k = 0; k < 4; ++k) {
+    out.w[k] = typename vec<W>::u32((c[lo][k] & 0xFFFFFFFFu) | c[1 - lo][k] << 32);
+  }
 }
 
 #endif  // PRECSIM_VECTOR_KERNELS
