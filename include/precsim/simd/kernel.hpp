@@ -47,12 +47,15 @@ struct kernel_params {
   // values below its min normal that float inputs can round to differently from its normal
   // rule (not for bias 127 with gradual underflow, whose subnormals are float's own).
   // fast_plain_*: the special lanes do not depend on the sign (overflow and inf give one value or
-  // code, signed like the input; for codes NaN codes too, fake quantization passing NaN through)
-  // and zeros keep their sign: the common formats.
+  // code, signed like the input; for codes NaN codes too, signed or one code for both signs (fn
+  // formats without NaN: 0); fake quantization passes NaN through) and zeros keep their sign:
+  // the common formats. code_sign_below: plain codes take the sign bit where the input's bits as
+  // an int32 are below it: 0, or -inf's bits + 1 where the NaN code has no sign.
   // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
   // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
   // gives every answer but NaN's (shape_float).
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
+  std::int32_t code_sign_below = 0;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
   std::int32_t fast_sr_shift0 = 0;
@@ -162,10 +165,12 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     const std::uint32_t sb = 0x80000000u;
     p.fast_plain_value = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
                          p.inf_val[0] == p.ovf_val[0] && p.inf_val[1] == p.ovf_val[1];
+    const bool signed_nan = p.nan_code[1] == (p.nan_code[0] | p.sign_bit);
+    p.code_sign_below = signed_nan ? 0 : std::int32_t(0xFF800001u);
     p.fast_plain_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
                         p.inf_code[0] == p.ovf_code[0] && p.inf_code[1] == p.ovf_code[1] &&
-                        p.nan_code[1] == (p.nan_code[0] | p.sign_bit) && p.sign_bit == 1u << (storage_bits(f) - 1);
-    p.fast_float_range = !p.fast_sub && p.fast_plain_value && p.fast_plain_code && p.ovf_val[0] == 0x7F800000u &&
+                        (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
+    p.fast_float_range = !p.fast_sub && p.fast_plain_value && p.fast_plain_code && signed_nan && p.ovf_val[0] == 0x7F800000u &&
                          p.fast_max == 0x7F800000u - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
@@ -694,7 +699,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
       mag = nan ? p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : mag;
-      y = mag | (u32(i32(b) >> 31) & p.sign_bit);
+      y = i32(b) < p.code_sign_below ? mag | p.sign_bit : mag;
     }
   } else {
     // sign (not on a zero of a format without -0), then the special lanes
