@@ -105,8 +105,8 @@ void with_mode(round_mode m, F&& f) {
 // is 1 (the tests; config.hpp gives those TUs a namespace of their own), since its generic 16-lane
 // vectors on the baseline ISA cost more compile time than all the other levels together.
 // MUL32(x, m, p): Philox's multiply (simd/philox.hpp), written inside the level's target
-// function so that it may use that level's intrinsics. (flatten: everything is inlined into the entry
-// point, this lambda too, which GCC would otherwise call from the larger kernels.)
+// function so that it may use that level's intrinsics. (flatten: everything is inlined into the
+// entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns.
 #define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ...)                                 \
