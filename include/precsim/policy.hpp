@@ -90,6 +90,8 @@ inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t*
   const auto mul = [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
 #if defined(__SSE2__)
     mul32_sse2(x, m, p);
+#elif PRECSIM_NEON
+    mul32_neon(x, m, p);
 #else
     mul32_generic<2>(x, m, p);
 #endif

@@ -133,6 +133,8 @@ void with_mode(round_mode m, F&& f) {
 
 #if defined(__SSE2__)
 #define PRECSIM_MUL32_PORTABLE mul32_sse2
+#elif PRECSIM_NEON
+#define PRECSIM_MUL32_PORTABLE mul32_neon
 #else
 #define PRECSIM_MUL32_PORTABLE mul32_generic<2>
 #endif
@@ -241,6 +243,7 @@ bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* o
 template <bool Scaled = false, class Out>
 void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std::uint64_t j,
                   const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
+  (void)l;  // (portable only off x86)
 #if PRECSIM_X86
   if constexpr (!Scaled)
     if (half_hw_round(l, p, in, out, n)) return;
@@ -306,6 +309,7 @@ inline void vector_widen(simd_level l, const float* in, double* out, std::size_t
 
 template <class In>
 void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
+  (void)l;
 #if PRECSIM_TEST_LANES16
   if (l == simd_level::portable && shared::wide16_for_tests) return wide16_decode(p, in, out, n);
 #endif

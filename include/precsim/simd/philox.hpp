@@ -19,6 +19,13 @@
 #if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
 #include <immintrin.h>
 #endif
+// (little-endian NEON: its lanes are the vector extensions' lanes)
+#if defined(__ARM_NEON) && PRECSIM_VECTOR_KERNELS && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#include <arm_neon.h>
+#define PRECSIM_NEON 1
+#else
+#define PRECSIM_NEON 0
+#endif
 
 namespace precsim {
 PRECSIM_BEGIN_CONFIG
@@ -59,9 +66,15 @@ PRECSIM_LANES void mul32_generic(const typename vec<H>::u64& x, std::uint32_t m,
   p = (x & 0xFFFFFFFFu) * std::uint64_t{m};
 }
 
+// (The generic form above compiles to scalar multiplies on x86 with GCC and on AArch64: the
+// portable level takes one of these.)
 #if defined(__SSE2__)
 PRECSIM_LANES void mul32_sse2(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
   p = vec<2>::u64(_mm_mul_epu32(__m128i(x), _mm_set1_epi32(int(m))));
+}
+#elif PRECSIM_NEON
+PRECSIM_LANES void mul32_neon(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
+  p = vec<2>::u64(vmull_u32(vmovn_u64(uint64x2_t(x)), vdup_n_u32(m)));
 }
 #endif
 #if PRECSIM_X86
