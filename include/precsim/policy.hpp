@@ -87,16 +87,7 @@ inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t*
   if (lanes == 8 || (lanes == 0 && c.avx2)) return c.avx2 ? random_u64_batch_avx2(s, t, out) : random_u64_batch(s, t, out, 4);
 #endif
   (void)lanes;
-  const auto mul = [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
-#if defined(__SSE2__)
-    mul32_sse2(x, m, p);
-#elif PRECSIM_NEON
-    mul32_neon(x, m, p);
-#else
-    mul32_generic<2>(x, m, p);
-#endif
-  };
-  random_u64_lanes<4>(s, t, mul, out);
+  random_u64_lanes<4>(s, t, [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) { mul32_portable(x, m, p); }, out);
 #else
   (void)lanes;
   for (std::uint64_t i = 0; i < 32; ++i) out[i] = random_u64(s, 32 * t + i);

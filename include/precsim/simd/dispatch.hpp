@@ -131,16 +131,9 @@ void with_mode(round_mode m, F&& f) {
     widen_span<W / 2>(in, out, n);                                                                \
   }
 
-#if defined(__SSE2__)
-#define PRECSIM_MUL32_PORTABLE mul32_sse2
-#elif PRECSIM_NEON
-#define PRECSIM_MUL32_PORTABLE mul32_neon
-#else
-#define PRECSIM_MUL32_PORTABLE mul32_generic<2>
-#endif
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, PRECSIM_MUL32_PORTABLE, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #endif
@@ -153,7 +146,6 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #undef PRECSIM_STREAM_AVX2
 #undef PRECSIM_STREAM_AVX512
 #endif
-#undef PRECSIM_MUL32_PORTABLE
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS

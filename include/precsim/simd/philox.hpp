@@ -66,17 +66,17 @@ PRECSIM_LANES void mul32_generic(const typename vec<H>::u64& x, std::uint32_t m,
   p = (x & 0xFFFFFFFFu) * std::uint64_t{m};
 }
 
-// (The generic form above compiles to scalar multiplies on x86 with GCC and on AArch64: the
-// portable level takes one of these.)
+// The portable level's: one instruction where the baseline ISA has it (the generic form above
+// compiles to scalar multiplies on x86 with GCC and on AArch64).
+PRECSIM_LANES void mul32_portable(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
 #if defined(__SSE2__)
-PRECSIM_LANES void mul32_sse2(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
   p = vec<2>::u64(_mm_mul_epu32(__m128i(x), _mm_set1_epi32(int(m))));
-}
 #elif PRECSIM_NEON
-PRECSIM_LANES void mul32_neon(const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) {
   p = vec<2>::u64(vmull_u32(vmovn_u64(uint64x2_t(x)), vdup_n_u32(m)));
-}
+#else
+  mul32_generic<2>(x, m, p);
 #endif
+}
 #if PRECSIM_X86
 PRECSIM_LANES __attribute__((target("avx2"))) void mul32_avx2(const vec<4>::u64& x, std::uint32_t m, vec<4>::u64& p) {
   p = vec<4>::u64(_mm256_mul_epu32(__m256i(x), _mm256_set1_epi32(int(m))));
