@@ -8,6 +8,7 @@
 #include <cmath>
 #include <cstring>
 #include <functional>
+#include <limits>
 #include <utility>
 #include <vector>
 
@@ -348,6 +349,80 @@ TEST_CASE("double spans are rounded once: inputs closer to a midpoint than a flo
         CHECK_MESSAGE(bad == 0, nf.name << " " << to_string(m) << " level " << lc.name << ": " << bad << " of "
                                         << xs.size() << " differ");
       }
+  }
+}
+
+// Stochastic rounding with N random bits looks at the discarded fraction's multiples of
+// 2^-(N + 1): double spans go through float (round-to-odd) only where those lie 2 float quanta
+// apart or more (bulk.hpp, narrow_to_odd_exact). Element i is placed on, or closer than a float
+// ulp to, the point where its own random value R decides: the fraction (2^N - R) / 2^N (a's
+// step) or half a step below it (b's and c's), so that a reduction one unit off changes the
+// result. For N up to that bound and one bit beyond it (the scalar core's route).
+TEST_CASE("double spans with few random bits: inputs on and a float ulp beside the points their random bits decide at") {
+  const sr_stream stream{7, 3, 11};
+  for (const auto& nf : test::named_formats()) {
+    const int m = nf.f.mantissa_bits, emin = min_exponent(nf.f), emax = max_exponent(nf.f);
+    if (m > 20 || storage_bits(nf.f) > 32) continue;
+    for (int n : {1, 2, 8, 21 - m, 22 - m}) {
+      std::vector<double> xs(6000);
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const std::uint64_t random = test::span_random_word(stream, stream.offset + i, n) & ((std::uint64_t{1} << n) - 1);
+        int e = emin - m + int(i / 10 % unsigned(emax - emin + m + 2));  // every binade, to just above max
+        if (e > 126) e = emin;  // (from FLT_MAX up: the scalar core's, next test case)
+        const int q = std::max(e, emin) - m;  // the quantum at 2^e
+        const double j = double(2 * ((std::uint64_t{1} << n) - random) - (i / 5 % 2));  // in 2^-(n + 1) quanta
+        const double at = std::ldexp(1.0, e) + std::ldexp(double(i % 3), q) + std::ldexp(j, q - n - 1);
+        const double d[] = {0, std::ldexp(1.0, q - n - 3), -std::ldexp(1.0, q - n - 3), std::ldexp(at, -40),
+                            -std::ldexp(at, -40)};
+        xs[i] = (i / 30 % 2 ? -1 : 1) * (at + d[i % 5]);
+      }
+      std::vector<double> got(xs.size()), want(xs.size());
+      std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
+      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
+        const rounding r{round_mode::stochastic, saturation::none, n, v};
+        for (std::size_t i = 0; i < xs.size(); ++i) {
+          want[i] = expected_value(xs[i], nf.f, r, stream, i);
+          want_codes[i] = std::uint32_t(expected_code(xs[i], nf.f, r, stream, i));
+        }
+        for (const level_config& lc : levels()) {
+          const scoped_config scope(lc, 1);
+          quantize(xs, got, nf.f, r, stream);
+          encode(xs, std::span<std::uint32_t>(codes), nf.f, r, stream);
+          std::size_t bad = 0;
+          for (std::size_t i = 0; i < xs.size(); ++i)
+            if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
+          CHECK_MESSAGE(bad == 0, nf.name << " " << describe(r) << " level " << lc.name << ": " << bad << " of "
+                                          << xs.size() << " differ");
+        }
+      }
+    }
+  }
+}
+
+// Float has no grid above FLT_MAX: a double there, an infinity or a NaN sends its chunk to the
+// scalar core (bfloat16's overflow threshold, 2^128, lies above FLT_MAX: through float, 1e300
+// would round stochastically to max finite). Each special value among ordinary ones.
+TEST_CASE("double spans: values at and above FLT_MAX, infinities and NaNs follow the scalar core") {
+  const double nan = std::numeric_limits<double>::quiet_NaN(), inf = std::numeric_limits<double>::infinity();
+  const sr_stream stream{5, 0, 0};
+  for (double special : {0x1.fffffep127, std::nextafter(0x1.fffffep127, inf), 0x1p128, 1e300, inf, nan}) {
+    std::vector<double> xs(3000);
+    test::splitmix64 rng{1};
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      xs[i] = i % 7 == 3 ? (i % 2 ? -special : special) : std::ldexp(double(rng() >> 11), -52);
+    std::vector<double> got(xs.size());
+    for (const float_format& f : {fmt::bfloat16, fmt::float8_e4m3fn})
+      for (const rounding& r : {rounding{round_mode::stochastic, saturation::none, 4, sr_variant::a}, rounding{},
+                                rounding{round_mode::toward_zero}})
+        for (const level_config& lc : levels()) {
+          const scoped_config scope(lc, 1);
+          quantize(xs, got, f, r, stream);
+          std::size_t bad = 0;
+          for (std::size_t i = 0; i < xs.size(); ++i)
+            if (bits_of(got[i]) != bits_of(expected_value(xs[i], f, r, stream, i))) ++bad;
+          CHECK_MESSAGE(bad == 0, "x = " << special << " " << describe(r) << " level " << lc.name << ": " << bad
+                                         << " of " << xs.size() << " differ");
+        }
   }
 }
 

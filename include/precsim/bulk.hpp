@@ -162,14 +162,22 @@ void check_call(const char* fn, std::span<const In> in, std::span<Out> out, cons
 }
 
 // Double spans of float-valued formats: narrowed to float by round-to-odd (the float nearest x
-// toward zero, its last bit set when x is not a float; beyond float's range +-FLT_MAX, odd;
-// simd/kernel.hpp, narrow_span), then the float kernel. For a format whose quantum is at least
-// 4 float quanta at every magnitude (m <= 21, and 2^(emin - m) >= 2^-147), rounding that float
-// to the format in any mode but stochastic gives the rounding of x itself (Boldo and Melquiond,
-// "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd", 2008:
-// odd rounding with two extra bits is innocuous).
+// toward zero, its last bit set when x is not a float; simd/kernel.hpp, narrow_span), then the
+// float kernel. Rounding that float gives the rounding of x itself where the format's quantum
+// is at least 2^(g + 1) float quanta at every magnitude below FLT_MAX, g being the bits below
+// the quantum the rounding looks at: 1 for every mode but stochastic (the midpoint), N + 1 for
+// stochastic rounding with N random bits (the reduction of the discarded fraction to N bits
+// looks at its multiples of 2^-(N + 1), and whether it is one). Round-to-odd keeps x in the
+// same open interval between multiples of 2 float quanta, or exact (Boldo and Melquiond,
+// "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd",
+// 2008). So: m + g <= 22 and 2^(emin - m) >= 2^(g - 148). Stochastic rounding with all the
+// discarded bits (N = 0: up to 64 for doubles) stays with the scalar core. Chunks with NaNs
+// (payloads), infinities or |x| >= FLT_MAX (above which float has no grid) go to the scalar core.
 inline bool narrow_to_odd_exact(const float_format& f, const rounding& r) noexcept {
-  return r.mode != round_mode::stochastic && f.mantissa_bits <= 21 && min_exponent(f) - f.mantissa_bits >= -147;
+  const bool sr = r.mode == round_mode::stochastic;
+  if (sr && r.random_bits == 0) return false;
+  const int g = sr ? r.random_bits + 1 : 1;
+  return f.mantissa_bits + g <= 22 && min_exponent(f) - f.mantissa_bits >= g - 148;
 }
 
 #if PRECSIM_KERNELS_EXTERN
@@ -205,7 +213,7 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
         float x[chunk], y[chunk];
         for (std::size_t i = b; i < e; i += chunk) {
           const std::size_t c = std::min(chunk, e - i);
-          if (vector_narrow(level, in + i, x, c)) {  // NaN payloads: the scalar core's rule for doubles
+          if (vector_narrow(level, in + i, x, c)) {  // NaN, inf, |x| >= FLT_MAX
             scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
             continue;
           }

@@ -255,6 +255,37 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 }
 
 #if PRECSIM_X86
+// Doubles to float by round-to-odd (kernel.hpp, narrow_span), 8 per step. Returns whether some
+// x is a NaN, an infinity or at least FLT_MAX in magnitude (its float, toward zero, at least
+// FLT_MAX's bits): such chunks go to the scalar core. (Tests on bits: -ffast-math lets clang
+// drop unordered comparisons.)
+// AVX2: the conversions in MXCSR's round-toward-zero; the 4 + 4 inexact masks (64-bit lanes)
+// into 8 32-bit lanes by one blend and one permute.
+#if PRECSIM_FAST_PATH
+__attribute__((target("avx2"))) inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) {
+  if (n < 8) return avx2_narrow(in, out, n);
+  const scoped_mxcsr csr(0x1F80u | 3u << 13);
+  const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+  __m256i special = _mm256_setzero_si256();
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256d v0 = _mm256_loadu_pd(in + i), v1 = _mm256_loadu_pd(in + i + 4);
+    __m128 f0 = _mm256_cvtpd_ps(v0), f1 = _mm256_cvtpd_ps(v1);
+    __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
+    const __m256i same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
+    const __m256i same1 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f1)), _mm256_castpd_si256(v1));
+    const __m256i same = _mm256_permutevar8x32_epi32(_mm256_blend_epi32(same0, same1, 0xAA), order);
+    const __m256i f = _mm256_castps_si256(_mm256_set_m128(f1, f0));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
+                        _mm256_or_si256(f, _mm256_andnot_si256(same, _mm256_set1_epi32(1))));
+    special = _mm256_or_si256(special, _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7FFFFFFF)),
+                                                          _mm256_set1_epi32(0x7F7FFFFE)));
+  }
+  return avx2_narrow(in + i, out + i, n - i) || !_mm256_testz_si256(special, special);
+}
+#else
+inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) { return avx2_narrow(in, out, n); }
+#endif
 // AVX-512 converts toward zero by an embedded rounding mode and sets the odd bit under a mask
 // (maskz forms: GCC 12 warns about the undefined pass-through of the plain ones).
 // (At -O0 GCC's rounding-mode intrinsics are macros that pass the mask 0xFF as a char: -Woverflow
@@ -264,19 +295,18 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 #pragma GCC diagnostic ignored "-Wconversion"
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_odd(const double* in, float* out,
                                                                                  std::size_t n) {
-  __mmask8 nan = 0;
+  __mmask8 special = 0;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m512d v = _mm512_loadu_pd(in + i);
     const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-    // (tests on bits: -ffast-math lets clang drop unordered comparisons)
     const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
     const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
-    nan |= _mm512_cmpgt_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
-                                   _mm512_set1_epi64(0x7FF0000000000000));
+    special |= _mm512_cmpge_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
+                                       _mm512_set1_epi64(0x47EFFFFFE0000000));  // FLT_MAX
   }
-  return avx512_narrow(in + i, out + i, n - i) || nan != 0;
+  return avx512_narrow(in + i, out + i, n - i) || special != 0;
 }
 #pragma GCC diagnostic pop
 #endif
@@ -284,7 +314,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
 inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_t n) {
 #if PRECSIM_X86
   if (l == simd_level::avx512) return avx512_narrow_odd(in, out, n);
-  if (l == simd_level::avx2) return avx2_narrow(in, out, n);
+  if (l == simd_level::avx2) return avx2_narrow_odd(in, out, n);
 #endif
   (void)l;
   return portable_narrow(in, out, n);

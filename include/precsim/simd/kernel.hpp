@@ -897,7 +897,8 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
 // Doubles to float by round-to-odd (bulk.hpp): the float toward zero (x86: the conversion in
 // MXCSR's round-toward-zero; elsewhere to nearest, then one step toward zero where that is
 // larger in magnitude than x), with the last bit set where it is not x. Returns whether some x
-// is a NaN. (W doubles fill the level's registers: half its float lanes.)
+// is a NaN, an infinity or at least FLT_MAX in magnitude (bulk.hpp sends such chunks to the
+// scalar core). (W doubles fill the level's registers: half its float lanes.)
 template <int W>
 PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
   using f64 = typename vec<W>::f64;
@@ -908,7 +909,7 @@ PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(0x1F80u | 3u << 13);
 #endif
-  i64 nan{};
+  i64 special{};
   const auto lanes = [&](const double* in, float* out) {
     f64 v;
     std::memcpy(&v, in, sizeof v);
@@ -921,7 +922,7 @@ PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
     b += u32(__builtin_convertvector((i64(back) & abs_mask) > (i64(v) & abs_mask), i32));  // |f| > |x|
 #endif
     b |= u32(__builtin_convertvector(i64(back) != i64(v), i32)) & 1;
-    nan |= (i64(v) & (i64{} + 0x7FFFFFFFFFFFFFFF)) > 0x7FF0000000000000;  // (on bits: fast-math drops v != v)
+    special |= (i64(v) & (i64{} + 0x7FFFFFFFFFFFFFFF)) >= 0x47EFFFFFE0000000;  // FLT_MAX (on bits: fast-math)
     std::memcpy(out, &b, sizeof b);
   };
   std::size_t i = 0;
@@ -934,7 +935,7 @@ PRECSIM_LANES bool narrow_span(const double* x, float* y, std::size_t n) {
     std::memcpy(y + i, tout, (n - i) * sizeof(float));
   }
   bool any = false;
-  for (int l = 0; l < W; ++l) any |= nan[l] != 0;
+  for (int l = 0; l < W; ++l) any |= special[l] != 0;
   return any;
 }
 
