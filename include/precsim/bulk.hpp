@@ -132,6 +132,35 @@ void check_code_width(const char* fn, const float_format& f) {
                        std::to_string(sizeof(Code) * 8) + "-bit integer");
 }
 
+// Element j's random word (bulk_random_word), 16 Philox blocks at a time (philox_batch): for
+// consecutive j, one batch per 32 (more than 32 bits) or 64 (at most 32 bits) random-word
+// indices instead of one block per element.
+class bulk_words {
+ public:
+  bulk_words(const sr_stream& s, int bits) noexcept : s_(s), bits_(bits) {}
+  std::uint64_t operator()(std::uint64_t j) noexcept {
+    if (bits_ > 32) {
+      if (j >> 5 != batch_) fill(random_u64_domain | (j >> 5) << 4, j >> 5);
+      const std::uint64_t at = (j >> 4 & 1) * 32 + (j & 15);  // (random_u64's words 2k, 2k + 1)
+      return words_[at] | std::uint64_t{words_[at + 16]} << 32;
+    }
+    const unsigned per = unsigned(bulk_indices_per_word(bits_));
+    const std::uint64_t i = j / (64 * per) * 64 + j % 64;  // the random_u32 index
+    if (i >> 6 != batch_) fill(i >> 6 << 4, i >> 6);
+    return words_[i & 63] >> (32 / per * ((j / 64) % per));
+  }
+
+ private:
+  void fill(std::uint64_t first, std::uint64_t batch) noexcept {
+    philox_batch(s_, first, words_);
+    batch_ = batch;
+  }
+  sr_stream s_;
+  int bits_;
+  std::uint64_t batch_ = ~std::uint64_t{0};
+  std::uint32_t words_[64];
+};
+
 // Element-by-element through the scalar core: the reference, and the path for double inputs,
 // formats the kernel does not cover, and the scalar level.
 template <class T, class Out>
@@ -140,8 +169,9 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
   rounding rr = r;
   rr.random_bits = bulk_random_bits<T>(r);
   const bool sr = r.mode == round_mode::stochastic;
+  bulk_words words(s, rr.random_bits);
   for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t w = sr ? bulk_random_word(s, j + i, rr.random_bits) : 0;
+    const std::uint64_t w = sr ? words(j + i) : 0;
     if constexpr (std::is_same_v<Out, T>)
       out[i] = quantize(in[i], f, rr, w);
     else

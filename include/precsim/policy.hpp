@@ -51,49 +51,6 @@ inline thread_local random_cache thread_random{};
 PRECSIM_BEGIN_CONFIG
 namespace detail {
 
-// random_u64(s, 32 t + i) for i = 0..31 into out[i]: the 16 blocks of batch t side by side (one
-// block alone waits ~50 cycles on its chain of multiplies), by the bulk kernels' Philox lanes,
-// W at a time.
-#if PRECSIM_VECTOR_KERNELS
-template <int W, class Mul>
-PRECSIM_LANES void random_u64_lanes(const sr_stream& s, std::uint64_t t, Mul mul, std::uint64_t* out) {
-  philox_words<W> w[16 / W];
-  for (int v = 0; v < 16 / W; ++v) philox_lanes<W>(random_u64_domain | (t << 4) | std::uint64_t(W * v), s, mul, w[v]);
-  for (int l = 0; l < 16; ++l) {  // words 0 | 1 << 32 and 2 | 3 << 32 of each block
-    const philox_words<W>& b = w[l / W];
-    out[l] = b.w[0][l % W] | std::uint64_t{b.w[1][l % W]} << 32;
-    out[16 + l] = b.w[2][l % W] | std::uint64_t{b.w[3][l % W]} << 32;
-  }
-}
-#if PRECSIM_X86
-// The x86 levels' widths (one call per 32 words: the CPU check costs nothing next to it).
-__attribute__((target("avx2"))) inline void random_u64_batch_avx2(const sr_stream& s, std::uint64_t t, std::uint64_t* out) noexcept {
-  random_u64_lanes<8>(s, t, [](const vec<4>::u64& x, std::uint32_t m, vec<4>::u64& p) __attribute__((target("avx2"))) { mul32_avx2(x, m, p); }, out);
-}
-__attribute__((target("avx512f,avx512bw,avx512vl"))) inline void random_u64_batch_avx512(const sr_stream& s, std::uint64_t t,
-                                                                                       std::uint64_t* out) noexcept {
-  random_u64_lanes<16>(s, t, [](const vec<8>::u64& x, std::uint32_t m, vec<8>::u64& p) __attribute__((target("avx512f,avx512bw,avx512vl"))) { mul32_avx512(x, m, p); }, out);
-}
-#endif
-#endif
-// lanes: 16, 8 or 4 (the x86 levels' widths and the baseline's, for tests); 0: the widest this
-// CPU runs. Every width gives the same words.
-inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out, int lanes = 0) noexcept {
-#if PRECSIM_VECTOR_KERNELS
-#if PRECSIM_X86
-  const cpu_features& c = cpu();
-  const bool has16 = c.avx512f && c.avx512bw && c.avx512vl;
-  if (lanes == 16 || (lanes == 0 && has16)) return has16 ? random_u64_batch_avx512(s, t, out) : random_u64_batch(s, t, out, 4);
-  if (lanes == 8 || (lanes == 0 && c.avx2)) return c.avx2 ? random_u64_batch_avx2(s, t, out) : random_u64_batch(s, t, out, 4);
-#endif
-  (void)lanes;
-  random_u64_lanes<4>(s, t, [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) { mul32_portable(x, m, p); }, out);
-#else
-  (void)lanes;
-  for (std::uint64_t i = 0; i < 32; ++i) out[i] = random_u64(s, 32 * t + i);
-#endif
-}
-
 // random_u64(stream, j), from this thread's batch cache.
 #if !PRECSIM_DEVICE_PASS
 PRECSIM_NOINLINE inline void refill_random(const sr_stream& stream, std::uint64_t batch) noexcept {

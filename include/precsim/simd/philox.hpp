@@ -1,6 +1,7 @@
 // Vector types for the kernels (GCC/Clang vector extensions, W lanes) and Philox4x32-10 on W
-// consecutive counters: the random words of the bulk kernels (simd/kernel.hpp) and of the value
-// types' batches (policy.hpp), equal to random.hpp's scalar generator word for word.
+// consecutive counters: the random words of the bulk kernels (simd/kernel.hpp), and batches of 16
+// blocks for the value types (policy.hpp) and the scalar bulk path (bulk.hpp), equal to
+// random.hpp's scalar generator word for word.
 #pragma once
 
 #include <cstdint>
@@ -121,6 +122,59 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul
 }
 
 #endif  // PRECSIM_VECTOR_KERNELS
+
+// The 4 words of the 16 Philox blocks first .. first + 15 (first a multiple of 16), side by side
+// (one block alone waits ~50 cycles on its chain of multiplies): out[16 k + l] = word k of block
+// first + l. For random_u32's group g (first = 16 g) that is random_u32(s, 64 g + i) in out[i].
+#if PRECSIM_VECTOR_KERNELS
+template <int W, class Mul>
+PRECSIM_LANES void philox_batch_lanes(const sr_stream& s, std::uint64_t first, Mul mul, std::uint32_t* out) {
+  for (int v = 0; v < 16 / W; ++v) {
+    philox_words<W> w;
+    philox_lanes<W>(first + std::uint64_t(W * v), s, mul, w);
+    for (int k = 0; k < 4; ++k) std::memcpy(out + 16 * k + W * v, &w.w[k], sizeof w.w[k]);
+  }
+}
+#if PRECSIM_X86
+// The x86 levels' widths (one call per 16 blocks: the CPU check costs nothing next to it).
+__attribute__((target("avx2"))) inline void philox_batch_avx2(const sr_stream& s, std::uint64_t first, std::uint32_t* out) noexcept {
+  philox_batch_lanes<8>(s, first, [](const vec<4>::u64& x, std::uint32_t m, vec<4>::u64& p) __attribute__((target("avx2"))) { mul32_avx2(x, m, p); }, out);
+}
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline void philox_batch_avx512(const sr_stream& s, std::uint64_t first,
+                                                                                   std::uint32_t* out) noexcept {
+  philox_batch_lanes<16>(s, first, [](const vec<8>::u64& x, std::uint32_t m, vec<8>::u64& p) __attribute__((target("avx512f,avx512bw,avx512vl"))) { mul32_avx512(x, m, p); }, out);
+}
+#endif
+#endif
+// lanes: 16, 8 or 4 (the x86 levels' widths and the baseline's, for tests); 0: the widest this
+// CPU runs. Every width gives the same words.
+inline void philox_batch(const sr_stream& s, std::uint64_t first, std::uint32_t* out, int lanes = 0) noexcept {
+#if PRECSIM_VECTOR_KERNELS
+#if PRECSIM_X86
+  const cpu_features& c = cpu();
+  const bool has16 = c.avx512f && c.avx512bw && c.avx512vl;
+  if (lanes == 16 || (lanes == 0 && has16)) return has16 ? philox_batch_avx512(s, first, out) : philox_batch(s, first, out, 4);
+  if (lanes == 8 || (lanes == 0 && c.avx2)) return c.avx2 ? philox_batch_avx2(s, first, out) : philox_batch(s, first, out, 4);
+#endif
+  (void)lanes;
+  philox_batch_lanes<4>(s, first, [](const vec<2>::u64& x, std::uint32_t m, vec<2>::u64& p) { mul32_portable(x, m, p); }, out);
+#else
+  (void)lanes;
+  for (int l = 0; l < 16; ++l) {
+    const philox_block b = philox_at(s, first + std::uint64_t(l));
+    for (int k = 0; k < 4; ++k) out[16 * k + l] = b.v[k];
+  }
+#endif
+}
+// random_u64(s, 32 t + i) for i = 0..31 into out[i] (words 0 | 1 << 32 and 2 | 3 << 32 of each block).
+inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out, int lanes = 0) noexcept {
+  std::uint32_t w[64];
+  philox_batch(s, random_u64_domain | t << 4, w, lanes);
+  for (int l = 0; l < 16; ++l) {
+    out[l] = w[l] | std::uint64_t{w[16 + l]} << 32;
+    out[16 + l] = w[32 + l] | std::uint64_t{w[48 + l]} << 32;
+  }
+}
 
 }  // namespace detail
 PRECSIM_END_CONFIG
