@@ -5,6 +5,7 @@
 // mechanics: offsets, chunking, in place, unaligned pointers, tails, errors.
 #include <doctest/doctest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstring>
 #include <functional>
@@ -393,6 +394,92 @@ TEST_CASE("double spans with few random bits: inputs on and a float ulp beside t
             if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
           CHECK_MESSAGE(bad == 0, nf.name << " " << describe(r) << " level " << lc.name << ": " << bad << " of "
                                           << xs.size() << " differ");
+        }
+      }
+    }
+  }
+}
+
+// Stochastic rounding of doubles with more than 32 random bits (random_u64 words; the default)
+// to formats rounded in the double's bit pattern (simd/kernel.hpp, sr_double_block): every
+// level, saturation, variant and some bit counts, on the dense edge inputs (NaN, inf, overflow,
+// subnormals of both types, zeros) and random bit patterns.
+TEST_CASE("stochastic double spans with many random bits follow the scalar core at every level") {
+  std::vector<test::named> formats = test::named_formats();
+  for (auto& nf : test::custom_formats()) formats.push_back(nf);
+  const sr_stream stream{17, 2, 3};
+  for (const auto& nf : formats) {
+    if (storage_bits(nf.f) > 32) continue;
+    std::vector<double> xs = test::dense_inputs<double>(nf.f);
+    xs.resize(std::min<std::size_t>(xs.size(), 12000));
+    test::splitmix64 rng{5};
+    for (int i = 0; i < 2000; ++i) xs.push_back(std::bit_cast<double>(rng()));
+    std::vector<double> got(xs.size()), want(xs.size());
+    std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
+    for (auto sat : test::all_saturations)
+      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c})
+        for (int bits : {0, 40, 63}) {
+          const rounding r{round_mode::stochastic, sat, bits, v};
+          for (std::size_t i = 0; i < xs.size(); ++i) {
+            want[i] = expected_value(xs[i], nf.f, r, stream, i);
+            want_codes[i] = std::uint32_t(expected_code(xs[i], nf.f, r, stream, i));
+          }
+          for (const level_config& lc : levels()) {
+            const scoped_config scope(lc, 1);
+            quantize(xs, got, nf.f, r, stream);
+            encode(xs, std::span<std::uint32_t>(codes), nf.f, r, stream);
+            std::size_t bad = 0;
+            for (std::size_t i = 0; i < xs.size(); ++i)
+              if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
+            CHECK_MESSAGE(bad == 0, nf.name << " " << describe(r) << " level " << lc.name << ": " << bad << " of "
+                                            << xs.size() << " differ");
+          }
+        }
+  }
+}
+
+// Far below the min normal, a fraction of d > 62 bits meets n random bits: the first n bits k,
+// the next bit and the sticky bit, reduced by the variant to V, round up iff V + R >= 2^n, which
+// random inputs almost never reach. So the inputs are built from the random words: where
+// element i's R lies within 2^51 of 2^n, x is placed so that V is 2^n - R (away) or one less,
+// with the next and sticky bits that make the variants differ; the test counts both outcomes.
+TEST_CASE("stochastic double spans far below the min normal: inputs where the element's random value decides") {
+  const sr_stream stream{23, 9, 0};
+  for (const float_format& f : {fmt::float8_e4m3fn, fmt::float16, fmt::bfloat16}) {
+    const int q = min_exponent(f) - f.mantissa_bits;  // the quantum's exponent
+    for (int n : {40, 64}) {
+      const std::uint64_t mask = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+      std::vector<double> xs(1 << 18);
+      std::vector<std::size_t> built;
+      test::splitmix64 rng{11};
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const std::uint64_t room = (mask - (random_u64(stream, i) & mask)) + 1;  // 2^n - R (0: R = 2^64 - 1 wraps)
+        if (room == 0 || room >= (std::uint64_t{1} << (n - 10 < 51 ? n - 10 : 51))) {
+          xs[i] = std::ldexp(double(rng() >> 11), q - 60);
+          continue;
+        }
+        const int t = 52 - std::bit_width(room) + 1;  // room << t has 53 bits
+        const std::uint64_t half = std::uint64_t{1} << (t - 1);
+        const std::uint64_t sig[] = {room << t, (room << t) | 1, ((room - 1) << t) | half,
+                                     ((room - 1) << t) | half | 1, ((room - 1) << t) | (half - 1), (room - 1) << t};
+        xs[i] = (i % 2 ? -1 : 1) * std::ldexp(double(sig[built.size() % 6]), q - n - t);
+        built.push_back(i);
+      }
+      REQUIRE(built.size() >= 12);
+      std::vector<double> got(xs.size());
+      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
+        const rounding r{round_mode::stochastic, saturation::none, n == 64 ? 0 : n, v};
+        std::size_t away = 0;
+        for (std::size_t i : built) away += expected_value(xs[i], f, r, stream, i) != 0;
+        CHECK(away > 0);
+        CHECK(away < built.size());
+        for (const level_config& lc : levels()) {
+          const scoped_config scope(lc, 1);
+          quantize(xs, got, f, r, stream);
+          std::size_t bad = 0;
+          for (std::size_t i : built) bad += bits_of(got[i]) != bits_of(expected_value(xs[i], f, r, stream, i));
+          CHECK_MESSAGE(bad == 0, f.mantissa_bits << " " << describe(r) << " level " << lc.name << ": " << bad
+                                                  << " of " << built.size() << " differ");
         }
       }
     }

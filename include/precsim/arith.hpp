@@ -183,15 +183,11 @@ PRECSIM_HD PRECSIM_INLINE constexpr double step_magnitude(double x, bool up) noe
 }
 
 // Round to nearest even in the double's bit pattern (the bulk kernel's rule, on 64 bits), for
-// signed formats with gradual underflow, 1..22 fraction bits and exponents within double's
-// normal range; x tame, nonzero, and rounded to odd when inexact. Normal results: + (half - 1)
-// + kept lsb at bit 52 - m, the carry moving into the exponent; below the min normal: the count
-// of quanta 2^(emin - m) in the bits of |x| + 2^(emin - m + 52) (one addition in the default
-// round-to-nearest mode, which the fast path assumes). Overflow: not ok (the core decides).
-PRECSIM_HD PRECSIM_INLINE constexpr bool nearest_in_bits(const float_format& f) noexcept {
-  return f.is_signed && f.subnormals == subnormal_mode::gradual && f.mantissa_bits >= 1 &&
-         f.mantissa_bits <= 22 && f.exponent_bits <= 10 && f.bias >= 0 && f.bias <= 1000;
-}
+// the formats of nearest_in_bits (core/round.hpp); x tame, nonzero, and rounded to odd when
+// inexact. Normal results: + (half - 1) + kept lsb at bit 52 - m, the carry moving into the
+// exponent; below the min normal: the count of quanta 2^(emin - m) in the bits of |x| +
+// 2^(emin - m + 52) (one addition in the default round-to-nearest mode, which the fast path
+// assumes). Overflow: not ok (the core decides).
 // The code of a rounded magnitude code and sign; not ok beyond max finite (the core decides).
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result signed_code(std::uint64_t mag, bool neg, const float_format& f) noexcept {
   if (mag > max_finite_code(f)) return {false, 0};

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cfenv>
 #include <cstddef>
 #include <cstdint>
@@ -163,6 +164,13 @@ class bulk_words {
 
 // Element-by-element through the scalar core: the reference, and the path for double inputs,
 // formats the kernel does not cover, and the scalar level.
+template <class Out, class T>
+Out scalar_one(T x, const float_format& f, const rounding& r, std::uint64_t w) noexcept {
+  if constexpr (std::is_same_v<Out, T>)
+    return quantize(x, f, r, w);
+  else
+    return static_cast<Out>(encode(x, f, r, w));
+}
 template <class T, class Out>
 void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, std::uint64_t j,
                   const T* in, Out* out, std::size_t n) noexcept {
@@ -170,14 +178,31 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
   rr.random_bits = bulk_random_bits<T>(r);
   const bool sr = r.mode == round_mode::stochastic;
   bulk_words words(s, rr.random_bits);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::uint64_t w = sr ? words(j + i) : 0;
-    if constexpr (std::is_same_v<Out, T>)
-      out[i] = quantize(in[i], f, rr, w);
-    else
-      out[i] = static_cast<Out>(encode(in[i], f, rr, w));
-  }
+  for (std::size_t i = 0; i < n; ++i) out[i] = scalar_one<Out>(in[i], f, rr, sr ? words(j + i) : 0);
 }
+
+#if PRECSIM_VECTOR_KERNELS
+// Stochastic rounding of doubles by sr_double_block (simd/kernel.hpp), 32 indices from a multiple
+// of 32 at a time (one batch of random_u64 words); the lanes it leaves, the head and the tail by
+// the scalar core.
+template <class Out>
+void sr_double_span(simd_level level, const sr_double_params& p, const float_format& f, const rounding& r,
+                    const sr_stream& s, std::uint64_t j, const double* in, Out* out, std::size_t n) noexcept {
+  rounding rr = r;
+  rr.random_bits = bulk_random_bits<double>(r);
+  std::size_t i = std::min<std::size_t>(n, (32 - j % 32) % 32);
+  scalar_round(f, r, s, j, in, out, i);
+  std::uint32_t words[64];
+  for (; i + 32 <= n; i += 32) {
+    philox_batch(s, random_u64_domain | (j + i) >> 5 << 4, words);
+    for (std::uint32_t left = vector_sr_double(level, p, in + i, out + i, words); left != 0; left &= left - 1) {
+      const int k = std::countr_zero(left);
+      out[i + std::size_t(k)] = scalar_one<Out>(in[i + std::size_t(k)], f, rr, batch_u64(words, k));
+    }
+  }
+  scalar_round(f, r, s, j + i, in + i, out + i, n - i);
+}
+#endif
 
 // The checks every span call makes, in this order: the format, the rounding, the code width,
 // the spans.
@@ -228,6 +253,12 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
   [[maybe_unused]] kernel_params p;
   if constexpr (vector || narrowed)
     if (level != simd_level::scalar && (vector || narrow_to_odd_exact(f, r))) p = make_kernel_params(f, r);
+#if PRECSIM_VECTOR_KERNELS
+  // other stochastic roundings of doubles: in their bit pattern where the format allows
+  [[maybe_unused]] sr_double_params sp;
+  [[maybe_unused]] bool sr_double = false;
+  if constexpr (narrowed) sr_double = level != simd_level::scalar && !p.eligible && make_sr_double_params(f, r, sp);
+#endif
   // Float outputs of 32 MiB and more: streaming stores (no read of the lines they overwrite, no
   // eviction of the inputs; the output is not in cache afterwards, which at that size it could
   // not be anyway). (memcpy does the same at sizes like these.)
@@ -256,6 +287,8 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
         }
         return;
       }
+    if constexpr (narrowed)
+      if (sr_double) return sr_double_span(level, sp, f, r, s, s.offset + b, in + b, out + b, e - b);
 #endif
     scalar_round(f, r, s, s.offset + b, in + b, out + b, e - b);
   });

@@ -23,6 +23,14 @@ namespace precsim {
 PRECSIM_BEGIN_CONFIG
 namespace detail {
 
+// Formats whose roundings of a double can be done in its bit pattern (arith.hpp, the bulk
+// double kernels): signed, gradual underflow, 1..22 fraction bits, exponents within double's
+// normal range.
+PRECSIM_HD PRECSIM_INLINE constexpr bool nearest_in_bits(const float_format& f) noexcept {
+  return f.is_signed && f.subnormals == subnormal_mode::gradual && f.mantissa_bits >= 1 &&
+         f.mantissa_bits <= 22 && f.exponent_bits <= 10 && f.bias >= 0 && f.bias <= 1000;
+}
+
 // The sign bit of a code, set for negative values of signed formats.
 PRECSIM_HD constexpr std::uint64_t sign_code(const float_format& f, bool neg) noexcept {
   return f.is_signed && neg ? std::uint64_t{1} << (storage_bits(f) - 1) : 0;

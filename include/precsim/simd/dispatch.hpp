@@ -129,6 +129,11 @@ void with_mode(round_mode m, F&& f) {
   }                                                                                               \
   __attribute__((flatten)) __VA_ARGS__ inline void name##_widen(const float* in, double* out, std::size_t n) { \
     widen_span<W / 2>(in, out, n);                                                                \
+  }                                                                                               \
+  template <class Out>                                                                            \
+  __attribute__((flatten)) __VA_ARGS__ std::uint32_t name##_sr_double(const sr_double_params& p, const double* in, \
+                                                                    Out* out, const std::uint32_t* words) { \
+    return sr_double_block<W / 2>(p, in, out, words);                                             \
   }
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
@@ -318,6 +323,21 @@ inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_
 #endif
   (void)l;
   return portable_narrow(in, out, n);
+}
+
+// 32 doubles rounded stochastically (kernel.hpp, sr_double_block); the lanes left to the caller.
+template <class Out>
+std::uint32_t vector_sr_double(simd_level l, const sr_double_params& p, const double* in, Out* out,
+                               const std::uint32_t* words) {
+#if PRECSIM_X86
+  if (l == simd_level::avx512) return avx512_sr_double(p, in, out, words);
+  if (l == simd_level::avx2) return avx2_sr_double(p, in, out, words);
+#endif
+#if PRECSIM_TEST_LANES16
+  if (l == simd_level::portable && shared::wide16_for_tests) return wide16_sr_double(p, in, out, words);
+#endif
+  (void)l;
+  return portable_sr_double(p, in, out, words);
 }
 
 inline void vector_widen(simd_level l, const float* in, double* out, std::size_t n) {

@@ -951,6 +951,125 @@ PRECSIM_LANES void widen_span(const float* x, double* y, std::size_t n) {
   for (; i < n; ++i) y[i] = x[i];
 }
 
+// Stochastic rounding of doubles with n > 32 random bits (a random_u64 word each) to a format of
+// nearest_in_bits (core/round.hpp) whose 52 - m discarded bits n covers, W lanes at a time, by
+// the core's rule (stochastic_away). Normal results (arith.hpp, stochastic_from_bits): R's top
+// 52 - m bits added below the kept ones (the carry moves into the exponent), the rest cleared:
+// the value's bits. Below the min normal, d = emin - m - e + 52 bits of the significand sig
+// (subnormal doubles: e = -1022, no hidden bit) are discarded: while d <= min(n, 62), (sig + R's
+// top d bits) >> d quanta; beyond (d > 53: no whole quantum), the fraction's first n bits k, the
+// next bit and the sticky bit, reduced by the variant to V: one quantum iff V + R >= 2^n.
+// Overflow gives the result the core gives 2 max (any random word): it depends on the sign and
+// the saturation only. NaN and inf lanes are the caller's (the scalar core).
+struct sr_double_params {
+  std::uint64_t min_normal = 0;  // bits of the format's min normal
+  std::uint64_t max_value = 0;   // bits of its max finite value
+  std::uint64_t rebias = 0;      // (1023 - bias) << m: a value's bits >> (52 - m) minus this is its code
+  std::uint64_t max_code = 0, sign_code = 0, random_mask = 0;
+  std::uint64_t variant_b = 0, variant_c = 0;  // all ones for that variant
+  std::uint64_t overflow_value[2]{}, overflow_code[2]{};  // bits of the results beyond max, + and -
+  double quantum = 0;  // 2^(emin - m)
+  int d = 0, n = 64, low_base = 0, max_low_d = 62;  // low_base - (exponent field) = d below the min normal
+  bool negative_zero = true;
+};
+
+inline bool make_sr_double_params(const float_format& f, const rounding& r, sr_double_params& p) noexcept {
+  const int n = r.random_bits == 0 || r.random_bits > 64 ? 64 : r.random_bits;
+  const int m = f.mantissa_bits, emin = min_exponent(f);
+  if (r.mode != round_mode::stochastic || n <= 32 || !nearest_in_bits(f) || 52 - m > n) return false;
+  p.min_normal = std::uint64_t(emin + 1023) << 52;
+  p.max_value = bit_cast<std::uint64_t>(max_finite(f));
+  p.rebias = std::uint64_t(1023 - f.bias) << m;
+  p.max_code = max_finite_code(f);
+  p.sign_code = sign_code(f, true);
+  p.random_mask = n == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << n) - 1;
+  p.variant_b = r.variant == sr_variant::b ? ~std::uint64_t{0} : 0;
+  p.variant_c = r.variant == sr_variant::c ? ~std::uint64_t{0} : 0;
+  p.quantum = pow2(emin - m);
+  p.d = 52 - m;
+  p.n = n;
+  p.low_base = emin - m + 52 + 1023;
+  p.max_low_d = n < 62 ? n : 62;
+  p.negative_zero = has_negative_zero(f);
+  for (int neg = 0; neg < 2; ++neg) {
+    const double beyond = neg ? -2 * max_finite(f) : 2 * max_finite(f);
+    p.overflow_value[neg] = bit_cast<std::uint64_t>(quantize(beyond, f, r, 0));
+    p.overflow_code[neg] = encode(beyond, f, r, 0);
+  }
+  return true;
+}
+
+// 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, philox_batch:
+// element i's low half at 32 (i / 16) + i % 16, its high half 16 further). Returns the mask of
+// the lanes left to the caller. Out: double (values) or codes.
+inline std::uint64_t batch_u64(const std::uint32_t* words, int i) noexcept {
+  const int at = (i >> 4) * 32 + (i & 15);
+  return words[at] | std::uint64_t{words[at + 16]} << 32;
+}
+template <int W, class Out>
+PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& p, const double* in, Out* out,
+                                            const std::uint32_t* words) {
+  using u64 = typename vec<W>::u64;
+  using f64 = typename vec<W>::f64;
+  // (selects by masks: GCC scalarizes some vector conditionals with scalar operands)
+#define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
+  constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
+  const u64 signed_zero = u64{} + (p.negative_zero ? ~std::uint64_t{0} : 0);
+  u64 left[32 / W], any_left{};
+  for (int v = 0; v < 32 / W; ++v) {
+    u64 b;
+    std::memcpy(&b, in + W * v, sizeof b);
+    typename vec<W>::u32 half[2];  // (W <= 16: a vector never straddles the batch's two halves)
+    const int at = (W * v >> 4) * 32 + (W * v & 15);
+    std::memcpy(&half[0], words + at, sizeof half[0]);
+    std::memcpy(&half[1], words + at + 16, sizeof half[1]);
+    const u64 rnd = (__builtin_convertvector(half[0], u64) | __builtin_convertvector(half[1], u64) << 32) & p.random_mask;
+    const u64 a = b & abs_mask, sign = b & ~abs_mask, neg = u64(sign != 0);
+    const u64 field = a >> 52, low = u64(a < p.min_normal);
+    // normal lanes: the value's bits
+    const u64 rn = (a + (rnd >> (p.n - p.d))) & ~((std::uint64_t{1} << p.d) - 1);
+    // low lanes (shift counts kept in range in every lane)
+    const u64 normal_double = u64(field != 0);
+    const u64 sig = (a & frac_mask) | (normal_double & (frac_mask + 1));
+    const u64 dl = std::uint64_t(p.low_base) - (field | (~normal_double & 1));  // (field 0: the exponent of field 1)
+    const u64 by_sum = u64(dl <= std::uint64_t(p.max_low_d));
+    const u64 ds = dl & by_sum;
+    u64 mag_low = (sig + ((rnd >> ((std::uint64_t(p.n) - ds) & by_sum)) & by_sum)) >> ds;
+    if (any_lanes<2 * W>(typename vec<2 * W>::u32(low & ~by_sum & u64(a != 0)))) {
+      const u64 t = dl - std::uint64_t(p.n);  // the fraction's bits beyond R's (dl >= 63, t >= -1)
+      const u64 beyond = u64(t >= 1) & u64(t <= 1100);  // (else t = -1 or 0: no next bit)
+      const u64 up = ~beyond & (0 - t) & 1, down = PRECSIM_PICK(beyond & u64(t > 63), 63, t & beyond);
+      const u64 s1 = PRECSIM_PICK(beyond & u64(t > 64), 63, (t - 1) & beyond);
+      const u64 k = (sig << up) >> down;  // (sig < 2^53)
+      const u64 next = (sig >> s1) & beyond & 1, sticky = u64((sig & (((u64{} + 1) << s1) - 1)) != 0) & 1;
+      const u64 total = rnd + k + (next & (p.variant_b | (p.variant_c & (sticky | k))) & 1);
+      const u64 tiny = (u64(total < rnd) | u64(total > p.random_mask)) & 1;  // (a carry beyond n bits)
+      mag_low = PRECSIM_PICK(by_sum, mag_low, tiny);
+    }
+    left[v] = u64(field == 0x7FF);
+    any_left |= left[v];
+    if constexpr (std::is_same_v<Out, double>) {
+      const f64 low_value = (f64(mag_low | 0x4330000000000000) - 0x1p52) * p.quantum;  // (exact: mag < 2^23)
+      u64 y = PRECSIM_PICK(low, u64(low_value), rn);
+      y |= sign & (u64(y != 0) | signed_zero);
+      const u64 over = PRECSIM_PICK(neg, p.overflow_value[1], p.overflow_value[0]), overflows = ~low & u64(rn > p.max_value);
+      y = PRECSIM_PICK(overflows, over, y);
+      std::memcpy(out + W * v, &y, sizeof y);
+    } else {
+      const u64 mag = PRECSIM_PICK(low, mag_low, (rn >> p.d) - p.rebias), overflows = u64(mag > p.max_code);
+      u64 y = mag | (neg & (u64(mag != 0) | signed_zero) & p.sign_code);
+      y = PRECSIM_PICK(overflows, PRECSIM_PICK(neg, p.overflow_code[1], p.overflow_code[0]), y);
+      for (int l = 0; l < W; ++l) out[W * v + l] = Out(y[l]);
+    }
+  }
+  if (!any_lanes<2 * W>(typename vec<2 * W>::u32(any_left))) return 0;
+  std::uint32_t hard = 0;
+  for (int v = 0; v < 32 / W; ++v)
+    for (int l = 0; l < W; ++l) hard |= std::uint32_t(left[v][l] & 1) << (W * v + l);
+  return hard;
+#undef PRECSIM_PICK
+}
+
 template <int W, bool Fields, class In>
 PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
   std::size_t i = 0;
