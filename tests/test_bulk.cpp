@@ -353,6 +353,30 @@ TEST_CASE("double spans are rounded once: inputs closer to a midpoint than a flo
   }
 }
 
+namespace {
+// quantize and encode (32-bit codes) of the double span xs at every level, 1 thread, against the
+// scalar contract element by element.
+void check_double_span(const std::string& name, const std::vector<double>& xs, const float_format& f,
+                       const rounding& r, const sr_stream& stream) {
+  std::vector<double> got(xs.size()), want(xs.size());
+  std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    want[i] = expected_value(xs[i], f, r, stream, i);
+    want_codes[i] = std::uint32_t(expected_code(xs[i], f, r, stream, i));
+  }
+  for (const level_config& lc : levels()) {
+    const scoped_config scope(lc, 1);
+    quantize(xs, got, f, r, stream);
+    encode(xs, std::span<std::uint32_t>(codes), f, r, stream);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
+    CHECK_MESSAGE(bad == 0, name << " " << describe(r) << " level " << lc.name << ": " << bad << " of " << xs.size()
+                                 << " differ");
+  }
+}
+}  // namespace
+
 // Stochastic rounding with N random bits looks at the discarded fraction's multiples of
 // 2^-(N + 1): double spans go through float (round-to-odd) only where those lie 2 float quanta
 // apart or more (bulk.hpp, narrow_to_odd_exact). Element i is placed on, or closer than a float
@@ -377,25 +401,8 @@ TEST_CASE("double spans with few random bits: inputs on and a float ulp beside t
                             -std::ldexp(at, -40)};
         xs[i] = (i / 30 % 2 ? -1 : 1) * (at + d[i % 5]);
       }
-      std::vector<double> got(xs.size()), want(xs.size());
-      std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
-      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
-        const rounding r{round_mode::stochastic, saturation::none, n, v};
-        for (std::size_t i = 0; i < xs.size(); ++i) {
-          want[i] = expected_value(xs[i], nf.f, r, stream, i);
-          want_codes[i] = std::uint32_t(expected_code(xs[i], nf.f, r, stream, i));
-        }
-        for (const level_config& lc : levels()) {
-          const scoped_config scope(lc, 1);
-          quantize(xs, got, nf.f, r, stream);
-          encode(xs, std::span<std::uint32_t>(codes), nf.f, r, stream);
-          std::size_t bad = 0;
-          for (std::size_t i = 0; i < xs.size(); ++i)
-            if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
-          CHECK_MESSAGE(bad == 0, nf.name << " " << describe(r) << " level " << lc.name << ": " << bad << " of "
-                                          << xs.size() << " differ");
-        }
-      }
+      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c})
+        check_double_span(nf.name, xs, nf.f, {round_mode::stochastic, saturation::none, n, v}, stream);
     }
   }
 }
@@ -414,27 +421,9 @@ TEST_CASE("stochastic double spans with many random bits follow the scalar core 
     xs.resize(std::min<std::size_t>(xs.size(), 12000));
     test::splitmix64 rng{5};
     for (int i = 0; i < 2000; ++i) xs.push_back(std::bit_cast<double>(rng()));
-    std::vector<double> got(xs.size()), want(xs.size());
-    std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
     for (auto sat : test::all_saturations)
       for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c})
-        for (int bits : {0, 40, 63}) {
-          const rounding r{round_mode::stochastic, sat, bits, v};
-          for (std::size_t i = 0; i < xs.size(); ++i) {
-            want[i] = expected_value(xs[i], nf.f, r, stream, i);
-            want_codes[i] = std::uint32_t(expected_code(xs[i], nf.f, r, stream, i));
-          }
-          for (const level_config& lc : levels()) {
-            const scoped_config scope(lc, 1);
-            quantize(xs, got, nf.f, r, stream);
-            encode(xs, std::span<std::uint32_t>(codes), nf.f, r, stream);
-            std::size_t bad = 0;
-            for (std::size_t i = 0; i < xs.size(); ++i)
-              if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
-            CHECK_MESSAGE(bad == 0, nf.name << " " << describe(r) << " level " << lc.name << ": " << bad << " of "
-                                            << xs.size() << " differ");
-          }
-        }
+        for (int bits : {0, 40, 63}) check_double_span(nf.name, xs, nf.f, {round_mode::stochastic, sat, bits, v}, stream);
   }
 }
 
@@ -466,21 +455,13 @@ TEST_CASE("stochastic double spans far below the min normal: inputs where the el
         built.push_back(i);
       }
       REQUIRE(built.size() >= 12);
-      std::vector<double> got(xs.size());
       for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
         const rounding r{round_mode::stochastic, saturation::none, n == 64 ? 0 : n, v};
         std::size_t away = 0;
         for (std::size_t i : built) away += expected_value(xs[i], f, r, stream, i) != 0;
         CHECK(away > 0);
         CHECK(away < built.size());
-        for (const level_config& lc : levels()) {
-          const scoped_config scope(lc, 1);
-          quantize(xs, got, f, r, stream);
-          std::size_t bad = 0;
-          for (std::size_t i : built) bad += bits_of(got[i]) != bits_of(expected_value(xs[i], f, r, stream, i));
-          CHECK_MESSAGE(bad == 0, f.mantissa_bits << " " << describe(r) << " level " << lc.name << ": " << bad
-                                                  << " of " << built.size() << " differ");
-        }
+        check_double_span("m = " + std::to_string(f.mantissa_bits), xs, f, r, stream);
       }
     }
   }

@@ -162,8 +162,7 @@ class bulk_words {
   std::uint32_t words_[64];
 };
 
-// Element-by-element through the scalar core: the reference, and the path for double inputs,
-// formats the kernel does not cover, and the scalar level.
+// One element through the scalar core: a value (Out = T) or a code.
 template <class Out, class T>
 Out scalar_one(T x, const float_format& f, const rounding& r, std::uint64_t w) noexcept {
   if constexpr (std::is_same_v<Out, T>)
@@ -171,6 +170,8 @@ Out scalar_one(T x, const float_format& f, const rounding& r, std::uint64_t w) n
   else
     return static_cast<Out>(encode(x, f, r, w));
 }
+// Element-by-element through the scalar core: the reference, and the path for the double inputs
+// and formats the kernels do not cover, and for the scalar level.
 template <class T, class Out>
 void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, std::uint64_t j,
                   const T* in, Out* out, std::size_t n) noexcept {
@@ -225,9 +226,10 @@ void check_call(const char* fn, std::span<const In> in, std::span<Out> out, cons
 // looks at its multiples of 2^-(N + 1), and whether it is one). Round-to-odd keeps x in the
 // same open interval between multiples of 2 float quanta, or exact (Boldo and Melquiond,
 // "Emulation of FMA and correctly rounded sums: proved algorithms using rounding to odd",
-// 2008). So: m + g <= 22 and 2^(emin - m) >= 2^(g - 148). Stochastic rounding with all the
-// discarded bits (N = 0: up to 64 for doubles) stays with the scalar core. Chunks with NaNs
-// (payloads), infinities or |x| >= FLT_MAX (above which float has no grid) go to the scalar core.
+// 2008). So: m + g <= 22 and 2^(emin - m) >= 2^(g - 148). Chunks with NaNs (payloads),
+// infinities or |x| >= FLT_MAX (above which float has no grid) go to the scalar core. Stochastic
+// rounding with N = 0 (64 random bits for doubles) never qualifies: sr_double_span where the
+// format allows, else the scalar core.
 inline bool narrow_to_odd_exact(const float_format& f, const rounding& r) noexcept {
   const bool sr = r.mode == round_mode::stochastic;
   if (sr && r.random_bits == 0) return false;
