@@ -123,6 +123,28 @@ void check_format(const test::named& nf, std::size_t& cases) {
   else check_format<std::uint32_t>(nf, xs, cases);
 }
 
+// quantize and encode (32-bit codes) of the double span xs at every level, 1 thread, against the
+// scalar contract element by element.
+void check_double_span(const std::string& name, const std::vector<double>& xs, const float_format& f,
+                       const rounding& r, const sr_stream& stream) {
+  std::vector<double> got(xs.size()), want(xs.size());
+  std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    want[i] = expected_value(xs[i], f, r, stream, i);
+    want_codes[i] = std::uint32_t(expected_code(xs[i], f, r, stream, i));
+  }
+  for (const level_config& lc : levels()) {
+    const scoped_config scope(lc, 1);
+    quantize(xs, got, f, r, stream);
+    encode(xs, std::span<std::uint32_t>(codes), f, r, stream);
+    std::size_t bad = 0;
+    for (std::size_t i = 0; i < xs.size(); ++i)
+      if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
+    CHECK_MESSAGE(bad == 0, name << " " << describe(r) << " level " << lc.name << ": " << bad << " of " << xs.size()
+                                 << " differ");
+  }
+}
+
 }  // namespace
 
 TEST_CASE("bulk quantize and encode of floats equal the scalar core at every level and thread count") {
@@ -336,46 +358,9 @@ TEST_CASE("double spans are rounded once: inputs closer to a midpoint than a flo
             xs.push_back(-x);
           }
       }
-    std::vector<double> got(xs.size());
-    std::vector<std::uint32_t> codes(xs.size());
-    for (auto m : test::deterministic_modes)
-      for (const level_config& lc : levels()) {
-        const scoped_config scope(lc, 1);
-        const rounding r{m};
-        quantize(xs, got, nf.f, r);
-        encode(xs, std::span<std::uint32_t>(codes), nf.f, r);
-        std::size_t bad = 0;
-        for (std::size_t i = 0; i < xs.size(); ++i)
-          if (bits_of(got[i]) != bits_of(quantize(xs[i], nf.f, r)) || codes[i] != encode(xs[i], nf.f, r)) ++bad;
-        CHECK_MESSAGE(bad == 0, nf.name << " " << to_string(m) << " level " << lc.name << ": " << bad << " of "
-                                        << xs.size() << " differ");
-      }
+    for (auto m : test::deterministic_modes) check_double_span(nf.name, xs, nf.f, rounding{m}, {});
   }
 }
-
-namespace {
-// quantize and encode (32-bit codes) of the double span xs at every level, 1 thread, against the
-// scalar contract element by element.
-void check_double_span(const std::string& name, const std::vector<double>& xs, const float_format& f,
-                       const rounding& r, const sr_stream& stream) {
-  std::vector<double> got(xs.size()), want(xs.size());
-  std::vector<std::uint32_t> codes(xs.size()), want_codes(xs.size());
-  for (std::size_t i = 0; i < xs.size(); ++i) {
-    want[i] = expected_value(xs[i], f, r, stream, i);
-    want_codes[i] = std::uint32_t(expected_code(xs[i], f, r, stream, i));
-  }
-  for (const level_config& lc : levels()) {
-    const scoped_config scope(lc, 1);
-    quantize(xs, got, f, r, stream);
-    encode(xs, std::span<std::uint32_t>(codes), f, r, stream);
-    std::size_t bad = 0;
-    for (std::size_t i = 0; i < xs.size(); ++i)
-      if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
-    CHECK_MESSAGE(bad == 0, name << " " << describe(r) << " level " << lc.name << ": " << bad << " of " << xs.size()
-                                 << " differ");
-  }
-}
-}  // namespace
 
 // Stochastic rounding with N random bits looks at the discarded fraction's multiples of
 // 2^-(N + 1): double spans go through float (round-to-odd) only where those lie 2 float quanta

@@ -142,8 +142,7 @@ class bulk_words {
   std::uint64_t operator()(std::uint64_t j) noexcept {
     if (bits_ > 32) {
       if (j >> 5 != batch_) fill(random_u64_domain | (j >> 5) << 4, j >> 5);
-      const std::uint64_t at = (j >> 4 & 1) * 32 + (j & 15);  // (random_u64's words 2k, 2k + 1)
-      return words_[at] | std::uint64_t{words_[at + 16]} << 32;
+      return batch_u64(words_, int(j & 31));
     }
     const unsigned per = unsigned(bulk_indices_per_word(bits_));
     const std::uint64_t i = j / (64 * per) * 64 + j % 64;  // the random_u32 index

@@ -999,13 +999,8 @@ inline bool make_sr_double_params(const float_format& f, const rounding& r, sr_d
   return true;
 }
 
-// 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, philox_batch:
-// element i's low half at 32 (i / 16) + i % 16, its high half 16 further). Returns the mask of
-// the lanes left to the caller. Out: double (values) or codes.
-inline std::uint64_t batch_u64(const std::uint32_t* words, int i) noexcept {
-  const int at = (i >> 4) * 32 + (i & 15);
-  return words[at] | std::uint64_t{words[at + 16]} << 32;
-}
+// 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, batch_u64).
+// Returns the mask of the lanes left to the caller. Out: double (values) or codes.
 template <int W, class Out>
 PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& p, const double* in, Out* out,
                                             const std::uint32_t* words) {
@@ -1019,7 +1014,7 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& p, const dou
   for (int v = 0; v < 32 / W; ++v) {
     u64 b;
     std::memcpy(&b, in + W * v, sizeof b);
-    typename vec<W>::u32 half[2];  // (W <= 16: a vector never straddles the batch's two halves)
+    typename vec<W>::u32 half[2];  // (batch_u64's layout; W <= 16: no vector straddles its halves)
     const int at = (W * v >> 4) * 32 + (W * v & 15);
     std::memcpy(&half[0], words + at, sizeof half[0]);
     std::memcpy(&half[1], words + at + 16, sizeof half[1]);

@@ -166,14 +166,16 @@ inline void philox_batch(const sr_stream& s, std::uint64_t first, std::uint32_t*
   }
 #endif
 }
-// random_u64(s, 32 t + i) for i = 0..31 into out[i] (words 0 | 1 << 32 and 2 | 3 << 32 of each block).
+// random_u64(s, 32 t + i), i = 0..31, from the batch of random_u64's blocks (first = 2^63 + 16 t):
+// words 2k and 2k + 1 (k = i / 16) of block i % 16, at 32 k + i % 16 and 16 further.
+inline std::uint64_t batch_u64(const std::uint32_t* words, int i) noexcept {
+  const int at = (i >> 4) * 32 + (i & 15);
+  return words[at] | std::uint64_t{words[at + 16]} << 32;
+}
 inline void random_u64_batch(const sr_stream& s, std::uint64_t t, std::uint64_t* out, int lanes = 0) noexcept {
   std::uint32_t w[64];
   philox_batch(s, random_u64_domain | t << 4, w, lanes);
-  for (int l = 0; l < 16; ++l) {
-    out[l] = w[l] | std::uint64_t{w[16 + l]} << 32;
-    out[16 + l] = w[32 + l] | std::uint64_t{w[48 + l]} << 32;
-  }
+  for (int i = 0; i < 32; ++i) out[i] = batch_u64(w, i);
 }
 
 }  // namespace detail
