@@ -126,6 +126,8 @@ void PRECSIM_PROBE_NAME(matrix::probe_out& o) {
   const bulk_case cases[] = {
       {"e4m3fn nearest", fmt::float8_e4m3fn, {}},
       {"e4m3fn toward_zero", fmt::float8_e4m3fn, {rm::toward_zero}},
+      {"e4m3fn nearest_away", fmt::float8_e4m3fn, {rm::nearest_away}},
+      {"e3m2fn to_odd", fmt::float6_e3m2fn, {rm::to_odd}},
       {"e4m3fn stochastic", fmt::float8_e4m3fn, sr},
       {"e4m3fn stochastic 8 bits A", fmt::float8_e4m3fn, sr8a},
       {"bfloat16 nearest", fmt::bfloat16, {}},

@@ -53,10 +53,12 @@ struct kernel_params {
   // an int32 are below it: 0, or -inf's bits + 1 where the NaN code has no sign.
   // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
   // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
-  // gives every answer but NaN's (shape_float).
+  // gives every answer but NaN's (shape_float). fast_inf_*: plain but for inf inputs, whose
+  // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf).
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
+  bool fast_inf_value = false, fast_inf_code = false;
   std::int32_t code_sign_below = 0;
-  std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_csr = 0;
+  std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_quantum = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
   std::int32_t fast_sr_shift0 = 0;
   // stochastic rounding of normal lanes: + sr_bias + (a >> sr_odd_at & sr_odd) (the variant's
@@ -156,20 +158,25 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_min_normal = std::uint32_t(emin + 127) << 23;
     p.fast_max = float_bits_of(max_finite(f));
     p.fast_magic = std::uint32_t((flush ? emin : emin - m) + 23 + 127) << 23;
+    p.fast_quantum = float_bits_of(std::ldexp(1.0, flush ? emin : emin - m));
     p.fast_code_shift = flush ? std::uint32_t(m) : 0;
     p.fast_sr_shift0 = (flush ? emin : emin - m) + 150;  // q - ulp exponent + max(E, 1)
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
-                        : r.mode == round_mode::toward_zero     ? 3 : 0;
+                        : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     const std::uint32_t sb = 0x80000000u;
-    p.fast_plain_value = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
-                         p.inf_val[0] == p.ovf_val[0] && p.inf_val[1] == p.ovf_val[1];
+    const bool sym_value = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
+                           p.inf_val[0] < sb && p.inf_val[1] == (p.inf_val[0] | sb);
+    p.fast_plain_value = sym_value && p.inf_val[0] == p.ovf_val[0];
+    p.fast_inf_value = sym_value && !p.fast_plain_value;
     const bool signed_nan = p.nan_code[1] == (p.nan_code[0] | p.sign_bit);
     p.code_sign_below = signed_nan ? 0 : std::int32_t(0xFF800001u);
-    p.fast_plain_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
-                        p.inf_code[0] == p.ovf_code[0] && p.inf_code[1] == p.ovf_code[1] &&
-                        (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
+    const bool sym_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
+                          p.inf_code[1] == (p.inf_code[0] | p.sign_bit) &&
+                          (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
+    p.fast_plain_code = sym_code && p.inf_code[0] == p.ovf_code[0];
+    p.fast_inf_code = sym_code && !p.fast_plain_code;
     p.fast_float_range = !p.fast_sub && p.fast_plain_value && p.fast_plain_code && signed_nan && p.ovf_val[0] == 0x7F800000u &&
                          p.fast_max == 0x7F800000u - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
@@ -533,13 +540,12 @@ PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32&
 // beyond max finite, inf, NaN) as the scalar core answers them (kernel_params).
 
 // Modes whose low lanes take the float addition: the FPU's, where MXCSR may be set (x86;
-// elsewhere round to nearest, the bulk calls' environment); with block scales only nearest
-// (the scaling must round to nearest).
+// elsewhere round to nearest, the bulk calls' environment), and nearest_away / to_odd from
+// additions toward zero; with block scales only nearest (the scaling must round to nearest).
 template <round_mode Mode, bool Scaled>
 inline constexpr bool fast_magic_mode =
     Mode == round_mode::nearest_even ||
-    (PRECSIM_FAST_PATH && !Scaled &&
-     (Mode == round_mode::toward_zero || Mode == round_mode::toward_positive || Mode == round_mode::toward_negative));
+    (PRECSIM_FAST_PATH && !Scaled && Mode != round_mode::stochastic);
 
 // Normal lanes: |x|'s bits a rounded at bit s (beyond max finite where the rounding overflows).
 // random: R in the top n bits (stochastic).
@@ -563,6 +569,33 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
   } else {
     static_assert(Mode == round_mode::stochastic);
     rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~lowm;
+  }
+}
+
+// Low lanes by one float addition (fast_magic_mode): q = the rounded count of quanta 2^q. The
+// sum of x and C = 2^(q + 23) (c: its bits) lies in [C, 2 C), whose float grid is the quantum's,
+// so the sum rounds x to it in MXCSR's mode and bits(sum) - c counts the quanta (the input's sign
+// on C: the directed modes look at it). nearest_away: |x| + C / 2 cut (MXCSR toward zero) at
+// half quanta, floor(2 |x| / 2^q) = h, gives floor(|x| / 2^q + 1/2) = (h + 1) / 2 quanta.
+// to_odd: |x| + C cut to k quanta, odd where k quanta (an exact product) is not |x|. No float
+// result meets another float in a sum (-ffast-math would reassociate or fold it).
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>::u32& b, const typename vec<W>::u32& a,
+                                  typename vec<W>::u32& q) {
+  using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
+  using f32 = typename vec<W>::f32;
+  if constexpr (Mode == round_mode::nearest_away) {
+    const u32 c = u32{} + (p.fast_magic - (1u << 23));
+    q = (u32(f32(a) + f32(c)) - c + 1) >> 1;
+  } else if constexpr (Mode == round_mode::to_odd) {
+    const u32 c = u32{} + p.fast_magic;
+    const u32 k = u32(f32(a) + f32(c)) - c;
+    const f32 cut = __builtin_convertvector(i32(k), f32) * f32(u32{} + p.fast_quantum);
+    q = k | (u32(u32(cut) != a) & 1);
+  } else {
+    const u32 c = (b & 0x80000000u) | p.fast_magic;
+    q = u32(f32(b) + f32(c)) - c;
   }
 }
 
@@ -632,8 +665,12 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 }
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
-// fast_float_range).
-enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4 };
+// fast_float_range, fast_inf_*).
+enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8 };
+
+// Modes whose plain shape may need inf lanes of their own (shape_inf): those that stop at max.
+template <round_mode Mode, bool Scaled>
+inline constexpr bool inf_shape_mode = !Scaled && (Mode == round_mode::toward_zero || Mode == round_mode::to_odd);
 
 // Modes that round a magnitude without looking at the sign: on the signed bit pattern too.
 template <round_mode Mode>
@@ -671,9 +708,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
     u32 q{};  // the low lanes' count of quanta
     bool any = true;
     if constexpr (fast_magic_mode<Mode, Scaled>) {
-      // in the sum's bits (integer steps: -ffast-math cannot fold them)
-      const u32 c = sign | p.fast_magic;
-      q = u32(f32(b) + f32(c)) - c;
+      fast_low_magic<W, Mode>(p, b, a, q);
     } else if ((any = any_lanes<W>(u32(low)))) {
       if (Mode == round_mode::stochastic && p.sr_magic) {
         // units of 2^(q - n) (rounded by the sum), + R, in units of 2^q
@@ -685,7 +720,10 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
     }
     if (any) {
       u32 v = q << p.fast_code_shift;
-      if constexpr (value) fast_low_value<W>(p, q, v);
+      if constexpr (value && PRECSIM_FAST_PATH && fast_magic_mode<Mode, Scaled>)
+        v = u32(__builtin_convertvector(i32(q), f32) * f32(u32{} + p.fast_quantum));  // (fast_span: no FTZ)
+      else if constexpr (value)
+        fast_low_value<W>(p, q, v);
       mag = low ? v : mag;
     }
   }
@@ -694,10 +732,13 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
-      y = (ovf ? p.ovf_val[0] : mag) | sign;
+      y = ovf ? p.ovf_val[0] : mag;
+      if constexpr ((Shape & shape_inf) != 0) y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+      y = y | sign;
       y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
+      if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
       mag = nan ? p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : mag;
       y = i32(b) < p.code_sign_below ? mag | p.sign_bit : mag;
     }
@@ -871,6 +912,7 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (p.fast) {
     const bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
+    const bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
     const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
     const auto run = [&](auto sh) {
       constexpr unsigned Shape = decltype(sh)::value;
@@ -889,6 +931,12 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
     using sc3 = std::integral_constant<unsigned, 3>;
     if constexpr (sign_blind_mode<Mode> && !Scaled)
       if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
+    if constexpr (inf_shape_mode<Mode, Scaled>)
+      if (inf) {
+        using si = std::integral_constant<unsigned, shape_inf | shape_plain>;
+        using ssi = std::integral_constant<unsigned, shape_inf | shape_plain | shape_sub>;
+        return p.fast_sub ? run(ssi{}) : run(si{});
+      }
     return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
   }
   group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
