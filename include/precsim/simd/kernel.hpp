@@ -55,6 +55,8 @@ struct kernel_params {
   // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
   // gives every answer but NaN's (shape_float). fast_inf_*: plain but for inf inputs, whose
   // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf).
+  // Both also in formats without -0 (keep_zero_sign 0: P3109), where zeros stay unsigned
+  // (shape_nzs; only with fast_sub and without block scales).
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false;
   std::int32_t code_sign_below = 0;
@@ -166,18 +168,18 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                         : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     const std::uint32_t sb = 0x80000000u;
-    const bool sym_value = p.keep_zero_sign && p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
+    const bool sym_value = p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
                            p.inf_val[0] < sb && p.inf_val[1] == (p.inf_val[0] | sb);
     p.fast_plain_value = sym_value && p.inf_val[0] == p.ovf_val[0];
     p.fast_inf_value = sym_value && !p.fast_plain_value;
     const bool signed_nan = p.nan_code[1] == (p.nan_code[0] | p.sign_bit);
     p.code_sign_below = signed_nan ? 0 : std::int32_t(0xFF800001u);
-    const bool sym_code = p.keep_zero_sign && p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
+    const bool sym_code = p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
                           p.inf_code[1] == (p.inf_code[0] | p.sign_bit) &&
                           (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
     p.fast_plain_code = sym_code && p.inf_code[0] == p.ovf_code[0];
     p.fast_inf_code = sym_code && !p.fast_plain_code;
-    p.fast_float_range = !p.fast_sub && p.fast_plain_value && p.fast_plain_code && signed_nan && p.ovf_val[0] == 0x7F800000u &&
+    p.fast_float_range = !p.fast_sub && p.keep_zero_sign && p.fast_plain_value && p.fast_plain_code && signed_nan && p.ovf_val[0] == 0x7F800000u &&
                          p.fast_max == 0x7F800000u - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
@@ -533,9 +535,9 @@ PRECSIM_LANES void post_scale_lanes(const lane_scales& at, typename vec<W>::u32&
 //       decides the same: rem + floor(R / 2^(n-s)) >= 2^s iff rem 2^(n-s) + R >= 2^n), plus the
 //       variant's reduction of the bits below them to n bits (b: + half of it; c: round to even)
 //   |x| <  min normal (formats with fast_sub): the quantum 2^q (q = emin - m; flush: emin) is
-//     fixed. The FPU's modes: x + C with C = +-2^(q + 23) rounds x to it in one float addition
-//     in the mode set in MXCSR, and bits(x + C) - bits(C) counts the quanta. The other modes:
-//     integer steps on the significand (fast_low_count), only in vectors that have such lanes.
+//     fixed. The deterministic modes (fast_magic_mode): one float addition in the mode set in
+//     MXCSR rounds x to it (fast_low_magic). The others: integer steps on the significand
+//     (fast_low_count), only in vectors that have such lanes.
 // The result: the rounded magnitude as float bits, or its code, then the special lanes (overflow
 // beyond max finite, inf, NaN) as the scalar core answers them (kernel_params).
 
@@ -666,7 +668,7 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
 // fast_float_range, fast_inf_*).
-enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8 };
+enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8, shape_nzs = 16 };
 
 // Modes whose plain shape may need inf lanes of their own (shape_inf): those that stop at max.
 template <round_mode Mode, bool Scaled>
@@ -734,13 +736,16 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
     if constexpr (value) {
       y = ovf ? p.ovf_val[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
-      y = y | sign;
+      y = y | ((Shape & shape_nzs) != 0 ? sign & u32(y != 0) : sign);
       y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
       mag = nan ? p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : mag;
-      y = i32(b) < p.code_sign_below ? mag | p.sign_bit : mag;
+      if constexpr ((Shape & shape_nzs) != 0)
+        y = mag | (p.sign_bit & u32(i32(b) < p.code_sign_below) & u32(mag != 0));
+      else
+        y = i32(b) < p.code_sign_below ? mag | p.sign_bit : mag;
     }
   } else {
     // sign (not on a zero of a format without -0), then the special lanes
@@ -911,9 +916,9 @@ template <int W, round_mode Mode, bool Scaled, class Out, class Mul, class Strea
 PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mul, Stream stream,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (p.fast) {
-    const bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
-    const bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
-    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
+    // (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes)
+    bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
+    bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
     const auto run = [&](auto sh) {
       constexpr unsigned Shape = decltype(sh)::value;
       if constexpr (Mode == round_mode::stochastic) {
@@ -929,6 +934,14 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
     using sc1 = std::integral_constant<unsigned, 1>;
     using sc2 = std::integral_constant<unsigned, 2>;
     using sc3 = std::integral_constant<unsigned, 3>;
+    if (!p.keep_zero_sign) {
+      if constexpr (!Scaled)
+        if (p.fast_sub && plain) return run(std::integral_constant<unsigned, shape_nzs | shape_plain | shape_sub>{});
+      if constexpr (inf_shape_mode<Mode, Scaled>)
+        if (p.fast_sub && inf) return run(std::integral_constant<unsigned, shape_nzs | shape_inf | shape_plain | shape_sub>{});
+      plain = inf = false;
+    }
+    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
     if constexpr (sign_blind_mode<Mode> && !Scaled)
       if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
     if constexpr (inf_shape_mode<Mode, Scaled>)
