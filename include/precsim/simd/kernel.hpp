@@ -48,15 +48,15 @@ struct kernel_params {
   // rule (not for bias 127 with gradual underflow, whose subnormals are float's own).
   // fast_plain_*: the special lanes do not depend on the sign (overflow and inf give one value or
   // code, signed like the input; for codes NaN codes too, signed or one code for both signs (fn
-  // formats without NaN: 0); fake quantization passes NaN through) and zeros keep their sign:
-  // the common formats. code_sign_below: plain codes take the sign bit where the input's bits as
+  // formats without NaN: 0); fake quantization passes NaN through): the common formats; zeros
+  // keep their sign where the format has -0 (keep_zero_sign, else shape_nzs). code_sign_below: plain codes take the sign bit where the input's bits as
   // an int32 are below it: 0, or -inf's bits + 1 where the NaN code has no sign.
   // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
   // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
   // gives every answer but NaN's (shape_float). fast_inf_*: plain but for inf inputs, whose
   // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf).
-  // Both also in formats without -0 (keep_zero_sign 0: P3109), where zeros stay unsigned
-  // (shape_nzs; only with fast_sub and without block scales).
+  // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
+  // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false;
   std::int32_t code_sign_below = 0;
