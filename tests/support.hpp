@@ -96,6 +96,15 @@ inline std::vector<named> custom_formats() {
                     overflow_value::infinity}},
       {"e6m0 unsigned no_zero finite", finite(float_format{6, 0, 31, false, subnormal_mode::no_zero})},
       {"e11m4 wide range", fmt::ieee_like(11, 4)},
+      // Found by fuzz_round: the one normal binade holds only NaN and inf, so max finite (2 here) is
+      // subnormal and inputs below the min normal overflow (nearest: 3 and up; 2.8 is 2). Bias 0:
+      // also the double kernels' formats (nearest_in_bits).
+      {"e1m1 nan_max inf bias -1",
+       float_format{1, 1, -1, true, subnormal_mode::gradual, special_values::nan_max, true,
+                    overflow_value::infinity}},
+      {"e1m1 nan_max inf bias 0",
+       float_format{1, 1, 0, true, subnormal_mode::gradual, special_values::nan_max, true,
+                    overflow_value::infinity}},
       // Found by fuzz_round: -1 rounds to 0 here, so "the code of -1" is no code for all negatives.
       {"e2m1 unsigned flush bias -2",
        float_format{2, 1, -2, false, subnormal_mode::flush, special_values::ieee, true,

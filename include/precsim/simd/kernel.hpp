@@ -92,6 +92,11 @@ struct kernel_params {
 
 inline std::uint32_t float_bits_of(double v) noexcept { return bit_cast<std::uint32_t>(to_float(v)); }
 
+// Whether the largest finite value is a normal number. Not so in e1m1 with NaN and inf codes
+// (its one normal binade holds only those): there a value below the min normal can round past
+// max, which the bit-pattern kernels (fast_lanes, sr_double_block) check on normal lanes only.
+inline bool max_is_normal(const float_format& f) noexcept { return max_finite(f) >= min_normal(f); }
+
 inline kernel_params make_kernel_params(const float_format& f, const rounding& r) noexcept {
   kernel_params p;
   const int m = f.mantissa_bits, emin = min_exponent(f);
@@ -151,7 +156,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   // The fast path: signed formats with 1 <= m <= 22 bits whose normal numbers are float's
   // normal numbers' roundings at bit 23 - m; every mode.
   const bool fast_format = m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
-                           f.subnormals != subnormal_mode::no_zero;
+                           f.subnormals != subnormal_mode::no_zero && max_is_normal(f);
   if (fast_format) {
     const bool flush = f.subnormals == subnormal_mode::flush;
     p.fast = true;
@@ -1037,7 +1042,8 @@ struct sr_double_params {
 inline bool make_sr_double_params(const float_format& f, const rounding& r, sr_double_params& p) noexcept {
   const int n = r.random_bits == 0 || r.random_bits > 64 ? 64 : r.random_bits;
   const int m = f.mantissa_bits, emin = min_exponent(f);
-  if (r.mode != round_mode::stochastic || n <= 32 || !nearest_in_bits(f) || 52 - m > n) return false;
+  if (r.mode != round_mode::stochastic || n <= 32 || !nearest_in_bits(f) || !max_is_normal(f) || 52 - m > n)
+    return false;
   p.min_normal = std::uint64_t(emin + 1023) << 52;
   p.max_value = bit_cast<std::uint64_t>(max_finite(f));
   p.rebias = std::uint64_t(1023 - f.bias) << m;
