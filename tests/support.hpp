@@ -96,6 +96,10 @@ inline std::vector<named> custom_formats() {
                     overflow_value::infinity}},
       {"e6m0 unsigned no_zero finite", finite(float_format{6, 0, 31, false, subnormal_mode::no_zero})},
       {"e11m4 wide range", fmt::ieee_like(11, 4)},
+      // Values near 2^120: below the min normal the fast path adds 2^(q + 23) and 2^(q + 24) (2^q
+      // the quantum there), beyond float's range for these two.
+      {"e2m1 bias -110", float_format{2, 1, -110}},
+      {"e4m3 flush bias -112", flush(float_format{4, 3, -112})},
       // Found by fuzz_round: the one normal binade holds only NaN and inf, so max finite (2 here) is
       // subnormal and inputs below the min normal overflow (nearest: 3 and up; 2.8 is 2). Bias 0:
       // also the double kernels' formats (nearest_in_bits).

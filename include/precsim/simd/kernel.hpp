@@ -154,8 +154,10 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
 
   p.sr_share = r.mode == round_mode::stochastic ? std::uint32_t(bulk_indices_per_word(p.random_bits)) : 1;
   // The fast path: signed formats with 1 <= m <= 22 bits whose normal numbers are float's
-  // normal numbers' roundings at bit 23 - m; every mode.
-  const bool fast_format = m >= 1 && m <= 22 && f.is_signed && emin >= -126 &&
+  // normal numbers' roundings at bit 23 - m; every mode. Its low lanes add C = 2^(q + 23) and
+  // 2 C (2^q: the quantum below the min normal), which must be finite floats.
+  const int low_quantum = f.subnormals == subnormal_mode::flush ? emin : emin - m;
+  const bool fast_format = m >= 1 && m <= 22 && f.is_signed && emin >= -126 && low_quantum + 24 <= 127 &&
                            f.subnormals != subnormal_mode::no_zero && max_is_normal(f);
   if (fast_format) {
     const bool flush = f.subnormals == subnormal_mode::flush;
@@ -164,10 +166,10 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_lowm = (1u << (23 - m)) - 1;
     p.fast_min_normal = std::uint32_t(emin + 127) << 23;
     p.fast_max = float_bits_of(max_finite(f));
-    p.fast_magic = std::uint32_t((flush ? emin : emin - m) + 23 + 127) << 23;
-    p.fast_quantum = float_bits_of(std::ldexp(1.0, flush ? emin : emin - m));
+    p.fast_magic = std::uint32_t(low_quantum + 23 + 127) << 23;
+    p.fast_quantum = float_bits_of(std::ldexp(1.0, low_quantum));
     p.fast_code_shift = flush ? std::uint32_t(m) : 0;
-    p.fast_sr_shift0 = (flush ? emin : emin - m) + 150;  // q - ulp exponent + max(E, 1)
+    p.fast_sr_shift0 = low_quantum + 150;  // q - ulp exponent + max(E, 1)
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
                         : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
@@ -192,7 +194,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
       p.sr_odd = r.variant == sr_variant::c;
       p.sr_odd_at = std::uint32_t(d);
     }
-    const int unit = (flush ? emin : emin - m) - p.random_bits;  // 2^unit: R's last bit
+    const int unit = low_quantum - p.random_bits;  // 2^unit: R's last bit
     if (r.mode == round_mode::stochastic && r.variant == sr_variant::c && unit + 23 >= emin && unit + 150 >= 1)
       p.sr_magic = std::uint32_t(unit + 150) << 23;
   }
@@ -572,7 +574,7 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
     const u32 neg = u32(i32_of<W>(b) < 0);
     rn = (a + ((Mode == round_mode::toward_negative ? neg : ~neg) & lowm)) & ~lowm;
   } else if constexpr (Mode == round_mode::to_odd) {
-    rn = (a & ~lowm) | (u32((a & lowm) != 0) & (lowm + 1));
+    rn = (a | ((a & lowm) + lowm)) & ~lowm;  // the sum's bit s: whether any bit below it is set
   } else {
     static_assert(Mode == round_mode::stochastic);
     rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~lowm;
@@ -584,22 +586,22 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
 // so the sum rounds x to it in MXCSR's mode and bits(sum) - c counts the quanta (the input's sign
 // on C: the directed modes look at it). nearest_away: |x| + C / 2 cut (MXCSR toward zero) at
 // half quanta, floor(2 |x| / 2^q) = h, gives floor(|x| / 2^q + 1/2) = (h + 1) / 2 quanta.
-// to_odd: |x| + C cut to k quanta, odd where k quanta (an exact product) is not |x|. No float
-// result meets another float in a sum (-ffast-math would reassociate or fold it).
+// to_odd: |x| + C cut to k = floor(|x| / 2^q) quanta, 2 C - |x| cut to 2 C - kc quanta with
+// kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd where they differ. No
+// float result meets another float in a sum (-ffast-math would reassociate or fold it).
 template <int W, round_mode Mode>
 PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>::u32& b, const typename vec<W>::u32& a,
                                   typename vec<W>::u32& q) {
   using u32 = typename vec<W>::u32;
-  using i32 = i32_of<W>;
   using f32 = typename vec<W>::f32;
   if constexpr (Mode == round_mode::nearest_away) {
     const u32 c = u32{} + (p.fast_magic - (1u << 23));
     q = (u32(f32(a) + f32(c)) - c + 1) >> 1;
   } else if constexpr (Mode == round_mode::to_odd) {
-    const u32 c = u32{} + p.fast_magic;
-    const u32 k = u32(f32(a) + f32(c)) - c;
-    const f32 cut = __builtin_convertvector(i32(k), f32) * f32(u32{} + p.fast_quantum);
-    q = k | (u32(u32(cut) != a) & 1);
+    const u32 c = u32{} + p.fast_magic, c2 = c + (1u << 23);
+    const u32 k = u32(f32(a) + f32(c)) - c;   // floor(|x| / 2^q)
+    const u32 kc = c2 - u32(f32(c2) - f32(a));  // ceil(|x| / 2^q): 2 C - |x| cut toward zero
+    q = k | (kc - k);
   } else {
     const u32 c = (b & 0x80000000u) | p.fast_magic;
     q = u32(f32(b) + f32(c)) - c;
