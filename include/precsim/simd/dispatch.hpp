@@ -157,13 +157,21 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 
 #if PRECSIM_X86
 // IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
-// values; NaN values pass through unchanged as in quantize() (the conversion quiets them).
-template <int Imm, class Out>
+// values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
+// round to odd, the conversion toward zero with the last bit set where it is inexact (the half
+// back as a float differs from x: an ordered compare, false for NaN, whose code stays the
+// conversion's; the bulk calls' MXCSR has no DAZ).
+template <int Imm, bool Odd, class Out>
 __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(in + i);
-    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (Odd) {
+      const __m256i ne = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h), x, _CMP_NEQ_OQ));
+      const __m128i ne16 = _mm_packs_epi32(_mm256_castsi256_si128(ne), _mm256_extracti128_si256(ne, 1));
+      h = _mm_or_si128(h, _mm_srli_epi16(ne16, 15));
+    }
     if constexpr (std::is_same_v<Out, float>) {
       const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
       const __m256 nan = _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000)));
@@ -176,7 +184,7 @@ __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out
     float tin[8] = {};
     Out tout[8];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
-    half_hw_avx2<Imm>(tin, tout, 8);
+    half_hw_avx2<Imm, Odd>(tin, tout, 8);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
 }
@@ -184,17 +192,21 @@ __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out
 #pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
 #pragma GCC diagnostic ignored "-Wconversion"
 // (stream: kernel_params::stream_out, float outputs)
-template <int Imm, class Out>
+template <int Imm, bool Odd, class Out>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const float* in, Out* out, std::size_t n,
                                                                         bool stream) {
   std::size_t i = 0;
   if (stream) {
     i = std::min(n, (16 - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % 16) % 16);
-    half_hw_avx2<Imm>(in, out, i);
+    half_hw_avx2<Imm, Odd>(in, out, i);
   }
   for (; i + 16 <= n; i += 16) {
     const __m512 x = _mm512_loadu_ps(in + i);
-    const __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    if constexpr (Odd) {
+      const __mmask16 ne = _mm512_cmp_ps_mask(_mm512_maskz_cvtph_ps(0xFFFF, h), x, _CMP_NEQ_OQ);
+      h = _mm256_mask_mov_epi16(h, ne, _mm256_or_si256(h, _mm256_set1_epi16(1)));
+    }
     if constexpr (std::is_same_v<Out, float>) {
       const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
       const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
@@ -206,7 +218,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const f
     }
   }
   if (stream) _mm_sfence();
-  half_hw_avx2<Imm>(in + i, out + i, n - i);
+  half_hw_avx2<Imm, Odd>(in + i, out + i, n - i);
 }
 #pragma GCC diagnostic pop
 // Whether the hardware conversion served the call.
@@ -214,16 +226,18 @@ template <class Out>
 bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* out, std::size_t n) {
   if constexpr (std::is_same_v<Out, float> || std::is_same_v<Out, std::uint16_t>) {
     if (p.half_hw < 0 || (l != simd_level::avx512 && l != simd_level::avx2) || !cpu().f16c) return false;
-    const auto run = [&](auto imm) {
+    const auto run = [&](auto imm, auto odd) {
       constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
-      if (l == simd_level::avx512) half_hw_avx512<Imm>(in, out, n, p.stream_out);
-      else half_hw_avx2<Imm>(in, out, n);
+      if (l == simd_level::avx512) half_hw_avx512<Imm, decltype(odd)::value>(in, out, n, p.stream_out);
+      else half_hw_avx2<Imm, decltype(odd)::value>(in, out, n);
     };
+    using std::integral_constant, std::false_type;
     switch (p.half_hw) {
-      case 0: run(std::integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}); break;
-      case 1: run(std::integral_constant<int, _MM_FROUND_TO_NEG_INF>{}); break;
-      case 2: run(std::integral_constant<int, _MM_FROUND_TO_POS_INF>{}); break;
-      default: run(std::integral_constant<int, _MM_FROUND_TO_ZERO>{}); break;
+      case 0: run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}, false_type{}); break;
+      case 1: run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{}, false_type{}); break;
+      case 2: run(integral_constant<int, _MM_FROUND_TO_POS_INF>{}, false_type{}); break;
+      case 3: run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, false_type{}); break;
+      default: run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, std::true_type{}); break;
     }
     return true;
   } else {

@@ -76,7 +76,8 @@ struct kernel_params {
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
-  // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0
+  // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0,
+  // 4 to odd (toward 0, the last bit set where inexact)
   int half_hw = -1;
   // set per call (bulk.hpp): float outputs too large to stay in cache take streaming stores
   bool stream_out = false;
@@ -220,18 +221,17 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   }
   const bool binary16 = f.exponent_bits == 5 && m == 10 && f.bias == 15 && f.is_signed &&
                         f.subnormals == subnormal_mode::gradual && f.specials == special_values::ieee && f.infinity;
-  if (binary16 && r.mode != round_mode::nearest_away && r.mode != round_mode::to_odd &&
-      r.mode != round_mode::stochastic) {
+  if (binary16 && r.mode != round_mode::nearest_away && r.mode != round_mode::stochastic) {
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
-                        : r.mode == round_mode::toward_zero     ? 3 : 0;
+                        : r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ? 3 : 0;
     // the conversion's overflow: +-inf rounding away from zero, +-max toward it (the codes follow
     // from the values); its NaN codes: quiet, the payload's top bits below
     const std::uint32_t inf = 0x7F800000u, maxv = float_bits_of(65504.0), sb = 0x80000000u;
     if (p.ovf_val[0] == (rc == 0 || rc == 2 ? inf : maxv) && p.ovf_val[1] == ((rc == 0 || rc == 1 ? inf : maxv) | sb) &&
         p.inf_val[0] == inf && p.inf_val[1] == (inf | sb) && p.nan_code[0] == 0x7E00u && p.nan_code[1] == 0xFE00u &&
         p.keep_zero_sign)
-      p.half_hw = int(rc);
+      p.half_hw = r.mode == round_mode::to_odd ? 4 : int(rc);
   }
   p.decode_fields = has_zero(f) && f.bias >= -126;
   if (p.decode_fields) {
