@@ -41,6 +41,39 @@ TEST_CASE("from_bits and bits round-trip every code; bits above the format are i
   }
 }
 
+// Values of formats up to 8 bits come from a table built at compile time (floatx.hpp,
+// value_table), normal codes of IEEE-style 16-bit ones from their fields placed in a double's
+// (decode_normal_first): every code's double has decode's bits (NaN payloads, -0, subnormals),
+// and constant evaluation, which reads no table, agrees.
+template <float_format F>
+void check_values() {
+  using T = floatx<F>;
+  for (std::uint64_t c = 0; c < code_count(F); ++c) {
+    const double got = static_cast<double>(T::from_bits(typename T::code_type(c)));
+    CHECK_MESSAGE(detail::bit_cast<std::uint64_t>(got) == detail::bit_cast<std::uint64_t>(decode(c, F)),
+                  "code " << c << " of " << format_name(F));
+  }
+}
+static_assert(static_cast<double>(float8_e4m3fn::from_bits(0xFE)) == -448.0);
+static_assert(static_cast<double>(float8_e5m2::from_bits(0x01)) == 0x1p-16);
+
+static_assert(static_cast<double>(float16::from_bits(0x3C01)) == 1 + 0x1p-10);
+
+TEST_CASE("a value of a format up to 16 bits converts to decode's double, bit for bit") {
+  check_values<formats::float8_e4m3fn>();
+  check_values<formats::float8_e5m2>();
+  check_values<formats::float8_e4m3fnuz>();
+  check_values<formats::float8_e8m0fnu>();
+  check_values<formats::float6_e3m2fn>();
+  check_values<formats::float4_e2m1fn>();
+  check_values<float_format{3, 4, 3, true, subnormal_mode::flush}>();
+  check_values<formats::float16>();
+  check_values<formats::bfloat16>();
+  check_values<float_format{6, 9, 31, true, subnormal_mode::flush}>();
+  check_values<float_format{4, 7, -5}>();   // 12 bits, every value above 1
+  check_values<float_format{7, 8, 200}>();  // normal numbers down to 2^-199
+  }
+
 // ---- conversions -----------------------------------------------------------------------------
 
 TEST_CASE("construction from built-in numbers rounds the exact value once") {

@@ -406,7 +406,15 @@ PRECSIM_HD PRECSIM_INLINE constexpr bool fast_path_usable() noexcept {
 #endif
 }
 
-template <bool Nearest = false>
+// Values: Nearest, and a and b are values of f (the value types' + and -; nearest_in_bits, so
+// precision p <= 23). Then TwoSum's error term cannot change the result, and is not computed.
+// It could only where the double sum s is a midpoint of f's grid (or the overflow threshold,
+// one too) that a + b is not: a boundary strictly between a + b and s would be a double nearer
+// to a + b than s. But if a + b needs more than 53 bits, |b| <= |a| lies below 2^(e - 53 + p)
+// (e: s's binade), so s is within 2^(e - 52 + p) of a, a value of f, while a midpoint in binade
+// e lies 2^(e - p) from every value: p <= 25 rules that out. (Below f's min normal every sum of
+// two values is exact: a multiple of the quantum below 2^(emin + 1).)
+template <bool Nearest = false, bool Values = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   // Tests and arithmetic on opaque copies: where a compiler sees a == 0 it may (under
@@ -417,12 +425,18 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_add(
   if (!tame(a) || !tame(b) || (is_zero(a) && is_zero(b))) return {false, 0};
   const double s = opaque(a + b);
   if (is_zero(s)) return {false, 0};  // exact cancellation: the exact path picks the zero's sign
+  if constexpr (Values) {
+    static_assert(Nearest);
+    return finish_fast<Nearest>(s, 0, f, r, random);
+  }
   const double bb = opaque(s - a);     // TwoSum (Knuth): s + err == a + b exactly
   const double err = opaque(a - opaque(s - bb)) + opaque(b - bb);  // each step on opaque terms
   return finish_fast<Nearest>(s, err == 0 ? 0 : (err > 0) == (s > 0) ? 1 : -1, f, r, random);
 }
 
-template <bool Nearest = false>
+// Values: a and b are values of f, of precision <= 26 (the value types' *), so short_significand
+// holds for both.
+template <bool Nearest = false, bool Values = false>
 PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
     double a, double b, const float_format& f, const rounding& r, std::uint64_t random) noexcept {
   if (!fast_path_usable()) return {false, 0};
@@ -431,7 +445,7 @@ PRECSIM_HD PRECSIM_INLINE constexpr fast_result fast_mul(
   if (is_zero(a) || is_zero(b)) return {true, zero_code(f, ((bit_cast<std::uint64_t>(a) ^ bit_cast<std::uint64_t>(b)) >> 63) != 0)};
   const double p = a * b;
   // short significands multiply exactly in double
-  if (short_significand(a) && short_significand(b)) return finish_fast<Nearest>(p, 0, f, r, random);
+  if (Values || (short_significand(a) && short_significand(b))) return finish_fast<Nearest>(p, 0, f, r, random);
   return finish_fast<Nearest>(p, -compare_product(p, a, b), f, r, random);
 }
 

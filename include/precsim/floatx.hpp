@@ -13,6 +13,7 @@
 //    -0 == +0); nothing is rounded.
 #pragma once
 
+#include <array>
 #include <charconv>
 #include <compare>
 #include <cstddef>
@@ -153,6 +154,31 @@ constexpr std::partial_ordering compare_exact(double a, T b) noexcept {
   }
 }
 
+// The values of a format of at most 8 bits, by code: the core's decode at compile time, so that
+// a value type's operand costs one load (2 KiB at 8 bits).
+template <float_format F>
+inline constexpr auto value_table = [] {
+  std::array<double, std::size_t{1} << storage_bits(F)> t{};
+  for (std::size_t c = 0; c < t.size(); ++c) t[c] = decode(c, F);
+  return t;
+}();
+
+// Signed IEEE-style formats of up to 16 bits and 52 fraction bits whose normal numbers are
+// normal doubles: a normal code (field 1 .. 2^E - 2) is its fields placed in a double's and
+// rebiased, one test for the field's range ahead of decode's special-value steps.
+constexpr bool normal_fields_fast(const float_format& f) noexcept {
+  return f.is_signed && f.specials == special_values::ieee && f.subnormals != subnormal_mode::no_zero &&
+         storage_bits(f) <= 16 && f.mantissa_bits <= 52 && max_exponent(f) <= 1023 && min_exponent(f) >= -1022;
+}
+PRECSIM_INLINE constexpr double decode_normal_first(std::uint64_t code, const float_format& f) noexcept {
+  const int m = f.mantissa_bits, k = storage_bits(f);
+  const std::uint64_t mag = code & low_mask(k - 1), field = mag >> m;
+  if (field - 1 < low_mask(f.exponent_bits) - 1)
+    return bit_cast<double>(((code >> (k - 1)) & 1) << 63 |
+                            ((mag << (52 - m)) + (std::uint64_t(1023 - f.bias) << 52)));
+  return decode(code, f);
+}
+
 }  // namespace detail
 PRECSIM_END_CONFIG
 
@@ -191,7 +217,15 @@ class floatx {
   template <class T>
     requires std::is_arithmetic_v<T>
   PRECSIM_CONFIG_FN explicit constexpr operator T() const noexcept {
-    const double v = decode(code_, F);
+    double v;
+    if constexpr (storage_bits(F) <= 8) {
+      if (std::is_constant_evaluated()) v = decode(code_, F);
+      else v = detail::value_table<F>[code_ & (detail::value_table<F>.size() - 1)];
+    } else if constexpr (detail::normal_fields_fast(F)) {
+      v = detail::decode_normal_first(code_, F);
+    } else {
+      v = decode(code_, F);
+    }
     if constexpr (std::is_same_v<T, bool>) return detail::compare_doubles(v, 0.0) != 0;
     else if constexpr (std::is_same_v<T, float> && max_finite(F) > 0x1.fffffep127)
       return detail::bit_cast<float>(static_cast<std::uint32_t>(encode(v, formats::float32)));
@@ -230,19 +264,20 @@ class floatx {
 
   // (Lambdas, not function pointers: the rounded_* are always-inline, which an indirect call
   // cannot honour at -O1. The first: the fast path alone, for types rounded in the double's bit
-  // pattern, always inline, or GCC calls it with the format as a run-time value. The second
+  // pattern (to nearest, on values of the format: fast_add's and fast_mul's Values), always
+  // inline, or GCC calls it with the format as a run-time value. The second
   // takes its arguments by reference: a rounding passed by value is loaded whole from the
   // fields take_policy just stored, a store-forwarding stall of ~4 ns per stochastic operation.)
   PRECSIM_CONFIG_FN friend constexpr floatx operator+(floatx a, floatx b) noexcept {
-    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true>(x...); },
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true, true>(x...); },
                  [](const auto&... x) { return rounded_add(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator-(floatx a, floatx b) noexcept {
-    return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true>(x, detail::negate(y), r...); },
+    return apply([](double x, double y, auto... r) PRECSIM_LAMBDA_INLINE { return detail::fast_add<true, true>(x, detail::negate(y), r...); },
                  [](const auto&... x) { return rounded_sub(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator*(floatx a, floatx b) noexcept {
-    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul<true>(x...); },
+    return apply([](auto... x) PRECSIM_LAMBDA_INLINE { return detail::fast_mul<true, true>(x...); },
                  [](const auto&... x) { return rounded_mul(x...); }, a, b);
   }
   PRECSIM_CONFIG_FN friend constexpr floatx operator/(floatx a, floatx b) noexcept {
