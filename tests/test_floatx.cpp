@@ -56,7 +56,6 @@ void check_values() {
 }
 static_assert(static_cast<double>(float8_e4m3fn::from_bits(0xFE)) == -448.0);
 static_assert(static_cast<double>(float8_e5m2::from_bits(0x01)) == 0x1p-16);
-
 static_assert(static_cast<double>(float16::from_bits(0x3C01)) == 1 + 0x1p-10);
 
 TEST_CASE("a value of a format up to 16 bits converts to decode's double, bit for bit") {
@@ -72,7 +71,7 @@ TEST_CASE("a value of a format up to 16 bits converts to decode's double, bit fo
   check_values<float_format{6, 9, 31, true, subnormal_mode::flush}>();
   check_values<float_format{4, 7, -5}>();   // 12 bits, every value above 1
   check_values<float_format{7, 8, 200}>();  // normal numbers down to 2^-199
-  }
+}
 
 // ---- conversions -----------------------------------------------------------------------------
 

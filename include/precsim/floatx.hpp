@@ -218,7 +218,7 @@ class floatx {
     requires std::is_arithmetic_v<T>
   PRECSIM_CONFIG_FN explicit constexpr operator T() const noexcept {
     double v;
-    if constexpr (storage_bits(F) <= 8) {
+    if constexpr (storage_bits(F) <= 8 && !PRECSIM_DEVICE_PASS) {  // (device code: no host table)
       if (std::is_constant_evaluated()) v = decode(code_, F);
       else v = detail::value_table<F>[code_ & (detail::value_table<F>.size() - 1)];
     } else if constexpr (detail::normal_fields_fast(F)) {
