@@ -143,12 +143,11 @@ PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSI
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
 #endif
 #if PRECSIM_X86
-#define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, __attribute__((target("avx2"))))
+// (AVX2 does not stream: bulk.hpp, stream_out)
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
-#undef PRECSIM_STREAM_AVX2
 #undef PRECSIM_STREAM_AVX512
 #endif
 #undef PRECSIM_STORE_GENERIC
