@@ -157,24 +157,25 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #if PRECSIM_X86
 // IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
 // values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
-// round to odd, the conversion toward zero with the last bit set where it is inexact (the half
-// back as a float differs from x: an ordered compare, false for NaN, whose code stays the
-// conversion's; the bulk calls' MXCSR has no DAZ).
+// round to odd, the conversion toward zero with the last bit set where it is inexact: where the
+// half back as a float has other bits than x, but for NaN, whose code stays the conversion's.
+// (Tests on bits: -ffast-math lets clang treat an ordered float compare as unordered.)
 template <int Imm, bool Odd, class Out>
 __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(in + i);
+    const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
+    const __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000));
     __m128i h = _mm256_cvtps_ph(x, Imm);
     if constexpr (Odd) {
-      const __m256i ne = _mm256_castps_si256(_mm256_cmp_ps(_mm256_cvtph_ps(h), x, _CMP_NEQ_OQ));
-      const __m128i ne16 = _mm_packs_epi32(_mm256_castsi256_si128(ne), _mm256_extracti128_si256(ne, 1));
-      h = _mm_or_si128(h, _mm_srli_epi16(ne16, 15));
+      const __m256i back = _mm256_castps_si256(_mm256_cvtph_ps(h));
+      const __m256i keep = _mm256_or_si256(_mm256_cmpeq_epi32(back, _mm256_castps_si256(x)), nan);
+      const __m128i keep16 = _mm_packs_epi32(_mm256_castsi256_si128(keep), _mm256_extracti128_si256(keep, 1));
+      h = _mm_or_si128(h, _mm_andnot_si128(keep16, _mm_set1_epi16(1)));
     }
     if constexpr (std::is_same_v<Out, float>) {
-      const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
-      const __m256 nan = _mm256_castsi256_ps(_mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000)));
-      _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, nan));
+      _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan)));
     } else {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
     }
@@ -201,14 +202,15 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const f
   }
   for (; i + 16 <= n; i += 16) {
     const __m512 x = _mm512_loadu_ps(in + i);
+    const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
+    const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
     __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
     if constexpr (Odd) {
-      const __mmask16 ne = _mm512_cmp_ps_mask(_mm512_maskz_cvtph_ps(0xFFFF, h), x, _CMP_NEQ_OQ);
-      h = _mm256_mask_mov_epi16(h, ne, _mm256_or_si256(h, _mm256_set1_epi16(1)));
+      const __m512i back = _mm512_castps_si512(_mm512_maskz_cvtph_ps(0xFFFF, h));
+      const __mmask16 inexact = _mm512_mask_cmpneq_epi32_mask(~nan, back, _mm512_castps_si512(x));
+      h = _mm256_mask_mov_epi16(h, inexact, _mm256_or_si256(h, _mm256_set1_epi16(1)));
     }
     if constexpr (std::is_same_v<Out, float>) {
-      const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
-      const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
       const __m512 y = _mm512_mask_blend_ps(nan, _mm512_maskz_cvtph_ps(0xFFFF, h), x);
       if (stream) _mm512_stream_ps(out + i, y);
       else _mm512_storeu_ps(out + i, y);
