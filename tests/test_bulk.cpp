@@ -311,6 +311,36 @@ TEST_CASE("8-bit codes whose fields fit a half's decode by the hardware conversi
     CHECK_FALSE(make_half_plan(l, p, 8, d.table, other));
   }
 }
+
+// Where the CPU has AVX-512 VBMI, every 8-bit format whose values are bfloat16s takes the byte
+// tables (the long-span decode test checks their results at that level).
+TEST_CASE("with AVX-512 VBMI, 8-bit codes decode through byte tables; values that are not bfloat16s are refused") {
+  using namespace detail;
+  if (!simd_level_supported(simd_level::avx512) || !cpu().avx512vbmi) {
+    MESSAGE("AVX-512 VBMI not on this CPU: not checked");
+    return;
+  }
+  table_decoder d;
+  const auto plan = [&](const float_format& f) {
+    prepare_table_decoder(simd_level::avx512, make_kernel_params(f, {}), storage_bits(f), d);
+    return d.by_bytes;
+  };
+  for (const auto& f : {fmt::float8_e4m3fn, fmt::float8_e5m2, fmt::float8_e3m4, fmt::float8_e4m3fnuz,
+                        fmt::float8_e5m2fnuz, fmt::float8_e8m0fnu, fmt::float6_e2m3fn, fmt::float4_e2m1fn,
+                        fmt::p3109(8, 1, true, true), fmt::p3109(8, 3, true, true), fmt::p3109(8, 7, false, true),
+                        fmt::p3109(8, 4, true, false)}) {
+    CAPTURE(format_name(f));
+    CHECK(plan(f));
+  }
+  // a finite value with a bit below a bfloat16's; a NaN payload there
+  byte_plan b;
+  REQUIRE(plan(fmt::float8_e4m3fn));
+  d.table[0x35] ^= 1;
+  CHECK_FALSE(make_byte_plan(d.table, b));
+  REQUIRE(plan(fmt::float8_e4m3fn));
+  d.table[0x7F] |= 1;
+  CHECK_FALSE(make_byte_plan(d.table, b));
+}
 #endif
 
 TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox words per element)") {

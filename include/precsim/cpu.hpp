@@ -22,6 +22,7 @@ struct cpu_features {
   bool avx512vl = false;
   bool avx512bf16 = false;
   bool avx512fp16 = false;
+  bool avx512vbmi = false;  // byte permutes across two registers (vpermi2b)
 };
 
 PRECSIM_BEGIN_CONFIG
@@ -49,6 +50,7 @@ inline cpu_features detect_cpu() noexcept {
   c.avx512bw = c.avx512f && ((b >> 30) & 1);
   c.avx512vl = c.avx512f && ((b >> 31) & 1);
   c.avx512fp16 = c.avx512f && ((d >> 23) & 1);
+  c.avx512vbmi = c.avx512f && ((cx >> 1) & 1);
   const unsigned subleaves = a;
   if (subleaves >= 1) {
     __cpuid_count(7, 1, a, b, cx, d);

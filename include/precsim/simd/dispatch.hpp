@@ -598,6 +598,63 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
   };
   return attempt(false) || (bias == 16 && attempt(true));
 }
+// Codes of 8 bits through two byte tables (AVX-512 VBMI) where every value is a bfloat16 (its
+// float's low 16 bits zero: every 8-bit format whose values are floats, NaNs included): each of
+// the bfloat16's two bytes by two two-register byte permutes (128 codes each) and a blend on
+// code bit 7, 64 codes per step, then the bytes interleaved into floats. The unpacks work
+// within 128-bit lanes, so the codes are permuted first to leave the floats in order. Fewer
+// operations per code than the binary16 route and for every 8-bit format.
+struct byte_plan {
+  alignas(64) std::uint8_t hi[256];
+  alignas(64) std::uint8_t lo[256];
+};
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) inline void byte_decode_avx512(const byte_plan& b,
+                                                                                     const std::uint8_t* in,
+                                                                                     float* out, std::size_t n) {
+  __m512i hi_t[4], lo_t[4];
+  for (int j = 0; j < 4; ++j) {
+    hi_t[j] = _mm512_load_si512(b.hi + 64 * j);
+    lo_t[j] = _mm512_load_si512(b.lo + 64 * j);
+  }
+  // byte 16 L + 4 g + s (lane L of the unpacks) holds code 16 g + 4 L + s (float s of lane L of
+  // the g-th store)
+  alignas(64) std::uint8_t order[64];
+  for (int j = 0; j < 64; ++j) order[j] = std::uint8_t(((j >> 2) & 3) * 16 + (j >> 4) * 4 + (j & 3));
+  const __m512i ord = _mm512_load_si512(order), zero = _mm512_setzero_si512();
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    const __m512i c = _mm512_maskz_permutexvar_epi8(~__mmask64{0}, ord, _mm512_loadu_si512(in + i));
+    const __mmask64 top = _mm512_movepi8_mask(c);
+    const __m512i hi = _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(hi_t[0], c, hi_t[1]),
+                                              _mm512_permutex2var_epi8(hi_t[2], c, hi_t[3]));
+    const __m512i lo = _mm512_mask_blend_epi8(top, _mm512_permutex2var_epi8(lo_t[0], c, lo_t[1]),
+                                              _mm512_permutex2var_epi8(lo_t[2], c, lo_t[3]));
+    const __m512i w0 = _mm512_unpacklo_epi8(lo, hi), w1 = _mm512_unpackhi_epi8(lo, hi);
+    _mm512_storeu_si512(out + i, _mm512_unpacklo_epi16(zero, w0));
+    _mm512_storeu_si512(out + i + 16, _mm512_unpackhi_epi16(zero, w0));
+    _mm512_storeu_si512(out + i + 32, _mm512_unpacklo_epi16(zero, w1));
+    _mm512_storeu_si512(out + i + 48, _mm512_unpackhi_epi16(zero, w1));
+  }
+  if (i < n) {
+    std::uint8_t tin[64] = {};
+    float tout[64];
+    std::memcpy(tin, in + i, n - i);
+    byte_decode_avx512(b, tin, tout, 64);
+    std::memcpy(out + i, tout, (n - i) * sizeof(float));
+  }
+}
+// The byte tables of a 256-value table; false where a value is not a bfloat16 or the route's
+// result differs from the table on any code.
+inline bool make_byte_plan(const std::uint32_t* table, byte_plan& b) {
+  for (unsigned c = 0; c < 256; ++c) {
+    if (table[c] & 0xFFFFu) return false;
+    b.hi[c] = std::uint8_t(table[c] >> 24);
+    b.lo[c] = std::uint8_t(table[c] >> 16);
+  }
+  std::uint32_t got[256];
+  byte_decode_avx512(b, every_byte.c, reinterpret_cast<float*>(got), 256);
+  return std::memcmp(got, table, sizeof got) == 0;
+}
 #endif
 
 // A prepared decode of codes of at most 8 bits (long spans): their 256 values (float bits, by
@@ -607,7 +664,8 @@ struct table_decoder {
   int k = 8;  // the format's storage bits
   std::uint32_t table[256];
 #if PRECSIM_X86
-  bool by_half = false, plain = false;  // half_decode; table_decode_avx512_plain
+  bool by_bytes = false, by_half = false, plain = false;  // byte_decode_avx512; half_decode; table_decode_avx512_plain
+  byte_plan bytes;
   half_plan half;
   unsigned other = 256;
   std::uint32_t mags[128];
@@ -618,6 +676,7 @@ inline void prepare_table_decoder(simd_level l, const kernel_params& p, int k, t
   d.k = k;
   vector_decode(l, p, every_byte.c, reinterpret_cast<float*>(d.table), 256);
 #if PRECSIM_X86
+  if (l == simd_level::avx512 && cpu().avx512vbmi) d.by_bytes = make_byte_plan(d.table, d.bytes);
   if ((l == simd_level::avx2 || l == simd_level::avx512) && cpu().f16c) d.by_half = make_half_plan(l, p, k, d.table, d.half);
   if (l == simd_level::avx512 && !d.by_half) d.plain = plain_table(d.table, k, d.mags, d.other);
 #endif
@@ -630,6 +689,7 @@ void vector_table_decode(const table_decoder& d, const In* in, float* out, std::
   [[maybe_unused]] const std::uint32_t* table = d.table;
 #if PRECSIM_X86
   if constexpr (sizeof(In) == 1) {
+    if (d.by_bytes) return byte_decode_avx512(d.bytes, in, out, n);
     if (d.by_half) return half_decode(l, d.half, in, out, n);
     const unsigned other = d.other;
     if (d.plain) {
