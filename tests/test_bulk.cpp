@@ -368,6 +368,40 @@ TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox word
   }
 }
 
+// float16 from doubles takes one pass through the hardware conversion where the CPU has it
+// (dispatch.hpp, half_hw_f64): it stops before each 8 elements holding a NaN, an infinity or a
+// magnitude past FLT_MAX and leaves them to the scalar core. Specials at every position of
+// spans of every length up to 40, in place and not, values and 16-bit codes, every mode.
+TEST_CASE("double spans to float16: specials anywhere, in place, every length, values and 16-bit codes") {
+  // (NaNs with payloads below float's: values pass them through, a conversion would drop them)
+  const double specials[] = {std::bit_cast<double>(0x7FF0000000000123ull), std::bit_cast<double>(0xFFF80000ABCDEF01ull),
+                             -INFINITY, INFINITY, 1e300, -3.5e38, 65520.0, -0.0, 0x1p-25, 0x1.8p-25};
+  test::splitmix64 rng{11};
+  std::vector<double> pool(48);
+  for (auto& x : pool) x = double(std::int64_t(rng()) >> 11) * 0x1p-40 * (1 + double(rng() >> 60));
+  for (const level_config& lc : levels()) {
+    const scoped_config scope(lc, 1);
+    for (auto m : test::deterministic_modes)
+      for (std::size_t n = 0; n <= 40; ++n)
+        for (std::size_t at = 0; at <= n; at += 3) {
+          std::vector<double> xs(pool.begin(), pool.begin() + std::ptrdiff_t(n));
+          if (at < n) xs[at] = specials[(n + at) % std::size(specials)];
+          std::vector<double> got(n), inplace = xs;
+          std::vector<std::uint16_t> codes(n);
+          quantize(std::span<const double>(xs), std::span<double>(got), fmt::float16, m);
+          quantize(std::span<double>(inplace), fmt::float16, m);
+          encode(std::span<const double>(xs), std::span<std::uint16_t>(codes), fmt::float16, m);
+          for (std::size_t i = 0; i < n; ++i) {
+            const double want = expected_value(xs[i], fmt::float16, rounding{m}, {}, i);
+            const auto want_code = expected_code(xs[i], fmt::float16, rounding{m}, {}, i);
+            REQUIRE_MESSAGE((bits_of(got[i]) == bits_of(want) && bits_of(inplace[i]) == bits_of(want) &&
+                             codes[i] == want_code),
+                            lc.name << " " << to_string(m) << " n=" << n << " i=" << i << " x=" << xs[i]);
+          }
+        }
+  }
+}
+
 // Double spans of float-valued formats go through float (round-to-odd first): inputs a tiny
 // distance from a rounding boundary, closer than a float ulp, are where a plain narrowing to
 // float would round twice (e.g. 1 + 2^-11 + 2^-40 to float16: up; via float's 1 + 2^-11, a tie:

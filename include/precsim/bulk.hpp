@@ -272,6 +272,19 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (vector)
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
+#if PRECSIM_X86
+    // binary16 in one pass by the hardware conversion; vectors with specials by the scalar core
+    if constexpr (narrowed && (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>))
+      if (p.eligible && half_hw_f64_ok(level, p)) {
+        for (std::size_t i = b; i < e;) {
+          i += half_hw_f64(level, p, in + i, out + i, e - i);
+          const std::size_t c = std::min<std::size_t>(8, e - i);
+          scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
+          i += c;
+        }
+        return;
+      }
+#endif
     if constexpr (narrowed)
       if (p.eligible) {
         constexpr std::size_t chunk = 2048;  // (512 measured 10% slower: the three passes' fixed costs)

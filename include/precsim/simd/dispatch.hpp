@@ -282,25 +282,26 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 // AVX2: the conversions in MXCSR's round-toward-zero; the 4 + 4 inexact masks (64-bit lanes)
 // into 8 32-bit lanes by one blend and one permute.
 #if PRECSIM_FAST_PATH
+// 8 doubles (MXCSR toward zero), their special lanes or'ed into `special`.
+__attribute__((target("avx2"))) inline __m256 avx2_narrow_odd8(const double* in, __m256i& special) {
+  const __m256d v0 = _mm256_loadu_pd(in), v1 = _mm256_loadu_pd(in + 4);
+  __m128 f0 = _mm256_cvtpd_ps(v0), f1 = _mm256_cvtpd_ps(v1);
+  __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
+  const __m256i same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
+  const __m256i same1 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f1)), _mm256_castpd_si256(v1));
+  const __m256i same = _mm256_permutevar8x32_epi32(_mm256_blend_epi32(same0, same1, 0xAA),
+                                                   _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
+  const __m256i f = _mm256_castps_si256(_mm256_set_m128(f1, f0));
+  special = _mm256_or_si256(special, _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7FFFFFFF)),
+                                                        _mm256_set1_epi32(0x7F7FFFFE)));
+  return _mm256_castsi256_ps(_mm256_or_si256(f, _mm256_andnot_si256(same, _mm256_set1_epi32(1))));
+}
 __attribute__((target("avx2"))) inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) {
   if (n < 8) return avx2_narrow(in, out, n);
   const scoped_mxcsr csr(0x1F80u | 3u << 13);
-  const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
   __m256i special = _mm256_setzero_si256();
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m256d v0 = _mm256_loadu_pd(in + i), v1 = _mm256_loadu_pd(in + i + 4);
-    __m128 f0 = _mm256_cvtpd_ps(v0), f1 = _mm256_cvtpd_ps(v1);
-    __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
-    const __m256i same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
-    const __m256i same1 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f1)), _mm256_castpd_si256(v1));
-    const __m256i same = _mm256_permutevar8x32_epi32(_mm256_blend_epi32(same0, same1, 0xAA), order);
-    const __m256i f = _mm256_castps_si256(_mm256_set_m128(f1, f0));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i),
-                        _mm256_or_si256(f, _mm256_andnot_si256(same, _mm256_set1_epi32(1))));
-    special = _mm256_or_si256(special, _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7FFFFFFF)),
-                                                          _mm256_set1_epi32(0x7F7FFFFE)));
-  }
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, avx2_narrow_odd8(in + i, special));
   return avx2_narrow(in + i, out + i, n - i) || !_mm256_testz_si256(special, special);
 }
 #else
@@ -313,22 +314,115 @@ inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) { retur
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverflow"
 #pragma GCC diagnostic ignored "-Wconversion"
+__attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256 avx512_narrow_odd8(const double* in,
+                                                                                    __mmask8& special) {
+  const __m512d v = _mm512_loadu_pd(in);
+  const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
+  const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
+  const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
+  special |= _mm512_cmpge_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
+                                     _mm512_set1_epi64(0x47EFFFFFE0000000));  // FLT_MAX
+  return _mm256_castsi256_ps(_mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
+}
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_odd(const double* in, float* out,
                                                                                  std::size_t n) {
   __mmask8 special = 0;
   std::size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    const __m512d v = _mm512_loadu_pd(in + i);
-    const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-    const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
-    const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
-    special |= _mm512_cmpge_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
-                                       _mm512_set1_epi64(0x47EFFFFFE0000000));  // FLT_MAX
-  }
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, avx512_narrow_odd8(in + i, special));
   return avx512_narrow(in + i, out + i, n - i) || special != 0;
 }
 #pragma GCC diagnostic pop
+
+// The last n < 8 elements of half_hw_f64_*, through 8-element buffers: n, or 0 where they hold
+// a special (nothing written).
+template <class Out, class Kernel>
+std::size_t half_hw_f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
+  double tin[8] = {};
+  Out tout[8];
+  std::memcpy(tin, in, n * sizeof(double));
+  if (kernel(tin, tout, 8) == 0) return 0;
+  std::memcpy(out, tout, n * sizeof(Out));
+  return n;
+}
+// Doubles to binary16 by the hardware conversion in one pass (8 per step; AVX-512 16 while it
+// can): the round-to-odd float, rounded as half_hw_* rounds it (the three passes' result without
+// their trips through memory; NaN needs no care: such vectors stop the loop), then its value
+// widened (Out = double) or its code stored. Returns how many elements it rounded: it stops
+// before the first 8 (or the tail) holding a NaN, an infinity or |x| >= FLT_MAX, which the
+// caller gives the scalar core. In place (in == out) too: each step reads before it writes.
+template <int Imm, class Out>
+__attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f64_avx512(const double* in, Out* out,
+                                                                                        std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __mmask8 special = 0;
+    const __m256 x0 = avx512_narrow_odd8(in + i, special), x1 = avx512_narrow_odd8(in + i + 8, special);
+    if (special) break;
+    const __m512 x = _mm512_castpd_ps(_mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1));
+    const __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    if constexpr (std::is_same_v<Out, double>) {
+      const __m512 y = _mm512_maskz_cvtph_ps(0xFFFF, h);
+      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(y), 0))));
+      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(y), 1))));
+    } else {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), h);
+    }
+  }
+  for (; i + 8 <= n; i += 8) {
+    __mmask8 special = 0;
+    const __m256 x = avx512_narrow_odd8(in + i, special);
+    if (special) return i;
+    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (std::is_same_v<Out, double>) _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
+    else _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+  }
+  return i == n ? n : i + half_hw_f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Out>);
+}
+#if PRECSIM_FAST_PATH
+template <int Imm, class Out>
+__attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* in, Out* out, std::size_t n) {
+  const scoped_mxcsr csr(0x1F80u | 3u << 13);
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    __m256i special = _mm256_setzero_si256();
+    const __m256 x = avx2_narrow_odd8(in + i, special);
+    if (!_mm256_testz_si256(special, special)) return i;
+    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (std::is_same_v<Out, double>) {
+      const __m256 y = _mm256_cvtph_ps(h);
+      _mm256_storeu_pd(out + i, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
+      _mm256_storeu_pd(out + i + 4, _mm256_cvtps_pd(_mm256_extractf128_ps(y, 1)));
+    } else {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+    }
+  }
+  return i == n ? n : i + half_hw_f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Out>);
+}
+#endif
+// Whether half_hw_f64 serves doubles rounded with p at level l (Out: double or 16-bit codes).
+// (Not to_odd: its extra conversion and compare made one pass slower than three, 2026-12-04.)
+inline bool half_hw_f64_ok(simd_level l, const kernel_params& p) {
+  return p.half_hw >= 0 && p.half_hw < 4 && cpu().f16c &&
+         (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
+}
+template <class Out>
+std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
+  const auto run = [&](auto imm) -> std::size_t {
+    constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
+#if PRECSIM_FAST_PATH
+    if (l == simd_level::avx2) return half_hw_f64_avx2<Imm>(in, out, n);
+#endif
+    (void)l;
+    return half_hw_f64_avx512<Imm>(in, out, n);
+  };
+  using std::integral_constant;
+  switch (p.half_hw) {
+    case 0: return run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{});
+    case 1: return run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{});
+    case 2: return run(integral_constant<int, _MM_FROUND_TO_POS_INF>{});
+    default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{});
+  }
+}
 #endif
 
 inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_t n) {

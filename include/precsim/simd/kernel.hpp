@@ -54,7 +54,8 @@ struct kernel_params {
   // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
   // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
   // gives every answer but NaN's (shape_float). fast_inf_*: plain but for inf inputs, whose
-  // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf).
+  // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf:
+  // values overflow to max finite itself, an unsigned min).
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
@@ -179,7 +180,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     const bool sym_value = p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
                            p.inf_val[0] < sb && p.inf_val[1] == (p.inf_val[0] | sb);
     p.fast_plain_value = sym_value && p.inf_val[0] == p.ovf_val[0];
-    p.fast_inf_value = sym_value && !p.fast_plain_value;
+    p.fast_inf_value = sym_value && !p.fast_plain_value && p.ovf_val[0] == p.fast_max;
     const bool signed_nan = p.nan_code[1] == (p.nan_code[0] | p.sign_bit);
     p.code_sign_below = signed_nan ? 0 : std::int32_t(0xFF800001u);
     const bool sym_code = p.ovf_code[1] == (p.ovf_code[0] | p.sign_bit) &&
@@ -741,8 +742,12 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
-      y = ovf ? p.ovf_val[0] : mag;
-      if constexpr ((Shape & shape_inf) != 0) y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+      if constexpr ((Shape & shape_inf) != 0) {
+        y = mag < p.fast_max ? mag : p.fast_max;  // (one instruction for a compare and a select)
+        y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+      } else {
+        y = ovf ? p.ovf_val[0] : mag;
+      }
       y = y | ((Shape & shape_nzs) != 0 ? sign & u32(y != 0) : sign);
       y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
