@@ -748,7 +748,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
       } else {
         y = ovf ? p.ovf_val[0] : mag;
       }
-      y = y | ((Shape & shape_nzs) != 0 ? sign & u32(y != 0) : sign);
+      if constexpr ((Shape & shape_nzs) != 0) y = y != 0 ? y | sign : y;  // (a select: one op fewer than a mask)
+      else y = y | sign;
       y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
