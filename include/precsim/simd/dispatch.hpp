@@ -364,14 +364,18 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
     __mmask8 special = 0;
-    const __m256 x0 = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special), x1 = avx512_narrow_odd8(_mm512_loadu_pd(in + i + 8), special);
+    const __m256 x0 = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
+    const __m256 x1 = avx512_narrow_odd8(_mm512_loadu_pd(in + i + 8), special);
     if (special) break;
-    const __m512 x = _mm512_castpd_ps(_mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1));
+    const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
+    const __m512 x = _mm512_castpd_ps(x01);
     const __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
     if constexpr (std::is_same_v<Out, double>) {
-      const __m512 y = _mm512_maskz_cvtph_ps(0xFFFF, h);
-      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(y), 0))));
-      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, _mm512_castps_pd(y), 1))));
+      const __m512d y = _mm512_castps_pd(_mm512_maskz_cvtph_ps(0xFFFF, h));
+      const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, y, 0));
+      const __m256 y1 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, y, 1));
+      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, y0));
+      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, y1));
     } else {
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), h);
     }
@@ -381,8 +385,10 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     const __m256 x = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
     if (special) return i;
     const __m128i h = _mm256_cvtps_ph(x, Imm);
-    if constexpr (std::is_same_v<Out, double>) _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
-    else _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
+    if constexpr (std::is_same_v<Out, double>)
+      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
+    else
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
   }
   return i == n ? n : i + half_hw_f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Out>);
 }
@@ -766,7 +772,8 @@ struct table_decoder {
   int k = 8;  // the format's storage bits
   std::uint32_t table[256];
 #if PRECSIM_X86
-  bool by_bytes = false, by_half = false, plain = false;  // byte_decode_avx512; half_decode; table_decode_avx512_plain
+  // byte_decode_avx512; half_decode; table_decode_avx512_plain
+  bool by_bytes = false, by_half = false, plain = false;
   byte_plan bytes;
   half_plan half;
   unsigned other = 256;
