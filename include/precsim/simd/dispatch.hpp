@@ -785,9 +785,11 @@ inline void prepare_table_decoder(simd_level l, const kernel_params& p, int k, t
   d.k = k;
   vector_decode(l, p, every_byte.c, reinterpret_cast<float*>(d.table), 256);
 #if PRECSIM_X86
+  // (the first route that takes the format; the plans after it are not made)
   if (l == simd_level::avx512 && cpu().avx512vbmi) d.by_bytes = make_byte_plan(d.table, d.bytes);
-  if ((l == simd_level::avx2 || l == simd_level::avx512) && cpu().f16c) d.by_half = make_half_plan(l, p, k, d.table, d.half);
-  if (l == simd_level::avx512 && !d.by_half) d.plain = plain_table(d.table, k, d.mags, d.other);
+  if (!d.by_bytes && (l == simd_level::avx2 || l == simd_level::avx512) && cpu().f16c)
+    d.by_half = make_half_plan(l, p, k, d.table, d.half);
+  if (l == simd_level::avx512 && !d.by_bytes && !d.by_half) d.plain = plain_table(d.table, k, d.mags, d.other);
 #endif
 }
 
