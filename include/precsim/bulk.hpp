@@ -273,11 +273,12 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
     if constexpr (vector)
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
 #if PRECSIM_X86
-    // binary16 in one pass by the hardware conversion; vectors with specials by the scalar core
-    if constexpr (narrowed && (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>))
-      if (p.eligible && half_hw_f64_ok(level, p)) {
+    // one pass where the level has one (dispatch.hpp, one_pass_f64); vectors with specials by
+    // the scalar core, 8 elements, then on
+    if constexpr (narrowed)
+      if (p.eligible && one_pass_f64_ok<Out>(level, p)) {
         for (std::size_t i = b; i < e;) {
-          i += half_hw_f64(level, p, in + i, out + i, e - i);
+          i += one_pass_f64(level, p, in + i, out + i, e - i);
           const std::size_t c = std::min<std::size_t>(8, e - i);
           scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
           i += c;

@@ -282,18 +282,28 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 // AVX2: the conversions in MXCSR's round-toward-zero; the 4 + 4 inexact masks (64-bit lanes)
 // into 8 32-bit lanes by one blend and one permute.
 #if PRECSIM_FAST_PATH
-// 8 doubles (MXCSR toward zero), their special lanes or'ed into `special`.
+// 8 doubles (MXCSR toward zero), their special lanes or'ed into `special`. Inexact: as at
+// AVX-512 (avx512_narrow_odd8), the double's low 29 bits where the float is normal and below
+// FLT_MAX (one addition and one compare on the floats' bits: 2^-126 <= |f| < FLT_MAX), else
+// the float converted back.
 __attribute__((target("avx2"))) inline __m256 avx2_narrow_odd8(const double* in, __m256i& special) {
   const __m256d v0 = _mm256_loadu_pd(in), v1 = _mm256_loadu_pd(in + 4);
   __m128 f0 = _mm256_cvtpd_ps(v0), f1 = _mm256_cvtpd_ps(v1);
-  __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
-  const __m256i same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
-  const __m256i same1 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f1)), _mm256_castpd_si256(v1));
+  const __m256i f = _mm256_castps_si256(_mm256_set_m128(f1, f0));
+  const __m256i fa = _mm256_and_si256(f, _mm256_set1_epi32(0x7FFFFFFF));
+  const __m256i low = _mm256_set1_epi64x(0x1FFFFFFF);
+  __m256i same0 = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(v0), low), _mm256_setzero_si256());
+  __m256i same1 = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(v1), low), _mm256_setzero_si256());
+  // (|f| - 2^-126 unsigned >= FLT_MAX - 2^-126: as signed, after adding 2^31)
+  const __m256i odd = _mm256_cmpgt_epi32(_mm256_add_epi32(fa, _mm256_set1_epi32(0x7F800000)), _mm256_set1_epi32(-16777218));
+  if (!_mm256_testz_si256(odd, odd)) [[unlikely]] {
+    __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
+    same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
+    same1 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f1)), _mm256_castpd_si256(v1));
+    special = _mm256_or_si256(special, _mm256_cmpgt_epi32(fa, _mm256_set1_epi32(0x7F7FFFFE)));
+  }
   const __m256i same = _mm256_permutevar8x32_epi32(_mm256_blend_epi32(same0, same1, 0xAA),
                                                    _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7));
-  const __m256i f = _mm256_castps_si256(_mm256_set_m128(f1, f0));
-  special = _mm256_or_si256(special, _mm256_cmpgt_epi32(_mm256_and_si256(f, _mm256_set1_epi32(0x7FFFFFFF)),
-                                                        _mm256_set1_epi32(0x7F7FFFFE)));
   return _mm256_castsi256_ps(_mm256_or_si256(f, _mm256_andnot_si256(same, _mm256_set1_epi32(1))));
 }
 __attribute__((target("avx2"))) inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) {
@@ -308,47 +318,45 @@ __attribute__((target("avx2"))) inline bool avx2_narrow_odd(const double* in, fl
 inline bool avx2_narrow_odd(const double* in, float* out, std::size_t n) { return avx2_narrow(in, out, n); }
 #endif
 // AVX-512 converts toward zero by an embedded rounding mode and sets the odd bit under a mask
-// (maskz forms: GCC 12 warns about the undefined pass-through of the plain ones).
+// (maskz forms: GCC 12 warns about the undefined pass-through of the plain ones). The conversion
+// is inexact where x has bits below the float's last: for 2^-126 <= |x| < FLT_MAX (float's
+// normal range) the double's low 29 bits. Other lanes (zeros, float subnormals, the specials:
+// one range test) take a second conversion, back to double, and a compare: conversions bound
+// these loops, and the common case goes without it (2026-12-04).
 // (At -O0 GCC's rounding-mode intrinsics are macros that pass the mask 0xFF as a char: -Woverflow
 // under -Wpedantic, -Wconversion.)
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverflow"
 #pragma GCC diagnostic ignored "-Wconversion"
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256 avx512_narrow_odd8(__m512d v, __mmask8& special) {
+  const __m512i b = _mm512_castpd_si512(v);
   const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-  const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
-  const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
-  special |= _mm512_cmpge_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
-                                     _mm512_set1_epi64(0x47EFFFFFE0000000));  // FLT_MAX
+  const __m512i a = _mm512_and_si512(b, _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF));
+  constexpr long long min_normal = 0x3810000000000000, flt_max = 0x47EFFFFFE0000000;
+  __mmask8 inexact = _mm512_test_epi64_mask(b, _mm512_set1_epi64(0x1FFFFFFF));
+  if (_mm512_cmpge_epu64_mask(_mm512_sub_epi64(a, _mm512_set1_epi64(min_normal)), _mm512_set1_epi64(flt_max - min_normal))) {
+    special |= _mm512_cmpge_epu64_mask(a, _mm512_set1_epi64(flt_max));
+    inexact = _mm512_cmpneq_epi64_mask(_mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f))), b);
+  }
   return _mm256_castsi256_ps(_mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
 }
 __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_odd(const double* in, float* out,
                                                                                  std::size_t n) {
   __mmask8 special = 0;
   std::size_t i = 0;
-  // (avx512_narrow_odd8's steps written out: through it GCC 12 reads each input twice, and the
-  // double spans' passes measured 4-5% slower on Zen 5)
-  for (; i + 8 <= n; i += 8) {
-    const __m512d v = _mm512_loadu_pd(in + i);
-    const __m256i f = _mm256_castps_si256(_mm512_maskz_cvt_roundpd_ps(0xFF, v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC));
-    const __m512i back = _mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f)));
-    const __mmask8 inexact = _mm512_cmpneq_epi64_mask(back, _mm512_castpd_si512(v));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_mask_or_epi32(f, inexact, f, _mm256_set1_epi32(1)));
-    special |= _mm512_cmpge_epu64_mask(_mm512_and_si512(_mm512_castpd_si512(v), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
-                                       _mm512_set1_epi64(0x47EFFFFFE0000000));  // FLT_MAX
-  }
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(out + i, avx512_narrow_odd8(_mm512_loadu_pd(in + i), special));
   return avx512_narrow(in + i, out + i, n - i) || special != 0;
 }
 #pragma GCC diagnostic pop
 
-// The last n < 8 elements of half_hw_f64_*, through 8-element buffers: n, or 0 where they hold
-// a special (nothing written).
-template <class Out, class Kernel>
-std::size_t half_hw_f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
-  double tin[8] = {};
-  Out tout[8];
+// The last n < N elements of the one-pass double loops (half_hw_f64_*, fast_f64_avx512), through
+// N-element buffers: n, or 0 where they hold a special (nothing written).
+template <std::size_t N = 8, class Out, class Kernel>
+std::size_t f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
+  double tin[N] = {};
+  Out tout[N];
   std::memcpy(tin, in, n * sizeof(double));
-  if (kernel(tin, tout, 8) == 0) return 0;
+  if (kernel(tin, tout, N) != N) return 0;
   std::memcpy(out, tout, n * sizeof(Out));
   return n;
 }
@@ -390,7 +398,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     else
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
   }
-  return i == n ? n : i + half_hw_f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Out>);
 }
 #if PRECSIM_FAST_PATH
 template <int Imm, class Out>
@@ -410,14 +418,63 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
     }
   }
-  return i == n ? n : i + half_hw_f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Out>);
+}
+// Doubles on the fast path in one pass (AVX-512, the deterministic modes): 16 per step, the
+// round-to-odd float's bits rounded by fast_lanes in registers, then widened (Out = double) or
+// the code stored. Like half_hw_f64_avx512: it returns how many elements it rounded, stopping
+// before the first 16 (or the tail) holding a NaN, an infinity or |x| >= FLT_MAX.
+template <round_mode Mode, unsigned Shape, class Out>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f64_avx512(const kernel_params& params,
+                                                                                const double* in, Out* out,
+                                                                                std::size_t n) {
+  using u32 = vec<16>::u32;
+  const kernel_params p = params;
+  const scoped_mxcsr csr(fast_magic_mode<Mode, false> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
+  const u32 none{};
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    __mmask8 special = 0;
+    const __m256 x0 = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
+    const __m256 x1 = avx512_narrow_odd8(_mm512_loadu_pd(in + i + 8), special);
+    if (special) return i;
+    const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
+    const u32 b = u32(_mm512_castpd_si512(x01));
+    u32 y;
+    fast_lanes<16, Mode, Shape, false, Out>(p, b, none, y);
+    if constexpr (std::is_same_v<Out, double>) {
+      const __m512d yd = _mm512_castsi512_pd(__m512i(y));
+      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 0))));
+      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 1))));
+    } else {
+      store_lanes<16>(out + i, y);
+    }
+  }
+  const auto kernel = [&](const double* tin, Out* tout, std::size_t tn) { return fast_f64_avx512<Mode, Shape>(p, tin, tout, tn); };
+  return i == n ? n : i + f64_tail<16>(in + i, out + i, n - i, kernel);
+}
+template <class Out>
+__attribute__((flatten, target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f64(const kernel_params& p,
+                                                                                 const double* in, Out* out,
+                                                                                 std::size_t n) {
+  std::size_t done = 0;
+  with_mode(p.mode, [&](auto mode) PRECSIM_LAMBDA_INLINE {
+    constexpr round_mode M = decltype(mode)::value;
+    if constexpr (M != round_mode::stochastic)
+      with_fast_shape<M, false, Out>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
+        done = fast_f64_avx512<M, decltype(sh)::value>(p, in, out, n);
+      });
+  });
+  return done;
 }
 #endif
+
 // Whether half_hw_f64 serves doubles rounded with p at level l (Out: double or 16-bit codes).
 // (Not to_odd: its extra conversion and compare made one pass slower than three, 2026-12-04.)
-inline bool half_hw_f64_ok(simd_level l, const kernel_params& p) {
-  return p.half_hw >= 0 && p.half_hw < 4 && cpu().f16c &&
-         (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
+template <class Out>
+bool half_hw_f64_ok(simd_level l, const kernel_params& p) {
+  return (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>) && p.half_hw >= 0 && p.half_hw < 4 &&
+         cpu().f16c && (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
 std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
@@ -436,6 +493,24 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
     case 2: return run(integral_constant<int, _MM_FROUND_TO_POS_INF>{});
     default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{});
   }
+}
+// Doubles in one pass (bulk.hpp): binary16 by the hardware conversion, the other formats of the
+// fast path's deterministic modes at AVX-512 by fast_lanes. Returns how many were rounded (see
+// half_hw_f64_avx512).
+template <class Out>
+bool one_pass_f64_ok(simd_level l, const kernel_params& p) {
+  return half_hw_f64_ok<Out>(l, p) ||
+         (PRECSIM_FAST_PATH && l == simd_level::avx512 && p.fast && p.mode != round_mode::stochastic);
+}
+template <class Out>
+std::size_t one_pass_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
+  if constexpr (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>)
+    if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
+#if PRECSIM_FAST_PATH
+  return fast_f64(p, in, out, n);
+#else
+  return 0;  // (not reached: one_pass_f64_ok)
+#endif
 }
 #endif
 

@@ -924,48 +924,51 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
   }
 }
 
+// The fast path's shape for p (kernel_params::fast): run(std::integral_constant<unsigned, Shape>).
+// (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes)
+template <round_mode Mode, bool Scaled, class Out, class Run>
+PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
+  bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
+  bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
+  using sc0 = std::integral_constant<unsigned, 0>;
+  using sc1 = std::integral_constant<unsigned, 1>;
+  using sc2 = std::integral_constant<unsigned, 2>;
+  using sc3 = std::integral_constant<unsigned, 3>;
+  if (!p.keep_zero_sign) {
+    if constexpr (!Scaled)
+      if (p.fast_sub && plain) return run(std::integral_constant<unsigned, shape_nzs | shape_plain | shape_sub>{});
+    if constexpr (inf_shape_mode<Mode, Scaled>)
+      if (p.fast_sub && inf) return run(std::integral_constant<unsigned, shape_nzs | shape_inf | shape_plain | shape_sub>{});
+    plain = inf = false;
+  }
+  const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
+  if constexpr (sign_blind_mode<Mode> && !Scaled)
+    if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
+  if constexpr (inf_shape_mode<Mode, Scaled>)
+    if (inf) {
+      using si = std::integral_constant<unsigned, shape_inf | shape_plain>;
+      using ssi = std::integral_constant<unsigned, shape_inf | shape_plain | shape_sub>;
+      return p.fast_sub ? run(ssi{}) : run(si{});
+    }
+  return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
+}
+
 // Scaled: with lane_scales (sc.post only read for float outputs).
 template <int W, round_mode Mode, bool Scaled, class Out, class Mul, class Stream>
 PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mul, Stream stream,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
-  if (p.fast) {
-    // (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes)
-    bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
-    bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
-    const auto run = [&](auto sh) {
-      constexpr unsigned Shape = decltype(sh)::value;
-      if constexpr (Mode == round_mode::stochastic) {
+  if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
+  with_fast_shape<Mode, Scaled, Out>(p, [&](auto sh) {
+    constexpr unsigned Shape = decltype(sh)::value;
+    if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
-        const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0);  // (sr_magic: to nearest even, no DAZ)
+      const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0);  // (sr_magic: to nearest even, no DAZ)
 #endif
-        group_span<W, Mode, Scaled, true, Shape>(p, s, mul, j, in, out, n, sc);
-      } else {
-        fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
-      }
-    };
-    using sc0 = std::integral_constant<unsigned, 0>;
-    using sc1 = std::integral_constant<unsigned, 1>;
-    using sc2 = std::integral_constant<unsigned, 2>;
-    using sc3 = std::integral_constant<unsigned, 3>;
-    if (!p.keep_zero_sign) {
-      if constexpr (!Scaled)
-        if (p.fast_sub && plain) return run(std::integral_constant<unsigned, shape_nzs | shape_plain | shape_sub>{});
-      if constexpr (inf_shape_mode<Mode, Scaled>)
-        if (p.fast_sub && inf) return run(std::integral_constant<unsigned, shape_nzs | shape_inf | shape_plain | shape_sub>{});
-      plain = inf = false;
+      group_span<W, Mode, Scaled, true, Shape>(p, s, mul, j, in, out, n, sc);
+    } else {
+      fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
     }
-    const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
-    if constexpr (sign_blind_mode<Mode> && !Scaled)
-      if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
-    if constexpr (inf_shape_mode<Mode, Scaled>)
-      if (inf) {
-        using si = std::integral_constant<unsigned, shape_inf | shape_plain>;
-        using ssi = std::integral_constant<unsigned, shape_inf | shape_plain | shape_sub>;
-        return p.fast_sub ? run(ssi{}) : run(si{});
-      }
-    return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
-  }
-  group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
+  });
 }
 
 // Doubles to float by round-to-odd (bulk.hpp): the float toward zero (x86: the conversion in
