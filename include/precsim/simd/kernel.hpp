@@ -8,11 +8,13 @@
 // scalar core.
 #pragma once
 
+#include <bit>
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "../core/round.hpp"
 #include "../random.hpp"
@@ -1079,11 +1081,24 @@ inline bool make_sr_double_params(const float_format& f, const rounding& r, sr_d
 
 // 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, batch_u64).
 // Returns the mask of the lanes left to the caller. Out: double (values) or codes.
+// W 64-bit words from their low and high halves (one two-register permute where the target has
+// one).
+template <int W, std::size_t... I>
+PRECSIM_LANES void join_halves(const typename vec<W>::u32& lo, const typename vec<W>::u32& hi,
+                               typename vec<W>::u64& r, std::index_sequence<I...>) {
+  if constexpr (std::endian::native == std::endian::little) {
+    const auto v = __builtin_shufflevector(lo, hi, (I % 2 ? W + int(I / 2) : int(I / 2))...);
+    std::memcpy(&r, &v, sizeof r);
+  } else {
+    r = __builtin_convertvector(lo, typename vec<W>::u64) | __builtin_convertvector(hi, typename vec<W>::u64) << 32;
+  }
+}
 template <int W, class Out>
-PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& p, const double* in, Out* out,
+PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, const double* in, Out* out,
                                             const std::uint32_t* words) {
   using u64 = typename vec<W>::u64;
   using f64 = typename vec<W>::f64;
+  const sr_double_params p = params;  // (a copy: the stores to out could alias a reference)
   // (selects by masks: GCC scalarizes some vector conditionals with scalar operands)
 #define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
@@ -1096,34 +1111,41 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& p, const dou
     const int at = (W * v >> 4) * 32 + (W * v & 15);
     std::memcpy(&half[0], words + at, sizeof half[0]);
     std::memcpy(&half[1], words + at + 16, sizeof half[1]);
-    const u64 rnd = (__builtin_convertvector(half[0], u64) | __builtin_convertvector(half[1], u64) << 32) & p.random_mask;
+    u64 rnd;
+    join_halves<W>(half[0], half[1], rnd, std::make_index_sequence<2 * W>{});
+    rnd &= p.random_mask;
     const u64 a = b & abs_mask, sign = b & ~abs_mask, neg = u64(sign != 0);
     const u64 field = a >> 52, low = u64(a < p.min_normal);
     // normal lanes: the value's bits
     const u64 rn = (a + (rnd >> (p.n - p.d))) & ~((std::uint64_t{1} << p.d) - 1);
-    // low lanes (shift counts kept in range in every lane)
-    const u64 normal_double = u64(field != 0);
-    const u64 sig = (a & frac_mask) | (normal_double & (frac_mask + 1));
-    const u64 dl = std::uint64_t(p.low_base) - (field | (~normal_double & 1));  // (field 0: the exponent of field 1)
-    const u64 by_sum = u64(dl <= std::uint64_t(p.max_low_d));
-    const u64 ds = dl & by_sum;
-    u64 mag_low = (sig + ((rnd >> ((std::uint64_t(p.n) - ds) & by_sum)) & by_sum)) >> ds;
-    if (any_lanes<2 * W>(typename vec<2 * W>::u32(low & ~by_sum & u64(a != 0)))) {
-      const u64 t = dl - std::uint64_t(p.n);  // the fraction's bits beyond R's (dl >= 63, t >= -1)
-      const u64 beyond = u64(t >= 1) & u64(t <= 1100);  // (else t = -1 or 0: no next bit)
-      const u64 up = ~beyond & (0 - t) & 1, down = PRECSIM_PICK(beyond & u64(t > 63), 63, t & beyond);
-      const u64 s1 = PRECSIM_PICK(beyond & u64(t > 64), 63, (t - 1) & beyond);
-      const u64 k = (sig << up) >> down;  // (sig < 2^53)
-      const u64 next = (sig >> s1) & beyond & 1, sticky = u64((sig & (((u64{} + 1) << s1) - 1)) != 0) & 1;
-      const u64 total = rnd + k + (next & (p.variant_b | (p.variant_c & (sticky | k))) & 1);
-      const u64 tiny = (u64(total < rnd) | u64(total > p.random_mask)) & 1;  // (a carry beyond n bits)
-      mag_low = PRECSIM_PICK(by_sum, mag_low, tiny);
+    // low lanes (shift counts kept in range in every lane), in vectors that have them: their
+    // count of quanta (doubles: their value's bits)
+    u64 mag_low{};
+    if (any_lanes<2 * W>(typename vec<2 * W>::u32(low))) {
+      const u64 normal_double = u64(field != 0);
+      const u64 sig = (a & frac_mask) | (normal_double & (frac_mask + 1));
+      const u64 dl = std::uint64_t(p.low_base) - (field | (~normal_double & 1));  // (field 0: the exponent of field 1)
+      const u64 by_sum = u64(dl <= std::uint64_t(p.max_low_d));
+      const u64 ds = dl & by_sum;
+      mag_low = (sig + ((rnd >> ((std::uint64_t(p.n) - ds) & by_sum)) & by_sum)) >> ds;
+      if (any_lanes<2 * W>(typename vec<2 * W>::u32(low & ~by_sum & u64(a != 0)))) {
+        const u64 t = dl - std::uint64_t(p.n);  // the fraction's bits beyond R's (dl >= 63, t >= -1)
+        const u64 beyond = u64(t >= 1) & u64(t <= 1100);  // (else t = -1 or 0: no next bit)
+        const u64 up = ~beyond & (0 - t) & 1, down = PRECSIM_PICK(beyond & u64(t > 63), 63, t & beyond);
+        const u64 s1 = PRECSIM_PICK(beyond & u64(t > 64), 63, (t - 1) & beyond);
+        const u64 k = (sig << up) >> down;  // (sig < 2^53)
+        const u64 next = (sig >> s1) & beyond & 1, sticky = u64((sig & (((u64{} + 1) << s1) - 1)) != 0) & 1;
+        const u64 total = rnd + k + (next & (p.variant_b | (p.variant_c & (sticky | k))) & 1);
+        const u64 tiny = (u64(total < rnd) | u64(total > p.random_mask)) & 1;  // (a carry beyond n bits)
+        mag_low = PRECSIM_PICK(by_sum, mag_low, tiny);
+      }
+      if constexpr (std::is_same_v<Out, double>)  // the value's bits
+        mag_low = u64((f64(mag_low | 0x4330000000000000) - 0x1p52) * p.quantum);  // (exact: mag < 2^23)
     }
     left[v] = u64(field == 0x7FF);
     any_left |= left[v];
     if constexpr (std::is_same_v<Out, double>) {
-      const f64 low_value = (f64(mag_low | 0x4330000000000000) - 0x1p52) * p.quantum;  // (exact: mag < 2^23)
-      u64 y = PRECSIM_PICK(low, u64(low_value), rn);
+      u64 y = PRECSIM_PICK(low, mag_low, rn);
       y |= sign & (u64(y != 0) | signed_zero);
       const u64 over = PRECSIM_PICK(neg, p.overflow_value[1], p.overflow_value[0]), overflows = ~low & u64(rn > p.max_value);
       y = PRECSIM_PICK(overflows, over, y);
