@@ -960,7 +960,9 @@ template <int W, round_mode Mode, bool Scaled, class Out, class Mul, class Strea
 PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mul, Stream stream,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
   if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
-  with_fast_shape<Mode, Scaled, Out>(p, [&](auto sh) {
+  // (always inlined: GCC 12 keeps the level's target lambda `mul` out of line inside a lambda
+  // without that target, even under flatten: stochastic rounding 3-4x slower)
+  with_fast_shape<Mode, Scaled, Out>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
     constexpr unsigned Shape = decltype(sh)::value;
     if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
