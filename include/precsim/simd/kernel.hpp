@@ -1105,7 +1105,13 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
 #define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
   const u64 signed_zero = u64{} + (p.negative_zero ? ~std::uint64_t{0} : 0);
-  u64 left[32 / W], any_left{};
+  u64 left[32 / W], any_left{}, any_low{};
+  for (int v = 0; v < 32 / W; ++v) {  // (one test per block: formats with many low lanes have them in most vectors)
+    u64 b;
+    std::memcpy(&b, in + W * v, sizeof b);
+    any_low |= u64((b & abs_mask) < p.min_normal);
+  }
+  const bool low_lanes = any_lanes<2 * W>(typename vec<2 * W>::u32(any_low));
   for (int v = 0; v < 32 / W; ++v) {
     u64 b;
     std::memcpy(&b, in + W * v, sizeof b);
@@ -1120,10 +1126,10 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
     const u64 field = a >> 52, low = u64(a < p.min_normal);
     // normal lanes: the value's bits
     const u64 rn = (a + (rnd >> (p.n - p.d))) & ~((std::uint64_t{1} << p.d) - 1);
-    // low lanes (shift counts kept in range in every lane), in vectors that have them: their
+    // low lanes (shift counts kept in range in every lane), in blocks that have them: their
     // count of quanta (doubles: their value's bits)
     u64 mag_low{};
-    if (any_lanes<2 * W>(typename vec<2 * W>::u32(low))) {
+    if (low_lanes) {
       const u64 normal_double = u64(field != 0);
       const u64 sig = (a & frac_mask) | (normal_double & (frac_mask + 1));
       const u64 dl = std::uint64_t(p.low_base) - (field | (~normal_double & 1));  // (field 0: the exponent of field 1)
