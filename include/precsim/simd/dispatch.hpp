@@ -295,7 +295,8 @@ __attribute__((target("avx2"))) inline __m256 avx2_narrow_odd8(const double* in,
   __m256i same0 = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(v0), low), _mm256_setzero_si256());
   __m256i same1 = _mm256_cmpeq_epi64(_mm256_and_si256(_mm256_castpd_si256(v1), low), _mm256_setzero_si256());
   // (|f| - 2^-126 unsigned >= FLT_MAX - 2^-126: as signed, after adding 2^31)
-  const __m256i odd = _mm256_cmpgt_epi32(_mm256_add_epi32(fa, _mm256_set1_epi32(0x7F800000)), _mm256_set1_epi32(-16777218));
+  const __m256i odd =
+      _mm256_cmpgt_epi32(_mm256_add_epi32(fa, _mm256_set1_epi32(0x7F800000)), _mm256_set1_epi32(-16777218));
   if (!_mm256_testz_si256(odd, odd)) [[unlikely]] {
     __asm__("" : "+x"(f0), "+x"(f1));  // -funsafe-math-optimizations would fold double(float(v)) to v
     same0 = _mm256_cmpeq_epi64(_mm256_castpd_si256(_mm256_cvtps_pd(f0)), _mm256_castpd_si256(v0));
@@ -334,7 +335,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256 avx512_narrow
   const __m512i a = _mm512_and_si512(b, _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF));
   constexpr long long min_normal = 0x3810000000000000, flt_max = 0x47EFFFFFE0000000;
   __mmask8 inexact = _mm512_test_epi64_mask(b, _mm512_set1_epi64(0x1FFFFFFF));
-  if (_mm512_cmpge_epu64_mask(_mm512_sub_epi64(a, _mm512_set1_epi64(min_normal)), _mm512_set1_epi64(flt_max - min_normal))) {
+  const __m512i from_min = _mm512_sub_epi64(a, _mm512_set1_epi64(min_normal));
+  if (_mm512_cmpge_epu64_mask(from_min, _mm512_set1_epi64(flt_max - min_normal))) {
     special |= _mm512_cmpge_epu64_mask(a, _mm512_set1_epi64(flt_max));
     inexact = _mm512_cmpneq_epi64_mask(_mm512_castpd_si512(_mm512_maskz_cvtps_pd(0xFF, _mm256_castsi256_ps(f))), b);
   }
@@ -438,19 +440,24 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f64_avx512
     const __m256 x0 = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
     const __m256 x1 = avx512_narrow_odd8(_mm512_loadu_pd(in + i + 8), special);
     if (special) return i;
-    const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
+    const __m512d x01 =
+        _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
     const u32 b = u32(_mm512_castpd_si512(x01));
     u32 y;
     fast_lanes<16, Mode, Shape, false, Out>(p, b, none, y);
     if constexpr (std::is_same_v<Out, double>) {
       const __m512d yd = _mm512_castsi512_pd(__m512i(y));
-      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 0))));
-      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 1))));
+      const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 0));
+      const __m256 y1 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 1));
+      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, y0));
+      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, y1));
     } else {
       store_lanes<16>(out + i, y);
     }
   }
-  const auto kernel = [&](const double* tin, Out* tout, std::size_t tn) { return fast_f64_avx512<Mode, Shape>(p, tin, tout, tn); };
+  const auto kernel = [&](const double* tin, Out* tout, std::size_t tn) {
+    return fast_f64_avx512<Mode, Shape>(p, tin, tout, tn);
+  };
   return i == n ? n : i + f64_tail<16>(in + i, out + i, n - i, kernel);
 }
 template <class Out>
