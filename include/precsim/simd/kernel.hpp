@@ -1081,8 +1081,6 @@ inline bool make_sr_double_params(const float_format& f, const rounding& r, sr_d
   return true;
 }
 
-// 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, batch_u64).
-// Returns the mask of the lanes left to the caller. Out: double (values) or codes.
 // W 64-bit words from their low and high halves (one two-register permute where the target has
 // one).
 template <int W, std::size_t... I>
@@ -1095,6 +1093,8 @@ PRECSIM_LANES void join_halves(const typename vec<W>::u32& lo, const typename ve
     r = __builtin_convertvector(lo, typename vec<W>::u64) | __builtin_convertvector(hi, typename vec<W>::u64) << 32;
   }
 }
+// 32 elements, whose random_u64 words are in the Philox batch `words` (philox.hpp, batch_u64).
+// Returns the mask of the lanes left to the caller. Out: double (values) or codes.
 template <int W, class Out>
 PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, const double* in, Out* out,
                                             const std::uint32_t* words) {
@@ -1106,7 +1106,8 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
   const u64 signed_zero = u64{} + (p.negative_zero ? ~std::uint64_t{0} : 0);
   u64 left[32 / W], any_left{}, any_low{};
-  for (int v = 0; v < 32 / W; ++v) {  // (one test per block: formats with many low lanes have them in most vectors)
+  // lanes below the min normal: one test per block (per vector it mispredicts where they are common)
+  for (int v = 0; v < 32 / W; ++v) {
     u64 b;
     std::memcpy(&b, in + W * v, sizeof b);
     any_low |= u64((b & abs_mask) < p.min_normal);
