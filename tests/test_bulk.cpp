@@ -370,15 +370,13 @@ TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox word
   }
 }
 
-// float16 from doubles takes one pass through the hardware conversion where the CPU has it
-// (dispatch.hpp, half_hw_f64): it stops before each 8 elements holding a NaN, an infinity or a
-// magnitude past FLT_MAX and leaves them to the scalar core. Specials at every position of
-// spans of every length up to 40, in place and not, values and 16-bit codes, every mode.
 // Double spans in one pass (dispatch.hpp, one_pass_f64: binary16 by the hardware conversion,
-// the fast path's formats at AVX-512) stop before vectors holding specials, which the scalar
-// core rounds. Their inexact test reads the double's low 29 bits, valid only in float's normal
-// range: zeros, inputs below 2^-126 (some inexact only above bit 29, some only below) and
-// inputs inexact only in those 29 bits sit anywhere too.
+// the fast path's formats at AVX-512) stop before vectors holding a NaN, an infinity or a
+// magnitude past FLT_MAX, which the scalar core rounds. The narrowing's inexact test reads the
+// double's low 29 bits, valid only in float's normal range: zeros, inputs below 2^-126 (some
+// inexact only above bit 29, some only below) and inputs inexact only in those 29 bits sit
+// anywhere too. Every position of spans of every length up to 40, in place and not, values and
+// codes, every deterministic mode.
 TEST_CASE("double spans in one pass: specials and inputs below float's normals anywhere, in place, every length") {
   // (NaNs with payloads below float's: values pass them through, a conversion would drop them)
   const double specials[] = {std::bit_cast<double>(0x7FF0000000000123ull), std::bit_cast<double>(0xFFF80000ABCDEF01ull),

@@ -476,12 +476,15 @@ __attribute__((flatten, target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f
 }
 #endif
 
-// Whether half_hw_f64 serves doubles rounded with p at level l (Out: double or 16-bit codes).
+// Outputs half_hw_f64 writes: values or 16-bit codes.
+template <class Out>
+inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
+// Whether half_hw_f64 serves doubles rounded with p at level l.
 // (Not to_odd: its extra conversion and compare made one pass slower than three, 2026-12-04.)
 template <class Out>
 bool half_hw_f64_ok(simd_level l, const kernel_params& p) {
-  return (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>) && p.half_hw >= 0 && p.half_hw < 4 &&
-         cpu().f16c && (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
+  return half_hw_out<Out> && p.half_hw >= 0 && p.half_hw < 4 && cpu().f16c &&
+         (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
 std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
@@ -511,7 +514,7 @@ bool one_pass_f64_ok(simd_level l, const kernel_params& p) {
 }
 template <class Out>
 std::size_t one_pass_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
-  if constexpr (std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>)
+  if constexpr (half_hw_out<Out>)
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
   return fast_f64(p, in, out, n);
