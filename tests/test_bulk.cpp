@@ -123,8 +123,8 @@ void check_format(const test::named& nf, std::size_t& cases) {
   else check_format<std::uint32_t>(nf, xs, cases);
 }
 
-// quantize and encode (32-bit codes) of the double span xs at every level, 1 thread, against the
-// scalar contract element by element.
+// quantize (out of place and in place) and encode (32-bit codes) of the double span xs at every
+// level, 1 thread, against the scalar contract element by element.
 void check_double_span(const std::string& name, const std::vector<double>& xs, const float_format& f,
                        const rounding& r, const sr_stream& stream) {
   std::vector<double> got(xs.size()), want(xs.size());
@@ -136,10 +136,13 @@ void check_double_span(const std::string& name, const std::vector<double>& xs, c
   for (const level_config& lc : levels()) {
     const scoped_config scope(lc, 1);
     quantize(xs, got, f, r, stream);
+    std::vector<double> inplace = xs;
+    quantize(std::span<double>(inplace), f, r, stream);
     encode(xs, std::span<std::uint32_t>(codes), f, r, stream);
     std::size_t bad = 0;
     for (std::size_t i = 0; i < xs.size(); ++i)
-      if (bits_of(got[i]) != bits_of(want[i]) || codes[i] != want_codes[i]) ++bad;
+      if (bits_of(got[i]) != bits_of(want[i]) || bits_of(inplace[i]) != bits_of(want[i]) || codes[i] != want_codes[i])
+        ++bad;
     CHECK_MESSAGE(bad == 0, name << " " << describe(r) << " level " << lc.name << ": " << bad << " of " << xs.size()
                                  << " differ");
   }
@@ -370,13 +373,31 @@ TEST_CASE("double spans and 64-bit codes follow the scalar core (two Philox word
   }
 }
 
-// Double spans in one pass (dispatch.hpp, one_pass_f64: binary16 by the hardware conversion,
-// the fast path's formats at AVX-512) stop before vectors holding a NaN, an infinity or a
-// magnitude past FLT_MAX, which the scalar core rounds. The narrowing's inexact test reads the
-// double's low 29 bits, valid only in float's normal range: zeros, inputs below 2^-126 (some
-// inexact only above bit 29, some only below) and inputs inexact only in those 29 bits sit
-// anywhere too. Every position of spans of every length up to 40, in place and not, values and
-// codes, every deterministic mode.
+// Deterministic double spans of every format (the fast path's formats in the double's own bit
+// pattern, simd/kernel.hpp, f64_span; the others through float or the scalar core): dense edge
+// inputs (zeros, subnormals of both types, the min normal, max and just beyond, NaN, inf) and
+// random bit patterns, every mode and saturation, every level.
+TEST_CASE("deterministic double spans of every format, mode and saturation follow the scalar core") {
+  std::vector<test::named> formats = test::named_formats();
+  for (auto& nf : test::custom_formats()) formats.push_back(nf);
+  for (const auto& nf : formats) {
+    if (storage_bits(nf.f) > 32) continue;
+    std::vector<double> xs = test::dense_inputs<double>(nf.f);  // (all: max and the specials come last)
+    test::splitmix64 rng{9};
+    for (int i = 0; i < 2000; ++i) xs.push_back(std::bit_cast<double>(rng()));
+    for (auto m : test::deterministic_modes)
+      for (auto sat : test::all_saturations) check_double_span(nf.name, xs, nf.f, {m, sat}, {});
+  }
+}
+
+// Double spans in one pass (dispatch.hpp, one_pass_f64: the fast path's formats in their own
+// bit pattern at AVX2 and AVX-512, else binary16 by the hardware conversion) stop before vectors
+// holding a NaN or an infinity (the hardware conversion's also before a magnitude past
+// FLT_MAX), which the scalar core rounds; lanes below the min normal or beyond max take their
+// own steps, and the narrowing's inexact test reads the double's low 29 bits, valid only in
+// float's normal range: zeros, inputs below 2^-126 (some inexact only above bit 29, some only
+// below) and inputs inexact only in those 29 bits sit anywhere too. Every position of spans of
+// every length up to 40, in place and not, values and codes, every deterministic mode.
 TEST_CASE("double spans in one pass: specials and inputs below float's normals anywhere, in place, every length") {
   // (NaNs with payloads below float's: values pass them through, a conversion would drop them)
   const double specials[] = {std::bit_cast<double>(0x7FF0000000000123ull), std::bit_cast<double>(0xFFF80000ABCDEF01ull),

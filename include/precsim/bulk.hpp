@@ -259,6 +259,10 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
   [[maybe_unused]] sr_double_params sp;
   [[maybe_unused]] bool sr_double = false;
   if constexpr (narrowed) sr_double = level != simd_level::scalar && !p.eligible && make_sr_double_params(f, r, sp);
+  // the deterministic modes of the fast path's formats: in their bit pattern too
+  [[maybe_unused]] f64_params fp;
+  [[maybe_unused]] bool by_bits = false;
+  if constexpr (narrowed) by_bits = p.eligible && make_f64_params(f, p, fp);
 #endif
   // Float outputs of 32 MiB and more: streaming stores (no read of the lines they overwrite, no
   // eviction of the inputs; the output is not in cache afterwards, which at that size it could
@@ -276,9 +280,9 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
     // one pass where the level has one (dispatch.hpp, one_pass_f64); vectors with specials by
     // the scalar core, 8 elements, then on
     if constexpr (narrowed)
-      if (p.eligible && one_pass_f64_ok<Out>(level, p)) {
+      if (p.eligible && one_pass_f64_ok<Out>(level, p, by_bits)) {
         for (std::size_t i = b; i < e;) {
-          i += one_pass_f64(level, p, in + i, out + i, e - i);
+          i += one_pass_f64(level, p, fp, by_bits, in + i, out + i, e - i);
           const std::size_t c = std::min<std::size_t>(8, e - i);
           scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
           i += c;

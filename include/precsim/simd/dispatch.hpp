@@ -100,6 +100,26 @@ void with_mode(round_mode m, F&& f) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+// Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
+// ANY_GT(x, t): whether x > t as int64 in some lane.
+#if PRECSIM_FAST_PATH
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)                                                      \
+  template <round_mode Mode, class Out>                                                             \
+  __attribute__((flatten)) __VA_ARGS__ std::size_t name##_f64(const f64_params& p, const double* in, Out* out, \
+                                                             std::size_t n) {                        \
+    using u64 = typename vec<W / 2>::u64;                                                           \
+    const auto any_gt = [](const u64& x, const u64& t) __VA_ARGS__ { return ANY_GT(x, t); };        \
+    return f64_span<W / 2, Mode>(p, any_gt, in, out, n);                                            \
+  }
+#define PRECSIM_ANY_GT_GENERIC(x, t)                                                                \
+  any_lanes<int(sizeof(x) / 4)>(typename vec<int(sizeof(x) / 4)>::u32(typename vec<int(sizeof(x) / 8)>::i64(x) > \
+                                                                      typename vec<int(sizeof(x) / 8)>::i64(t)))
+#define PRECSIM_ANY_GT_AVX2(x, t) (!_mm256_testz_si256(_mm256_cmpgt_epi64(__m256i(x), __m256i(t)), _mm256_cmpgt_epi64(__m256i(x), __m256i(t))))
+#define PRECSIM_ANY_GT_AVX512(x, t) (_mm512_cmpgt_epi64_mask(__m512i(x), __m512i(t)) != 0)
+#else
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)
+#endif
+
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
 // that tests cover the AVX-512 lane layout on any CPU: compiled only where PRECSIM_TEST_LANES16
 // is 1 (the tests; config.hpp gives those TUs a namespace of their own), since its generic 16-lane
@@ -109,7 +129,7 @@ void with_mode(round_mode m, F&& f) {
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns.
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ...)                                 \
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, ...)                                 \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -134,25 +154,31 @@ void with_mode(round_mode m, F&& f) {
   __attribute__((flatten)) __VA_ARGS__ std::uint32_t name##_sr_double(const sr_double_params& p, const double* in, \
                                                                     Out* out, const std::uint32_t* words) { \
     return sr_double_block<W / 2>(p, in, out, words);                                             \
-  }
+  }                                                                                               \
+  PRECSIM_F64_KERNEL(name, W, ANY_GT, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
 #if PRECSIM_TEST_LANES16
-PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE)
+PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 // (AVX2 does not stream: bulk.hpp, stream_out)
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence,
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2,
+                      __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #endif
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS
+#undef PRECSIM_F64_KERNEL
+#undef PRECSIM_ANY_GT_GENERIC
+#undef PRECSIM_ANY_GT_AVX2
+#undef PRECSIM_ANY_GT_AVX512
 
 #if PRECSIM_X86
 // IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
@@ -422,58 +448,6 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
   }
   return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Out>);
 }
-// Doubles on the fast path in one pass (AVX-512, the deterministic modes): 16 per step, the
-// round-to-odd float's bits rounded by fast_lanes in registers, then widened (Out = double) or
-// the code stored. Like half_hw_f64_avx512: it returns how many elements it rounded, stopping
-// before the first 16 (or the tail) holding a NaN, an infinity or |x| >= FLT_MAX.
-template <round_mode Mode, unsigned Shape, class Out>
-__attribute__((target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f64_avx512(const kernel_params& params,
-                                                                                const double* in, Out* out,
-                                                                                std::size_t n) {
-  using u32 = vec<16>::u32;
-  const kernel_params p = params;
-  const scoped_mxcsr csr(fast_magic_mode<Mode, false> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
-  const u32 none{};
-  std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __mmask8 special = 0;
-    const __m256 x0 = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
-    const __m256 x1 = avx512_narrow_odd8(_mm512_loadu_pd(in + i + 8), special);
-    if (special) return i;
-    const __m512d x01 =
-        _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
-    const u32 b = u32(_mm512_castpd_si512(x01));
-    u32 y;
-    fast_lanes<16, Mode, Shape, false, Out>(p, b, none, y);
-    if constexpr (std::is_same_v<Out, double>) {
-      const __m512d yd = _mm512_castsi512_pd(__m512i(y));
-      const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 0));
-      const __m256 y1 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, yd, 1));
-      _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, y0));
-      _mm512_storeu_pd(out + i + 8, _mm512_maskz_cvtps_pd(0xFF, y1));
-    } else {
-      store_lanes<16>(out + i, y);
-    }
-  }
-  const auto kernel = [&](const double* tin, Out* tout, std::size_t tn) {
-    return fast_f64_avx512<Mode, Shape>(p, tin, tout, tn);
-  };
-  return i == n ? n : i + f64_tail<16>(in + i, out + i, n - i, kernel);
-}
-template <class Out>
-__attribute__((flatten, target("avx512f,avx512bw,avx512vl"))) std::size_t fast_f64(const kernel_params& p,
-                                                                                 const double* in, Out* out,
-                                                                                 std::size_t n) {
-  std::size_t done = 0;
-  with_mode(p.mode, [&](auto mode) PRECSIM_LAMBDA_INLINE {
-    constexpr round_mode M = decltype(mode)::value;
-    if constexpr (M != round_mode::stochastic)
-      with_fast_shape<M, false, Out>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
-        done = fast_f64_avx512<M, decltype(sh)::value>(p, in, out, n);
-      });
-  });
-  return done;
-}
 #endif
 
 // Outputs half_hw_f64 writes: values or 16-bit codes.
@@ -504,23 +478,47 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
     default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{});
   }
 }
-// Doubles in one pass (bulk.hpp): binary16 by the hardware conversion, the other formats of the
-// fast path's deterministic modes at AVX-512 by fast_lanes. Returns how many were rounded (see
-// half_hw_f64_avx512).
-template <class Out>
-bool one_pass_f64_ok(simd_level l, const kernel_params& p) {
-  return half_hw_f64_ok<Out>(l, p) ||
-         (PRECSIM_FAST_PATH && l == simd_level::avx512 && p.fast && p.mode != round_mode::stochastic);
+// Doubles in one pass (bulk.hpp): the formats of the fast path's deterministic modes in their
+// own bit pattern (kernel.hpp, f64_span; fp from make_f64_params) at AVX2 and AVX-512 (SSE2 has
+// no 64-bit compare: there the three passes are faster) and in the tests' 16-lane layout;
+// binary16 where that does not apply by the hardware conversion. Returns how many were rounded:
+// it stops before the first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which
+// the caller gives the scalar core.
+inline bool f64_span_level(simd_level l) {
+#if PRECSIM_TEST_LANES16
+  if (PRECSIM_FAST_PATH && l == simd_level::portable && shared::wide16_for_tests) return true;
+#endif
+  return PRECSIM_FAST_PATH && (l == simd_level::avx512 || l == simd_level::avx2);
 }
 template <class Out>
-std::size_t one_pass_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
-  if constexpr (half_hw_out<Out>)
-    if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
+bool one_pass_f64_ok(simd_level l, const kernel_params& p, bool by_bits) {
+  return (by_bits && f64_span_level(l)) || half_hw_f64_ok<Out>(l, p);
+}
+template <class Out>
+std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params& fp, bool by_bits,
+                         const double* in, Out* out, std::size_t n) {
+  std::size_t done = 0;
+  if (!by_bits || !f64_span_level(l)) {
+    if constexpr (half_hw_out<Out>) done = half_hw_f64(l, p, in, out, n);
+    return done;
+  }
 #if PRECSIM_FAST_PATH
-  return fast_f64(p, in, out, n);
-#else
-  return 0;  // (not reached: one_pass_f64_ok)
+  with_mode(p.mode, [&](auto mode) {
+    constexpr round_mode M = decltype(mode)::value;
+    if constexpr (M != round_mode::stochastic) {
+#if PRECSIM_TEST_LANES16
+      if (l == simd_level::portable) {
+        done = wide16_f64<M>(fp, in, out, n);
+        return;
+      }
 #endif
+      done = l == simd_level::avx512 ? avx512_f64<M>(fp, in, out, n) : avx2_f64<M>(fp, in, out, n);
+    }
+  });
+#else
+  (void)fp;
+#endif
+  return done;
 }
 #endif
 

@@ -559,56 +559,92 @@ inline constexpr bool fast_magic_mode =
     Mode == round_mode::nearest_even ||
     (PRECSIM_FAST_PATH && !Scaled && Mode != round_mode::stochastic);
 
-// Normal lanes: |x|'s bits a rounded at bit s (beyond max finite where the rounding overflows).
-// random: R in the top n bits (stochastic).
-template <int W, round_mode Mode>
-PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u32& b,
-                               const typename vec<W>::u32& a, const typename vec<W>::u32& random,
-                               typename vec<W>::u32& rn) {
-  using u32 = typename vec<W>::u32;
-  const std::uint32_t lowm = p.fast_lowm;
+// Lanes of one floating type's bit patterns: unsigned, signed, the type itself, its fraction bits.
+template <int W>
+struct lanes32 {
+  using U = typename vec<W>::u32;
+  using S = typename vec<W>::i32;
+  using F = typename vec<W>::f32;
+  static constexpr int frac = 23;
+};
+template <int W>
+struct lanes64 {
+  using U = typename vec<W>::u64;
+  using S = typename vec<W>::i64;
+  using F = typename vec<W>::f64;
+  static constexpr int frac = 52;
+};
+template <class L>
+using lane_t = std::remove_cvref_t<decltype(std::declval<typename L::U>()[0])>;
+
+// The deterministic modes on a bit pattern: |x|'s bits a rounded at bit s (lowm = 2^s - 1: the
+// bits below it), float's (fast_normal) and double's (f64_lanes) alike; b: x's bits (the sign).
+template <class L, round_mode Mode>
+PRECSIM_LANES void round_in_bits(const typename L::U& b, const typename L::U& a, lane_t<L> lowm, int s,
+                                 typename L::U& rn) {
+  using U = typename L::U;
+  using S = typename L::S;
   if constexpr (Mode == round_mode::nearest_even) {
-    rn = (a + (lowm >> 1) + ((a >> (23 - p.m)) & 1)) & ~lowm;
+    rn = (a + (lowm >> 1) + ((a >> s) & 1)) & ~lowm;
   } else if constexpr (Mode == round_mode::nearest_away) {
     rn = (a + ((lowm >> 1) + 1)) & ~lowm;
   } else if constexpr (Mode == round_mode::toward_zero) {
     rn = a & ~lowm;
   } else if constexpr (Mode == round_mode::toward_positive || Mode == round_mode::toward_negative) {
-    const u32 neg = u32(i32_of<W>(b) < 0);
+    const U neg = U(S(b) >> (8 * sizeof(lane_t<L>) - 1));
     rn = (a + ((Mode == round_mode::toward_negative ? neg : ~neg) & lowm)) & ~lowm;
-  } else if constexpr (Mode == round_mode::to_odd) {
-    rn = (a | ((a & lowm) + lowm)) & ~lowm;  // the sum's bit s: whether any bit below it is set
   } else {
-    static_assert(Mode == round_mode::stochastic);
-    rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~lowm;
+    static_assert(Mode == round_mode::to_odd);
+    rn = (a | ((a & lowm) + lowm)) & ~lowm;  // the sum's bit s: whether any bit below it is set
   }
 }
 
+// Normal lanes: |x|'s bits a rounded at bit s = 23 - m (beyond max finite where the rounding
+// overflows). random: R in the top n bits (stochastic).
+template <int W, round_mode Mode>
+PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u32& b,
+                               const typename vec<W>::u32& a, const typename vec<W>::u32& random,
+                               typename vec<W>::u32& rn) {
+  if constexpr (Mode == round_mode::stochastic)
+    rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~p.fast_lowm;
+  else
+    round_in_bits<lanes32<W>, Mode>(b, a, p.fast_lowm, 23 - p.m, rn);
+}
+
 // Low lanes by one float addition (fast_magic_mode): q = the rounded count of quanta 2^q. The
-// sum of x and C = 2^(q + 23) (c: its bits) lies in [C, 2 C), whose float grid is the quantum's,
+// sum of x and C = 2^(q + 23) (c: its bits; doubles: 2^(q + 52)) lies in [C, 2 C), whose grid is the quantum's,
 // so the sum rounds x to it in MXCSR's mode and bits(sum) - c counts the quanta (the input's sign
 // on C: the directed modes look at it). nearest_away: |x| + C / 2 cut (MXCSR toward zero) at
 // half quanta, floor(2 |x| / 2^q) = h, gives floor(|x| / 2^q + 1/2) = (h + 1) / 2 quanta.
 // to_odd: |x| + C cut to k = floor(|x| / 2^q) quanta, 2 C - |x| cut to 2 C - kc quanta with
 // kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd where they differ. No
 // float result meets another float in a sum (-ffast-math would reassociate or fold it).
+template <class L, round_mode Mode>
+PRECSIM_LANES void low_by_magic(lane_t<L> magic, const typename L::U& b, const typename L::U& a,
+                                typename L::U& q) {
+  using U = typename L::U;
+  using F = typename L::F;
+  constexpr lane_t<L> one = lane_t<L>(1) << L::frac, sign = lane_t<L>(1) << (8 * sizeof(lane_t<L>) - 1);
+  if constexpr (Mode == round_mode::nearest_away) {
+    const U c = U{} + (magic - one);
+    q = (U(F(a) + F(c)) - c + 1) >> 1;
+  } else if constexpr (Mode == round_mode::to_odd) {
+    const U c = U{} + magic, c2 = c + one;
+    const U k = U(F(a) + F(c)) - c;    // floor(|x| / 2^q)
+    const U kc = c2 - U(F(c2) - F(a));  // ceil(|x| / 2^q): 2 C - |x| cut toward zero
+    q = k | (kc - k);
+  } else if constexpr (Mode == round_mode::toward_positive || Mode == round_mode::toward_negative) {
+    const U c = (b & sign) | magic;  // (the sum's sign picks the direction)
+    q = U(F(b) + F(c)) - c;
+  } else {
+    const U c = U{} + magic;
+    q = U(F(a) + F(c)) - c;
+  }
+}
 template <int W, round_mode Mode>
 PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>::u32& b, const typename vec<W>::u32& a,
                                   typename vec<W>::u32& q) {
-  using u32 = typename vec<W>::u32;
-  using f32 = typename vec<W>::f32;
-  if constexpr (Mode == round_mode::nearest_away) {
-    const u32 c = u32{} + (p.fast_magic - (1u << 23));
-    q = (u32(f32(a) + f32(c)) - c + 1) >> 1;
-  } else if constexpr (Mode == round_mode::to_odd) {
-    const u32 c = u32{} + p.fast_magic, c2 = c + (1u << 23);
-    const u32 k = u32(f32(a) + f32(c)) - c;   // floor(|x| / 2^q)
-    const u32 kc = c2 - u32(f32(c2) - f32(a));  // ceil(|x| / 2^q): 2 C - |x| cut toward zero
-    q = k | (kc - k);
-  } else {
-    const u32 c = (b & 0x80000000u) | p.fast_magic;
-    q = u32(f32(b) + f32(c)) - c;
-  }
+  low_by_magic<lanes32<W>, Mode>(p.fast_magic, b, a, q);
 }
 
 // Low lanes by integer steps (the modes without fast_magic_mode): the rounded count of quanta
@@ -975,6 +1011,140 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
   });
 }
 
+// ---- doubles in their own bit pattern -------------------------------------------------------
+// The fast path's deterministic modes restated on 64-bit lanes for double spans (bulk.hpp), with
+// no conversion to float and back: |x|'s bits rounded at bit 52 - m (round_in_bits), low lanes
+// by one double addition (low_by_magic: C = 2^(q + 52)), overflow by one compare. NaN and inf
+// lanes are the caller's. The formats of kernel_params::fast, where the low lanes' addition
+// rounds in the mode (fast_magic_mode: x86's MXCSR, set here).
+struct f64_params {
+  std::uint64_t lowm = 0, min_normal = 0, max_value = 0, magic = 0, rebias = 0;
+  std::uint64_t keep_zero_sign = 0, sign_code = 0, code_shift = 0;
+  std::uint64_t ovf_value[2]{}, ovf_code[2]{};  // results beyond max finite, + and -
+  double quantum = 0;                            // 2^q below the min normal
+  int s = 0;
+  unsigned csr = 0x1F80u;
+};
+
+inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_params& p) noexcept {
+  if (!k.fast || k.mode == round_mode::stochastic) return false;
+  const int m = f.mantissa_bits, emin = min_exponent(f);
+  const int q = f.subnormals == subnormal_mode::flush ? emin : emin - m;
+  const auto widened = [](std::uint32_t float_bits) { return bit_cast<std::uint64_t>(double(bit_cast<float>(float_bits))); };
+  p.s = 52 - m;
+  p.lowm = (std::uint64_t{1} << p.s) - 1;
+  p.min_normal = std::uint64_t(emin + 1023) << 52;
+  p.max_value = bit_cast<std::uint64_t>(max_finite(f));
+  p.magic = std::uint64_t(q + 52 + 1023) << 52;
+  p.rebias = std::uint64_t(1023 - f.bias) << m;
+  p.keep_zero_sign = k.keep_zero_sign ? ~std::uint64_t{0} : 0;
+  p.sign_code = k.sign_bit;
+  p.code_shift = k.fast_code_shift;
+  for (int neg = 0; neg < 2; ++neg) {
+    p.ovf_value[neg] = widened(k.ovf_val[neg]);
+    p.ovf_code[neg] = k.ovf_code[neg];
+  }
+  p.quantum = pow2(q);
+  p.csr = k.fast_csr;
+  return true;
+}
+
+// Selects by masks in the 64-bit kernels (GCC scalarizes some vector conditionals with scalar
+// operands).
+#define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
+
+// f64_params' constants broadcast once per call (GCC leaves some broadcasts in the loop).
+// from_min: added to |x|'s bits, it puts them in int64 order from the min normal up, above
+// every pattern below it (which wrap to the top): one compare with max_from_min finds both.
+template <int W>
+struct f64_vectors {
+  using U = typename vec<W>::u64;
+  using F = typename vec<W>::f64;
+  U min_normal, max_value, magic, ovf, ovf_flip, from_min, max_from_min, inf_bits;
+  F quantum;
+  explicit f64_vectors(const f64_params& p, bool value)
+      : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value), magic(U{} + p.magic),
+        ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
+        ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
+        from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
+        inf_bits(U{} + 0x7FF0000000000000), quantum(F{} + p.quantum) {}
+};
+
+// One vector: x's bits b -> y, double bits (Out = double) or codes. rn: |x| rounded by
+// round_in_bits; rare: whether some lane lies below the min normal or beyond max finite (else
+// each result is rn, signed).
+template <int W, round_mode Mode, class Out>
+PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const typename vec<W>::u64& b,
+                             const typename vec<W>::u64& a, const typename vec<W>::u64& rn, bool rare,
+                             typename vec<W>::u64& y) {
+  using L = lanes64<W>;
+  using U = typename L::U;
+  using S = typename L::S;
+  using F = typename L::F;
+  constexpr bool value = std::is_same_v<Out, double>;
+  constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF;
+  const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
+  U mag = value ? rn : (rn >> p.s) - p.rebias;
+  if (!rare) {
+    y = mag | sign;
+    return;
+  }
+  U q, v;
+  low_by_magic<L, Mode>(k.magic[0], b, a, q);
+  if constexpr (value)  // (exact: q < 2^52; the sign cleared: 0 comes out as -0 in MXCSR's toward -inf)
+    v = U((F(q | 0x4330000000000000) - 0x1p52) * k.quantum) & abs_mask;
+  else
+    v = q << p.code_shift;
+  // (vector operands only: GCC scalarizes some conditionals with scalar ones)
+  mag = S(a) < S(k.min_normal) ? v : mag;
+  y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
+  y = S(rn) > S(k.max_value) ? k.ovf ^ (neg & k.ovf_flip) : y;
+}
+
+// Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
+// the tail) holding a NaN or an infinity, which the caller gives the scalar core. In place
+// (in == out) too: each vector is read before it is written. any_gt(x, t): whether x > t as
+// int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at AVX-512).
+template <int W, round_mode Mode, class Out, class AnyGt>
+PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const double* in, Out* out,
+                                   std::size_t n) {
+  using U = typename vec<W>::u64;
+  const f64_params p = params;  // (a copy: the stores to out could alias a reference)
+  const f64_vectors<W> k(p, std::is_same_v<Out, double>);
+#if PRECSIM_FAST_PATH
+  const scoped_mxcsr csr(p.csr);
+#endif
+  const auto lanes = [&](const double* from, Out* to) PRECSIM_LAMBDA_INLINE {
+    U b, y;
+    std::memcpy(&b, from, sizeof b);
+    const U a = b & 0x7FFFFFFFFFFFFFFF;
+    U rn;
+    round_in_bits<lanes64<W>, Mode>(b, a, p.lowm, p.s, rn);
+    // rare: lanes below the min normal or above max; then NaN or inf
+    const bool rare = any_gt(a + k.from_min, k.max_from_min);
+    if (rare && any_gt(a, k.inf_bits - 1)) return false;
+    f64_lanes<W, Mode, Out>(p, k, b, a, rn, rare, y);
+    if constexpr (std::is_same_v<Out, double>) {
+      std::memcpy(to, &y, sizeof y);
+    } else {
+      typedef Out out_lanes __attribute__((vector_size(W * sizeof(Out))));
+      const out_lanes c = __builtin_convertvector(y, out_lanes);
+      std::memcpy(to, &c, sizeof c);
+    }
+    return true;
+  };
+  std::size_t i = 0;
+  for (; i + W <= n; i += W)
+    if (!lanes(in + i, out + i)) return i;
+  if (i == n) return n;
+  double tin[W] = {};
+  Out tout[W];
+  std::memcpy(tin, in + i, (n - i) * sizeof(double));
+  if (!lanes(tin, tout)) return i;
+  std::memcpy(out + i, tout, (n - i) * sizeof(Out));
+  return n;
+}
+
 // Doubles to float by round-to-odd (bulk.hpp): the float toward zero (x86: the conversion in
 // MXCSR's round-toward-zero; elsewhere to nearest, then one step toward zero where that is
 // larger in magnitude than x), with the last bit set where it is not x. Returns whether some x
@@ -1101,8 +1271,6 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
   using u64 = typename vec<W>::u64;
   using f64 = typename vec<W>::f64;
   const sr_double_params p = params;  // (a copy: the stores to out could alias a reference)
-  // (selects by masks: GCC scalarizes some vector conditionals with scalar operands)
-#define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
   const u64 signed_zero = u64{} + (p.negative_zero ? ~std::uint64_t{0} : 0);
   u64 left[32 / W], any_left{}, any_low{};
@@ -1158,6 +1326,7 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
       y |= sign & (u64(y != 0) | signed_zero);
       const u64 over = PRECSIM_PICK(neg, p.overflow_value[1], p.overflow_value[0]), overflows = ~low & u64(rn > p.max_value);
       y = PRECSIM_PICK(overflows, over, y);
+      y = PRECSIM_PICK(left[v], b, y);  // (the caller's lanes keep x: in place, it reads them again)
       std::memcpy(out + W * v, &y, sizeof y);
     } else {
       const u64 mag = PRECSIM_PICK(low, mag_low, (rn >> p.d) - p.rebias), overflows = u64(mag > p.max_code);
@@ -1171,8 +1340,8 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
   for (int v = 0; v < 32 / W; ++v)
     for (int l = 0; l < W; ++l) hard |= std::uint32_t(left[v][l] & 1) << (W * v + l);
   return hard;
-#undef PRECSIM_PICK
 }
+#undef PRECSIM_PICK
 
 template <int W, bool Fields, class In>
 PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
