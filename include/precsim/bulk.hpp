@@ -282,7 +282,7 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
     if constexpr (narrowed)
       if (p.eligible && one_pass_f64_ok<Out>(level, p, by_bits)) {
         for (std::size_t i = b; i < e;) {
-          i += one_pass_f64(level, p, fp, by_bits, in + i, out + i, e - i);
+          i += one_pass_f64(level, p, fp, in + i, out + i, e - i);
           const std::size_t c = std::min<std::size_t>(8, e - i);
           scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
           i += c;

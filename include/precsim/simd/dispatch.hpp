@@ -478,12 +478,13 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
     default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{});
   }
 }
-// Doubles in one pass (bulk.hpp): the formats of the fast path's deterministic modes in their
-// own bit pattern (kernel.hpp, f64_span; fp from make_f64_params) at AVX2 and AVX-512 (SSE2 has
-// no 64-bit compare: there the three passes are faster) and in the tests' 16-lane layout;
-// binary16 where that does not apply by the hardware conversion. Returns how many were rounded:
-// it stops before the first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which
-// the caller gives the scalar core.
+// Doubles in one pass (bulk.hpp): binary16 by the hardware conversion where it applies (as fast
+// on N(0,1) inputs, faster where many lie below the min normal or beyond max); the formats of
+// the fast path's deterministic modes in their own bit pattern (kernel.hpp, f64_span; fp from
+// make_f64_params) at AVX2 and AVX-512 (SSE2 has no 64-bit compare: there the three passes are
+// faster) and in the tests' 16-lane layout. Returns how many were rounded: it stops before the
+// first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
+// scalar core.
 inline bool f64_span_level(simd_level l) {
 #if PRECSIM_TEST_LANES16
   if (PRECSIM_FAST_PATH && l == simd_level::portable && shared::wide16_for_tests) return true;
@@ -495,13 +496,11 @@ bool one_pass_f64_ok(simd_level l, const kernel_params& p, bool by_bits) {
   return (by_bits && f64_span_level(l)) || half_hw_f64_ok<Out>(l, p);
 }
 template <class Out>
-std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params& fp, bool by_bits,
-                         const double* in, Out* out, std::size_t n) {
+std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params& fp, const double* in, Out* out,
+                         std::size_t n) {
   std::size_t done = 0;
-  if (!by_bits || !f64_span_level(l)) {
-    if constexpr (half_hw_out<Out>) done = half_hw_f64(l, p, in, out, n);
-    return done;
-  }
+  if constexpr (half_hw_out<Out>)
+    if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
@@ -516,7 +515,7 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
     }
   });
 #else
-  (void)fp;
+  (void)fp, (void)in, (void)out, (void)n;
 #endif
   return done;
 }
