@@ -276,37 +276,37 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
 #if PRECSIM_VECTOR_KERNELS
     if constexpr (vector)
       if (p.eligible) return vector_round(level, p, s, s.offset + b, in + b, out + b, e - b);
-#if PRECSIM_X86
-    // one pass where the level has one (dispatch.hpp, one_pass_f64); vectors with specials by
-    // the scalar core, 8 elements, then on
-    if constexpr (narrowed)
-      if (p.eligible && one_pass_f64_ok<Out>(level, p, by_bits)) {
-        for (std::size_t i = b; i < e;) {
-          i += one_pass_f64(level, p, fp, in + i, out + i, e - i);
-          const std::size_t c = std::min<std::size_t>(8, e - i);
-          scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
-          i += c;
-        }
-        return;
-      }
-#endif
     if constexpr (narrowed)
       if (p.eligible) {
         constexpr std::size_t chunk = 2048;  // (512 measured 10% slower: the three passes' fixed costs)
         float x[chunk], y[chunk];
-        for (std::size_t i = b; i < e; i += chunk) {
-          const std::size_t c = std::min(chunk, e - i);
-          if (vector_narrow(level, in + i, x, c)) {  // NaN, inf, |x| >= FLT_MAX
-            scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
-            continue;
-          }
+        // elements [i, i + c), c <= chunk: narrowed to float by round-to-odd, the float kernel, widened
+        const auto three_passes = [&](std::size_t i, std::size_t c) {
+          if (vector_narrow(level, in + i, x, c))  // NaN, inf, |x| >= FLT_MAX
+            return scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
           if constexpr (std::is_same_v<Out, double>) {
             vector_round(level, p, s, s.offset + i, x, y, c);
             vector_widen(level, y, out + i, c);
           } else {
             vector_round(level, p, s, s.offset + i, x, out + i, c);
           }
+        };
+#if PRECSIM_X86
+        // one pass where the level has one (dispatch.hpp, one_pass_f64); vectors with specials
+        // by the scalar core, 8 elements, then on; chunks it leaves (busy) by the three passes
+        if (one_pass_f64_ok<Out>(level, p, by_bits)) {
+          for (std::size_t i = b; i < e;) {
+            bool busy;
+            i += one_pass_f64(level, p, fp, in + i, out + i, e - i, busy);
+            const std::size_t c = std::min<std::size_t>(busy ? chunk : 8, e - i);
+            if (busy) three_passes(i, c);
+            else scalar_round(f, r, s, s.offset + i, in + i, out + i, c);
+            i += c;
+          }
+          return;
         }
+#endif
+        for (std::size_t i = b; i < e; i += chunk) three_passes(i, std::min(chunk, e - i));
         return;
       }
     if constexpr (narrowed)

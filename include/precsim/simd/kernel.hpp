@@ -1030,7 +1030,7 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
   if (!k.fast || k.mode == round_mode::stochastic) return false;
   const int m = f.mantissa_bits, emin = min_exponent(f);
   const int q = f.subnormals == subnormal_mode::flush ? emin : emin - m;
-  const auto widened = [](std::uint32_t float_bits) { return bit_cast<std::uint64_t>(double(bit_cast<float>(float_bits))); };
+  const auto widened = [](std::uint32_t bits) { return bit_cast<std::uint64_t>(double(bit_cast<float>(bits))); };
   p.s = 52 - m;
   p.lowm = (std::uint64_t{1} << p.s) - 1;
   p.min_normal = std::uint64_t(emin + 1023) << 52;
@@ -1102,12 +1102,14 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 }
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
-// the tail) holding a NaN or an infinity, which the caller gives the scalar core. In place
-// (in == out) too: each vector is read before it is written. any_gt(x, t): whether x > t as
-// int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at AVX-512).
-template <int W, round_mode Mode, class Out, class AnyGt>
+// the tail) holding a NaN or an infinity, which the caller gives the scalar core, or (Handoff)
+// where vectors with lanes below the min normal or beyond max are common: then busy is set.
+// In place (in == out) too: each vector is read before it is written. any_gt(x, t): whether
+// x > t as int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at
+// AVX-512).
+template <int W, round_mode Mode, bool Handoff, class Out, class AnyGt>
 PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const double* in, Out* out,
-                                   std::size_t n) {
+                                   std::size_t n, bool& busy) {
   using U = typename vec<W>::u64;
   const f64_params p = params;  // (a copy: the stores to out could alias a reference)
   const f64_vectors<W> k(p, std::is_same_v<Out, double>);
@@ -1136,13 +1138,19 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     }
     return true;
   };
-  // blocks of 32 vectors, each the way the last one's count of rare vectors favours
+  // blocks of 32 vectors, each the way the last one's count of rare vectors favours (Handoff:
+  // where that is every step, the caller's other route takes the next chunk)
   std::size_t i = 0;
   unsigned rare = 0;
+  busy = false;
   while (n - i >= W) {
     const std::size_t end = i + std::min<std::size_t>((n - i) / W, 32) * W;
     const bool full = rare > 4;
     rare = 0;
+    if (full && Handoff) {
+      busy = true;
+      return i;
+    }
     if (full) {
       for (; i < end; i += W)
         if (!lanes(std::true_type{}, in + i, out + i, rare)) return i;
