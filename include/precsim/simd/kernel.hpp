@@ -612,13 +612,14 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
 }
 
 // Low lanes by one float addition (fast_magic_mode): q = the rounded count of quanta 2^q. The
-// sum of x and C = 2^(q + 23) (c: its bits; doubles: 2^(q + 52)) lies in [C, 2 C), whose grid is the quantum's,
-// so the sum rounds x to it in MXCSR's mode and bits(sum) - c counts the quanta (the input's sign
-// on C: the directed modes look at it). nearest_away: |x| + C / 2 cut (MXCSR toward zero) at
-// half quanta, floor(2 |x| / 2^q) = h, gives floor(|x| / 2^q + 1/2) = (h + 1) / 2 quanta.
-// to_odd: |x| + C cut to k = floor(|x| / 2^q) quanta, 2 C - |x| cut to 2 C - kc quanta with
-// kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd where they differ. No
-// float result meets another float in a sum (-ffast-math would reassociate or fold it).
+// sum of x and C = 2^(q + 23) (c: its bits; doubles: 2^(q + 52)) lies in [C, 2 C), whose grid
+// is the quantum's, so the sum rounds x to it in MXCSR's mode and bits(sum) - c counts the
+// quanta (the directed modes: the input's sign on C, they look at it). nearest_away: |x| + C / 2
+// cut (MXCSR toward zero) at half quanta, floor(2 |x| / 2^q) = h, gives floor(|x| / 2^q + 1/2)
+// = (h + 1) / 2 quanta. to_odd: |x| + C cut to k = floor(|x| / 2^q) quanta, 2 C - |x| cut to
+// 2 C - kc quanta with kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd
+// where they differ. No float result meets another float in a sum (-ffast-math would
+// reassociate or fold it).
 template <class L, round_mode Mode>
 PRECSIM_LANES void low_by_magic(lane_t<L> magic, const typename L::U& b, const typename L::U& a,
                                 typename L::U& q) {
@@ -1049,10 +1050,6 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
   return true;
 }
 
-// Selects by masks in the 64-bit kernels (GCC scalarizes some vector conditionals with scalar
-// operands).
-#define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
-
 // f64_params' constants broadcast once per call (GCC leaves some broadcasts in the loop).
 // from_min: added to |x|'s bits, it puts them in int64 order from the min normal up, above
 // every pattern below it (which wrap to the top): one compare with max_from_min finds both.
@@ -1060,10 +1057,10 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, magic, ovf, ovf_flip, from_min, max_from_min, inf_bits;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, inf_bits;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
-      : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value), magic(U{} + p.magic),
+      : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
@@ -1090,7 +1087,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
     return;
   }
   U q, v;
-  low_by_magic<L, Mode>(k.magic[0], b, a, q);
+  low_by_magic<L, Mode>(p.magic, b, a, q);
   if constexpr (value)  // (exact: q < 2^52; the sign cleared: 0 comes out as -0 in MXCSR's toward -inf)
     v = U(F(q | 0x4330000000000000) * k.quantum - k.big) & abs_mask;  // (an FMA where contracted: exact too)
   else
@@ -1294,6 +1291,8 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
   using u64 = typename vec<W>::u64;
   using f64 = typename vec<W>::f64;
   const sr_double_params p = params;  // (a copy: the stores to out could alias a reference)
+  // (selects by masks: GCC scalarizes some vector conditionals with scalar operands)
+#define PRECSIM_PICK(mask, a, b) (((a) & (mask)) | ((b) & ~(mask)))
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF, frac_mask = (std::uint64_t{1} << 52) - 1;
   const u64 signed_zero = u64{} + (p.negative_zero ? ~std::uint64_t{0} : 0);
   u64 left[32 / W], any_left{}, any_low{};
@@ -1363,8 +1362,8 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
   for (int v = 0; v < 32 / W; ++v)
     for (int l = 0; l < W; ++l) hard |= std::uint32_t(left[v][l] & 1) << (W * v + l);
   return hard;
-}
 #undef PRECSIM_PICK
+}
 
 template <int W, bool Fields, class In>
 PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
