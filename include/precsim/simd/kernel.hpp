@@ -560,20 +560,17 @@ inline constexpr bool fast_magic_mode =
     (PRECSIM_FAST_PATH && !Scaled && Mode != round_mode::stochastic);
 
 // Lanes of one floating type's bit patterns: unsigned, signed, the type itself, its fraction bits.
-template <int W>
-struct lanes32 {
-  using U = typename vec<W>::u32;
-  using S = typename vec<W>::i32;
-  using F = typename vec<W>::f32;
-  static constexpr int frac = 23;
+template <class Unsigned, class Signed, class Floating, int Frac>
+struct lanes_of {
+  using U = Unsigned;
+  using S = Signed;
+  using F = Floating;
+  static constexpr int frac = Frac;
 };
 template <int W>
-struct lanes64 {
-  using U = typename vec<W>::u64;
-  using S = typename vec<W>::i64;
-  using F = typename vec<W>::f64;
-  static constexpr int frac = 52;
-};
+using lanes32 = lanes_of<typename vec<W>::u32, typename vec<W>::i32, typename vec<W>::f32, 23>;
+template <int W>
+using lanes64 = lanes_of<typename vec<W>::u64, typename vec<W>::i64, typename vec<W>::f64, 52>;
 template <class L>
 using lane_t = std::remove_cvref_t<decltype(std::declval<typename L::U>()[0])>;
 
