@@ -382,14 +382,14 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) inline bool avx512_narrow_o
 }
 #pragma GCC diagnostic pop
 
-// The last n < N elements of the one-pass double loops (half_hw_f64_*, fast_f64_avx512), through
-// N-element buffers: n, or 0 where they hold a special (nothing written).
-template <std::size_t N = 8, class Out, class Kernel>
+// The last n < 8 elements of the hardware half passes (half_hw_f64_*), through 8-element
+// buffers: n, or 0 where they hold a special (nothing written).
+template <class Out, class Kernel>
 std::size_t f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
-  double tin[N] = {};
-  Out tout[N];
+  double tin[8] = {};
+  Out tout[8];
   std::memcpy(tin, in, n * sizeof(double));
-  if (kernel(tin, tout, N) != N) return 0;
+  if (kernel(tin, tout, 8) != 8) return 0;
   std::memcpy(out, tout, n * sizeof(Out));
   return n;
 }

@@ -1054,14 +1054,14 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, inf_bits;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        inf_bits(U{} + 0x7FF0000000000000), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
 // One vector: x's bits b -> y, double bits (Out = double) or codes. rn: |x| rounded by
@@ -1121,7 +1121,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     round_in_bits<lanes64<W>, Mode>(b, a, p.lowm, p.s, rn);
     const bool here = any_gt(a + k.from_min, k.max_from_min);
     rare += here;
-    if ((decltype(full)::value || here) && any_gt(a, k.inf_bits - 1)) return false;  // NaN, inf
+    if ((decltype(full)::value || here) && any_gt(a, k.below_inf)) return false;  // NaN, inf
     f64_lanes<W, Mode, Out>(p, k, b, a, rn, decltype(full)::value || here, y);
     if constexpr (std::is_same_v<Out, double>) {
       std::memcpy(to, &y, sizeof y);
