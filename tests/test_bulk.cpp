@@ -20,6 +20,10 @@
 #include "levels.hpp"
 #include "support.hpp"
 
+#if PRECSIM_X86
+#include <immintrin.h>
+#endif
+
 using namespace precsim;
 using test::level_config;
 using test::levels;
@@ -84,35 +88,38 @@ std::vector<float> float_inputs(const float_format& f) {
   return xs;
 }
 
-// Bulk quantize and encode of xs under every level x thread count == the contract.
+// Bulk quantize and encode of xs under r at every level x thread count == the contract.
 template <class Code>
-void check_format(const test::named& nf, const std::vector<float>& xs, std::size_t& cases) {
+void check_rounding(const test::named& nf, const std::vector<float>& xs, const rounding& r, const sr_stream& stream,
+                    std::size_t& cases) {
   const float_format& f = nf.f;
-  const sr_stream stream{0x5EED, 3, 1000};
   std::vector<float> want_v(xs.size()), got_v(xs.size());
   std::vector<Code> want_c(xs.size()), got_c(xs.size());
-  for (const rounding& r : all_roundings()) {
-    for (std::size_t i = 0; i < xs.size(); ++i) {
-      want_v[i] = expected_value(xs[i], f, r, stream, i);
-      want_c[i] = Code(expected_code(xs[i], f, r, stream, i));
-    }
-    for (const level_config& lc : levels())
-      for (unsigned threads : {1u, 2u}) {
-        const scoped_config scope(lc, threads);
-        quantize(xs, got_v, f, r, stream);
-        encode(xs, std::span<Code>(got_c), f, r, stream);
-        for (std::size_t i = 0; i < xs.size(); ++i) {
-          if (bits_of(got_v[i]) == bits_of(want_v[i]) && got_c[i] == want_c[i]) continue;
-          FAIL_CHECK(nf.name << " " << describe(r) << " level " << lc.name << " threads " << threads
-                             << " x=" << test::hex(bits_of(xs[i])) << " value "
-                             << test::hex(bits_of(got_v[i])) << " want " << test::hex(bits_of(want_v[i]))
-                             << " code " << test::hex(std::uint64_t(got_c[i])) << " want "
-                             << test::hex(std::uint64_t(want_c[i])));
-          return;
-        }
-        ++cases;
-      }
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    want_v[i] = expected_value(xs[i], f, r, stream, i);
+    want_c[i] = Code(expected_code(xs[i], f, r, stream, i));
   }
+  for (const level_config& lc : levels())
+    for (unsigned threads : {1u, 2u}) {
+      const scoped_config scope(lc, threads);
+      quantize(xs, got_v, f, r, stream);
+      encode(xs, std::span<Code>(got_c), f, r, stream);
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        if (bits_of(got_v[i]) == bits_of(want_v[i]) && got_c[i] == want_c[i]) continue;
+        FAIL_CHECK(nf.name << " " << describe(r) << " level " << lc.name << " threads " << threads
+                           << " x=" << test::hex(bits_of(xs[i])) << " value "
+                           << test::hex(bits_of(got_v[i])) << " want " << test::hex(bits_of(want_v[i]))
+                           << " code " << test::hex(std::uint64_t(got_c[i])) << " want "
+                           << test::hex(std::uint64_t(want_c[i])));
+        return;
+      }
+      ++cases;
+    }
+}
+// ... under every rounding of all_roundings.
+template <class Code>
+void check_format(const test::named& nf, const std::vector<float>& xs, std::size_t& cases) {
+  for (const rounding& r : all_roundings()) check_rounding<Code>(nf, xs, r, sr_stream{0x5EED, 3, 1000}, cases);
 }
 
 void check_format(const test::named& nf, std::size_t& cases) {
@@ -166,9 +173,10 @@ TEST_CASE("bulk quantize and encode of floats equal the scalar core at every lev
   CHECK(cases > 0);
 }
 
-// Below the min normal, stochastic rounding with few random bits in variant c takes one float
-// addition (kernel_params::sr_magic) that rounds |x| to even at R's last bit 2^(q - n): inputs on
-// and beside the odd multiples of half that unit are where it could differ from the core.
+// Below the min normal, stochastic rounding in variant c takes one addition that rounds |x| to
+// even at R's last bit 2^(q - n): a float's with few random bits (kernel_params::sr_magic), a
+// double's with more (sr_scale). Inputs on and beside the odd multiples of half that unit are
+// where either could differ from the core.
 TEST_CASE("stochastic rounding below the min normal: ties at the random bits' last unit, every bit count") {
   const float_format e7m3_bias125{7, 3, 125};  // quanta 2^-127: units among float's subnormals
   std::vector<test::named> formats = {{"float16", fmt::float16},       {"float8_e4m3fn", fmt::float8_e4m3fn},
@@ -184,8 +192,7 @@ TEST_CASE("stochastic rounding below the min normal: ties at the random bits' la
     const int m = f.mantissa_bits, emin = 1 - f.bias;
     const int q = f.subnormals == subnormal_mode::flush ? emin : emin - m;
     std::vector<float> xs;
-    for (int n : {1, 7, 8, 9, 12, 16, 23}) {  // the variant-c bit counts of all_roundings
-      if (q - n + 23 < emin) continue;  // the integer steps: covered by the sweep above
+    for (int n : {1, 7, 8, 9, 12, 16, 23, 32}) {  // the variant-c bit counts of all_roundings
       const int half_unit = q - n - 1, units = 1 << std::min(m + n + 1, 12);
       for (int i = 0; i < 96; ++i) {
         const std::uint64_t k = i < 48 ? std::uint64_t(i) : rng() % std::uint64_t(units) | 1;
@@ -203,6 +210,66 @@ TEST_CASE("stochastic rounding below the min normal: ties at the random bits' la
   }
   MESSAGE(cases << " (format, rounding, level, threads) sweeps");
   CHECK(cases > 0);
+}
+
+// With 32 random bits an off-by-one V decides one element in 2^32: random inputs never show
+// it. So, as for doubles below, the inputs are built from the random words: where element i's R
+// lies within 2^20 of 2^n, x sits so that V (the reduction of its fraction in units of the
+// quantum 2^q) is 2^n - R (away) or one less, with the next and sticky bits that make the
+// variants' reductions differ (ties to even among them: an odd R must not turn them). Formats
+// whose inputs there are float normals, and one whose are float subnormals.
+TEST_CASE("stochastic rounding below the min normal with many random bits: inputs where the element's R decides") {
+  const sr_stream stream{0xD1CE, 5, 77};
+  const float_format e7m3_bias113{7, 3, 113};  // q = -115
+  for (const test::named& nf : std::vector<test::named>{{"float8_e4m3fn", fmt::float8_e4m3fn},
+                                                        {"float16", fmt::float16},
+                                                        {"float4_e2m1fn", fmt::float4_e2m1fn},
+                                                        {"binary8p3se", fmt::p3109(8, 3, true, true)},
+                                                        {"e7m3 bias 113", e7m3_bias113}}) {
+    const float_format& f = nf.f;
+    const int q = min_exponent(f) - f.mantissa_bits;
+    for (int n : {24, 32}) {
+      std::vector<float> xs(1 << 16);
+      std::vector<std::size_t> built;
+      test::splitmix64 rng{13};
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        const std::uint64_t one = std::uint64_t{1} << n;  // (R: the word's low n bits)
+        const std::uint64_t room = one - (test::span_random_word(stream, stream.offset + i, n) & (one - 1));
+        // room << t: up to 24 bits, its last one no finer than 2^-149 in x
+        const int t = std::min(23 - int(std::bit_width(room)) + 1, q - n + 149);
+        if (room >= (std::uint64_t{1} << 20) || t < 2) {
+          xs[i] = std::ldexp(float(rng() >> 40), q - 24);  // below the min normal
+          continue;
+        }
+        const std::uint64_t half = std::uint64_t{1} << (t - 1);
+        const std::uint64_t sig[] = {room << t, (room << t) | 1, ((room - 1) << t) | half,
+                                     ((room - 1) << t) | half | 1, ((room - 1) << t) | (half - 1), (room - 1) << t};
+        xs[i] = (i % 2 ? -1.0f : 1.0f) * std::ldexp(float(sig[built.size() % 6]), q - n - t);
+        built.push_back(i);
+      }
+      REQUIRE(built.size() >= 12);
+      for (auto v : {sr_variant::a, sr_variant::b, sr_variant::c}) {
+        const rounding r{round_mode::stochastic, saturation::none, n == 32 ? 0 : n, v};
+        std::size_t away = 0, cases = 0;
+        for (std::size_t i : built) away += expected_value(xs[i], f, r, stream, i) != 0;
+        CHECK(away > 0);
+        CHECK(away < built.size());
+#if PRECSIM_X86
+        // also under a caller's MXCSR of toward zero, FTZ and DAZ, which the kernels must replace
+        for (unsigned csr : {0u, 0x1F80u | 0x8040u | 0x6000u}) {
+          const unsigned saved = _mm_getcsr();
+          if (csr) _mm_setcsr(csr);
+#endif
+          if (storage_bits(f) <= 8) check_rounding<std::uint8_t>(nf, xs, r, stream, cases);
+          else check_rounding<std::uint16_t>(nf, xs, r, stream, cases);
+#if PRECSIM_X86
+          _mm_setcsr(saved);
+        }
+#endif
+        CHECK(cases > 0);
+      }
+    }
+  }
 }
 
 TEST_CASE("every code of every format up to 16 bits decodes like the scalar core, float and double") {

@@ -74,6 +74,12 @@ struct kernel_params {
   // rounds |x| to even at 2^(q - n), the variant's reduction, and counts those units in its bits;
   // 0: integer steps (fast_low_count)
   std::uint32_t sr_magic = 0;
+  // the same on doubles where n is too wide for a float (variant c, m + n <= 51; x86, whose
+  // MXCSR the call sets to nearest even): |x| 2^(n - q) (sr_scale) is exact, and its sum with
+  // 2^52 rounds it to even at 1: k 2^n + V in the low bits (k: whole quanta, V: the n-bit
+  // reduction of the discarded fraction), so that (those + R) >> n = k + (V + R >= 2^n). (R
+  // joins after the rounding: in the sum, an odd R would turn a tie the other way.) 0: none
+  double sr_scale = 0;
   // elements per random word (random.hpp, bulk_indices_per_word)
   std::uint32_t sr_share = 1;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
@@ -201,6 +207,8 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     const int unit = low_quantum - p.random_bits;  // 2^unit: R's last bit
     if (r.mode == round_mode::stochastic && r.variant == sr_variant::c && unit + 23 >= emin && unit + 150 >= 1)
       p.sr_magic = std::uint32_t(unit + 150) << 23;
+    else if (PRECSIM_FAST_PATH && r.mode == round_mode::stochastic && r.variant == sr_variant::c && m + p.random_bits <= 51)
+      p.sr_scale = std::ldexp(1.0, -unit);
   }
   const std::uint32_t top = p.mag_mask;
   switch (f.specials) {
@@ -686,6 +694,18 @@ PRECSIM_LANES void fast_low_count(const kernel_params& p, const typename vec<W>:
   q = t + away;
 }
 
+// Stochastic low lanes on doubles (kernel_params::sr_scale): the rounded count of quanta.
+template <int W>
+PRECSIM_LANES void sr_low_f64(const kernel_params& p, const typename vec<W>::u32& a,
+                              const typename vec<W>::u32& random, typename vec<W>::u32& q) {
+  using u64 = typename vec<W>::u64;
+  using f64 = typename vec<W>::f64;
+  constexpr std::uint64_t two52 = 0x4330000000000000u;
+  const f64 s = __builtin_convertvector(typename vec<W>::f32(a), f64) * p.sr_scale;
+  const u64 r = __builtin_convertvector(random >> (32 - p.random_bits), u64) - two52;  // R - 2^52's bits
+  q = __builtin_convertvector((u64(s + f64(u64{} + two52)) + r) >> p.random_bits, typename vec<W>::u32);
+}
+
 // The float bits of q quanta 2^q below the min normal (flush formats: q is 0 or 1 min normal).
 template <int W>
 PRECSIM_LANES void fast_low_value(const kernel_params& p, const typename vec<W>::u32& q, typename vec<W>::u32& v) {
@@ -760,6 +780,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
         // units of 2^(q - n) (rounded by the sum), + R, in units of 2^q
         const u32 units = u32(f32(a) + f32(u32{} + p.sr_magic)) - p.sr_magic;
         q = (units + (random >> (32 - p.random_bits))) >> p.random_bits;
+      } else if (Mode == round_mode::stochastic && p.sr_scale != 0) {
+        sr_low_f64<W>(p, a, random, q);
       } else {
         fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
       }
@@ -1000,7 +1022,7 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mu
     constexpr unsigned Shape = decltype(sh)::value;
     if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
-      const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0);  // (sr_magic: to nearest even, no DAZ)
+      const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0 || p.sr_scale != 0);  // (to nearest even, no DAZ)
 #endif
       group_span<W, Mode, Scaled, true, Shape>(p, s, mul, j, in, out, n, sc);
     } else {
