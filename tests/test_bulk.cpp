@@ -122,6 +122,16 @@ void check_format(const test::named& nf, const std::vector<float>& xs, std::size
   for (const rounding& r : all_roundings()) check_rounding<Code>(nf, xs, r, sr_stream{0x5EED, 3, 1000}, cases);
 }
 
+// Stochastic inputs built from the random words: with room = 2^n - R, the k-th of six
+// significands (times 2^-t in units of R's last bit) that put V at room (away) or one less, with
+// the next and sticky bits below that make the variants' reductions differ.
+std::uint64_t decisive_significand(std::uint64_t room, int t, std::size_t k) {
+  const std::uint64_t half = std::uint64_t{1} << (t - 1);
+  const std::uint64_t sig[] = {room << t, (room << t) | 1, ((room - 1) << t) | half,
+                               ((room - 1) << t) | half | 1, ((room - 1) << t) | (half - 1), (room - 1) << t};
+  return sig[k % 6];
+}
+
 void check_format(const test::named& nf, std::size_t& cases) {
   const std::vector<float> xs = float_inputs(nf.f);
   const int k = storage_bits(nf.f);
@@ -241,10 +251,7 @@ TEST_CASE("stochastic rounding below the min normal with many random bits: input
           xs[i] = std::ldexp(float(rng() >> 40), q - 24);  // below the min normal
           continue;
         }
-        const std::uint64_t half = std::uint64_t{1} << (t - 1);
-        const std::uint64_t sig[] = {room << t, (room << t) | 1, ((room - 1) << t) | half,
-                                     ((room - 1) << t) | half | 1, ((room - 1) << t) | (half - 1), (room - 1) << t};
-        xs[i] = (i % 2 ? -1.0f : 1.0f) * std::ldexp(float(sig[built.size() % 6]), q - n - t);
+        xs[i] = (i % 2 ? -1.0f : 1.0f) * std::ldexp(float(decisive_significand(room, t, built.size())), q - n - t);
         built.push_back(i);
       }
       REQUIRE(built.size() >= 12);
@@ -603,10 +610,7 @@ TEST_CASE("stochastic double spans far below the min normal: inputs where the el
           continue;
         }
         const int t = 52 - std::bit_width(room) + 1;  // room << t has 53 bits
-        const std::uint64_t half = std::uint64_t{1} << (t - 1);
-        const std::uint64_t sig[] = {room << t, (room << t) | 1, ((room - 1) << t) | half,
-                                     ((room - 1) << t) | half | 1, ((room - 1) << t) | (half - 1), (room - 1) << t};
-        xs[i] = (i % 2 ? -1 : 1) * std::ldexp(double(sig[built.size() % 6]), q - n - t);
+        xs[i] = (i % 2 ? -1 : 1) * std::ldexp(double(decisive_significand(room, t, built.size())), q - n - t);
         built.push_back(i);
       }
       REQUIRE(built.size() >= 12);
