@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <initializer_list>
 #include <limits>
 #include <sstream>
@@ -20,6 +21,10 @@
 #include "inputs.hpp"
 #include "oracle.hpp"
 #include "random_layout.hpp"
+
+#if PRECSIM_X86
+#include <immintrin.h>
+#endif
 
 namespace test {
 
@@ -241,5 +246,19 @@ struct format_check {
     return n;
   }
 };
+
+#if PRECSIM_X86
+// Runs f with MXCSR = csr, restores MXCSR after; returns MXCSR as f left it.
+inline unsigned with_mxcsr(unsigned csr, const std::function<void()>& f) {
+  const unsigned saved = _mm_getcsr();
+  _mm_setcsr(csr);
+  f();
+  const unsigned after = _mm_getcsr();
+  _mm_setcsr(saved);
+  return after;
+}
+// A caller's environment the library must not see: round toward zero, FTZ, DAZ.
+inline constexpr unsigned ftz_daz_toward_zero = 0x1F80u | 0x8040u | 0x6000u;
+#endif
 
 }  // namespace test

@@ -20,10 +20,6 @@
 #include "levels.hpp"
 #include "support.hpp"
 
-#if PRECSIM_X86
-#include <immintrin.h>
-#endif
-
 using namespace precsim;
 using test::level_config;
 using test::levels;
@@ -261,17 +257,13 @@ TEST_CASE("stochastic rounding below the min normal with many random bits: input
         for (std::size_t i : built) away += expected_value(xs[i], f, r, stream, i) != 0;
         CHECK(away > 0);
         CHECK(away < built.size());
-#if PRECSIM_X86
-        // also under a caller's MXCSR of toward zero, FTZ and DAZ, which the kernels must replace
-        for (unsigned csr : {0u, 0x1F80u | 0x8040u | 0x6000u}) {
-          const unsigned saved = _mm_getcsr();
-          if (csr) _mm_setcsr(csr);
-#endif
+        const auto check = [&] {
           if (storage_bits(f) <= 8) check_rounding<std::uint8_t>(nf, xs, r, stream, cases);
           else check_rounding<std::uint16_t>(nf, xs, r, stream, cases);
+        };
+        check();
 #if PRECSIM_X86
-          _mm_setcsr(saved);
-        }
+        test::with_mxcsr(test::ftz_daz_toward_zero, check);  // a caller's environment the call replaces
 #endif
         CHECK(cases > 0);
       }

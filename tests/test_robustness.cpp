@@ -21,10 +21,6 @@
 #include "inputs.hpp"
 #include "support.hpp"
 
-#if PRECSIM_X86
-#include <immintrin.h>
-#endif
-
 using namespace precsim;
 namespace fmt = precsim::formats;
 
@@ -65,20 +61,8 @@ std::vector<float> special_inputs() {
 }  // namespace
 
 #if PRECSIM_X86
-namespace {
-
-// Runs f with MXCSR = csr, restores MXCSR after; returns MXCSR as f left it.
-unsigned with_mxcsr(unsigned csr, const std::function<void()>& f) {
-  const unsigned saved = _mm_getcsr();
-  _mm_setcsr(csr);
-  f();
-  const unsigned after = _mm_getcsr();
-  _mm_setcsr(saved);
-  return after;
-}
-constexpr unsigned ftz_daz_toward_zero = 0x1F80u | 0x8040u | 0x6000u;
-
-}  // namespace
+using test::ftz_daz_toward_zero;
+using test::with_mxcsr;
 
 TEST_CASE("the caller's FTZ, DAZ and rounding direction change no bulk result at any level, and MXCSR is restored") {
   const std::vector<float> xs = special_inputs();
