@@ -81,8 +81,9 @@ struct kernel_params {
   // (V + R >= 2^n). (R joins after the rounding: in the sum, an odd R would turn a tie the
   // other way.) 0: none
   double sr_scale = 0;
-  // elements per random word (random.hpp, bulk_indices_per_word)
-  std::uint32_t sr_share = 1;
+  // elements per random word (random.hpp, bulk_indices_per_word): 2^sr_share_shift (shifts:
+  // divisions by it cost a tenth of a group's time at AVX2)
+  std::uint32_t sr_share_shift = 0;
   // decode: NaN magnitudes nan_lo..nan_hi (only with the sign bit set if nan_neg_only); inf_mag
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
@@ -163,7 +164,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   p.sub_adjust = std::uint32_t(emin - m) << 23;
   p.subnormal_field = mask(has_subnormals(f) && f.bias != 127);
 
-  p.sr_share = r.mode == round_mode::stochastic ? std::uint32_t(bulk_indices_per_word(p.random_bits)) : 1;
+  p.sr_share_shift = r.mode == round_mode::stochastic ? std::uint32_t(std::countr_zero(unsigned(bulk_indices_per_word(p.random_bits)))) : 0;
   // The fast path: signed formats with 1 <= m <= 22 bits whose normal numbers are float's
   // normal numbers' roundings at bit 23 - m; every mode. Its low lanes add C = 2^(q + 23) and
   // 2 C (2^q: the quantum below the min normal), which must be finite floats.
@@ -913,17 +914,17 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
 }
 
 // Rounds one group of 64 P consecutive elements with absolute indices j0 .. j0 + 64 P - 1
-// (j0 % 64 P == 0), P = p.sr_share elements per random word. Out = float: fake quantization;
+// (j0 % 64 P == 0), P = 2^p.sr_share_shift elements per random word. Out = float: fake quantization;
 // an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
 template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mul>
-PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, Mul mul,
+PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const philox_keys& keys, Mul mul,
                                std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
-  const unsigned share = sr ? p.sr_share : 1, part_bits = 32 / share;
+  const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd;  // (not zeroed: the stores could not be dropped before an MXCSR write)
-    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 / share) + std::uint64_t(h), s, mul, rnd);
+    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, mul, rnd);
     for (unsigned part = 0; part < share; ++part)
       for (int w = 0; w < 4; ++w) {
         const int i = int(64 * part) + 16 * w + h;
@@ -956,13 +957,14 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
   // every parameter in every iteration.
   const kernel_params p = params;
   const sr_stream s = stream;
-  const std::size_t g = Mode == round_mode::stochastic ? 64 * p.sr_share : 64;
+  const philox_keys keys(s.seed);
+  const std::size_t g = std::size_t{64} << (Mode == round_mode::stochastic ? p.sr_share_shift : 0);
   std::size_t i = 0;
   while (i < n) {
-    const std::uint64_t g0 = (j + i) / g * g;
+    const std::uint64_t g0 = (j + i) & ~std::uint64_t(g - 1);
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= g) {
-      round_group<W, Mode, Scaled, Fast, Shape>(p, s, mul, g0, in + i, out + i, sc.from(i));
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, mul, g0, in + i, out + i, sc.from(i));
       i += g;
       continue;
     }
@@ -976,7 +978,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
       std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled, Fast, Shape>(p, s, mul, g0, tin, tout, at);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, mul, g0, tin, tout, at);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }

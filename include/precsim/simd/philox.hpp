@@ -88,10 +88,27 @@ PRECSIM_LANES __attribute__((target("avx512f"))) void mul32_avx512(const vec<8>:
 }
 #endif
 
+// The round keys of one seed, the same for every block: made once per call and read from
+// memory in the rounds (made in them, each round's two keys cost four vector operations more:
+// a fifth of the rounds' work at AVX2). (64-bit: broadcast from memory as they are.)
+struct philox_keys {
+  std::uint64_t k[10][2]{};
+  explicit philox_keys(std::uint64_t seed) noexcept {
+    std::uint32_t k0 = std::uint32_t(seed), k1 = std::uint32_t(seed >> 32);
+    for (auto& round : k) {
+      round[0] = k0;
+      round[1] = k1;
+      k0 += philox_w0;
+      k1 += philox_w1;
+    }
+  }
+};
+
 // Two chains of W / 2 blocks, even blocks in one and odd ones in the other, so that each hides
 // the other's multiply latency; interleaved into the W lanes at the end.
 template <int W, class Mul>
-PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul, philox_words<W>& out) {
+PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, const philox_keys& keys, Mul mul,
+                                philox_words<W>& out) {
   using u64 = typename vec<W / 2>::u64;
   static constexpr std::uint64_t evens[8] = {0, 2, 4, 6, 8, 10, 12, 14};
   u64 even;
@@ -100,8 +117,8 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul
   const u64 high = u64{} + (first >> 32);  // blocks of one group share the high word
   const u64 s0 = u64{} + std::uint32_t(s.stream), s1 = u64{} + (s.stream >> 32);
   u64 c[2][4] = {{even, high, s0, s1}, {even + 1, high, s0, s1}};
-  u64 k0 = u64{} + std::uint32_t(s.seed), k1 = u64{} + (s.seed >> 32);
-  for (int round = 0; round < 10; ++round) {
+  for (const auto& k : keys.k) {
+    const u64 k0 = u64{} + k[0], k1 = u64{} + k[1];
     for (auto& b : c) {
       u64 p0, p1;
       mul(b[0], philox_m0, p0);
@@ -111,8 +128,6 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul
       b[2] = (p0 >> 32) ^ b[3] ^ k1;
       b[3] = p0;
     }
-    k0 += philox_w0;
-    k1 += philox_w1;
   }
   // block first + 2i + 1 in lane 2i + 1: the high half of 64-bit lane i on little-endian targets
   constexpr int lo = __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? 0 : 1;
@@ -129,9 +144,10 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, Mul mul
 #if PRECSIM_VECTOR_KERNELS
 template <int W, class Mul>
 PRECSIM_LANES void philox_batch_lanes(const sr_stream& s, std::uint64_t first, Mul mul, std::uint32_t* out) {
+  const philox_keys keys(s.seed);
   for (int v = 0; v < 16 / W; ++v) {
     philox_words<W> w;
-    philox_lanes<W>(first + std::uint64_t(W * v), s, mul, w);
+    philox_lanes<W>(first + std::uint64_t(W * v), s, keys, mul, w);
     for (int k = 0; k < 4; ++k) std::memcpy(out + 16 * k + W * v, &w.w[k], sizeof w.w[k]);
   }
 }
