@@ -507,6 +507,56 @@ TEST_CASE("double spans in one pass: specials and inputs below float's normals a
   run(fmt::float4_e2m1fn, std::uint8_t{});
 }
 
+// Long double spans whose inputs change regime: runs of N(0,1)-like inputs, of wide-range ones
+// (mostly below the min normal or beyond max: f64_span hands such chunks off, float16's to_odd
+// to the hardware conversion, the others at AVX2 to the three passes), of inputs closer to a
+// midpoint than a float ulp, and specials now and then, in runs of every length up to 5000,
+// so that each route starts and stops at unaligned positions and meets NaN, inf and |x| >=
+// FLT_MAX inside a chunk. Values (in place and not) and codes, every deterministic mode.
+TEST_CASE("long double spans changing between normal and wide-range inputs follow the scalar core in every route") {
+  test::splitmix64 rng{17};
+  const auto unit = [&] { return double(rng() >> 11) * 0x1p-53; };
+  const double specials[] = {std::bit_cast<double>(0x7FF8000000000123ull), -INFINITY, INFINITY, 1e39, -0.0, 0.0};
+  std::vector<double> xs;
+  while (xs.size() < 60000) {
+    const std::size_t run = 1 + rng() % 5000;
+    const int regime = int(rng() % 3);
+    for (std::size_t i = 0; i < run; ++i) {
+      double x;
+      if (regime == 0) x = (unit() + unit() + unit() - 1.5) * 2;  // (|x| < 3, mostly near 0.. 1)
+      else if (regime == 1) x = std::ldexp(1 + unit(), int(rng() % 60) - 42);  // 2^-42 .. 2^18
+      else x = std::ldexp(1 + (2 * double(rng() % 1024) + 1) * 0x1p-11 + (rng() % 2 ? 0x1p-40 : -0x1p-40), int(rng() % 50) - 34);
+      if (rng() % 2) x = -x;
+      if (rng() % 1000 == 0) x = specials[rng() % std::size(specials)];
+      xs.push_back(x);
+    }
+  }
+  for (const auto& f : {fmt::float16, fmt::float8_e4m3fn}) {
+    for (auto m : test::deterministic_modes) {
+      std::vector<double> want(xs.size());
+      std::vector<std::uint16_t> want_codes(xs.size());
+      for (std::size_t i = 0; i < xs.size(); ++i) {
+        want[i] = expected_value(xs[i], f, rounding{m}, {}, i);
+        want_codes[i] = std::uint16_t(expected_code(xs[i], f, rounding{m}, {}, i));
+      }
+      for (const level_config& lc : levels()) {
+        const scoped_config scope(lc, 1);
+        std::vector<double> got(xs.size()), inplace = xs;
+        std::vector<std::uint16_t> codes(xs.size());
+        quantize(std::span<const double>(xs), std::span<double>(got), f, m);
+        quantize(std::span<double>(inplace), f, m);
+        encode(std::span<const double>(xs), std::span<std::uint16_t>(codes), f, m);
+        std::size_t bad = 0, first = xs.size();
+        for (std::size_t i = 0; i < xs.size(); ++i)
+          if (bits_of(got[i]) != bits_of(want[i]) || bits_of(inplace[i]) != bits_of(want[i]) || codes[i] != want_codes[i])
+            first = std::min(first, i), ++bad;
+        CHECK_MESSAGE(bad == 0, lc.name << " " << format_name(f) << " " << std::string(to_string(m)) << ": " << bad
+                                        << " differ, first at " << first);
+      }
+    }
+  }
+}
+
 // Double spans of float-valued formats go through float (round-to-odd first): inputs a tiny
 // distance from a rounding boundary, closer than a float ulp, are where a plain narrowing to
 // float would round twice (e.g. 1 + 2^-11 + 2^-40 to float16: up; via float's 1 + 2^-11, a tie:

@@ -101,17 +101,16 @@ void with_mode(round_mode m, F&& f) {
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 // Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
-// ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: chunks whose vectors mostly have
-// lanes below the min normal or beyond max go to the three passes, faster there at AVX2 (Zen 5,
-// float8_e4m3fn on wide-range inputs: 1.5-1.8 against 1.3 G/s), not at AVX-512.
+// ANY_GT(x, t): whether x > t as int64 in some lane.
 #if PRECSIM_FAST_PATH
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)                                          \
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)                                                 \
   template <round_mode Mode, class Out>                                                          \
   __attribute__((flatten)) __VA_ARGS__ std::size_t name##_f64(const f64_params& p, const double* in, \
-                                                             Out* out, std::size_t n, bool& busy) { \
+                                                             Out* out, std::size_t n, bool handoff, \
+                                                             bool& busy) {                       \
     using u64 = typename vec<W / 2>::u64;                                                        \
     const auto any_gt = [](const u64& x, const u64& t) __VA_ARGS__ { return ANY_GT(x, t); };     \
-    return f64_span<W / 2, Mode, HANDOFF>(p, any_gt, in, out, n, busy);                          \
+    return f64_span<W / 2, Mode>(p, any_gt, in, out, n, handoff, busy);                          \
   }
 #define PRECSIM_ANY_GT_GENERIC(x, t)                                                             \
   any_lanes<int(sizeof(x) / 4)>(typename vec<int(sizeof(x) / 4)>::u32(                         \
@@ -120,7 +119,7 @@ void with_mode(round_mode m, F&& f) {
   (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(__m256i(x), __m256i(t)))) != 0)
 #define PRECSIM_ANY_GT_AVX512(x, t) (_mm512_cmpgt_epi64_mask(__m512i(x), __m512i(t)) != 0)
 #else
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)
 #endif
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
@@ -131,8 +130,8 @@ void with_mode(round_mode m, F&& f) {
 // function so that it may use that level's intrinsics. (flatten: everything is inlined into the
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
-// before the kernel returns. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's.
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, HANDOFF, ...)              \
+// before the kernel returns. ANY_GT: PRECSIM_F64_KERNEL's.
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, ...)                       \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -158,22 +157,20 @@ void with_mode(round_mode m, F&& f) {
                                                                     Out* out, const std::uint32_t* words) { \
     return sr_double_block<W / 2>(p, in, out, words);                                             \
   }                                                                                               \
-  PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, __VA_ARGS__)
+  PRECSIM_F64_KERNEL(name, W, ANY_GT, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
-                      false)
+PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
 #if PRECSIM_TEST_LANES16
-PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
-                      false)
+PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 // (AVX2 does not stream: bulk.hpp, stream_out)
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2, true,
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2,
                       __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512, false,
+PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #endif
@@ -399,7 +396,7 @@ std::size_t f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
 // widened (Out = double) or its code stored. Returns how many elements it rounded: it stops
 // before the first 8 (or the tail) holding a NaN, an infinity or |x| >= FLT_MAX, which the
 // caller gives the scalar core. In place (in == out) too: each step reads before it writes.
-template <int Imm, class Out>
+template <int Imm, bool Odd, class Out>
 __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f64_avx512(const double* in, Out* out,
                                                                                         std::size_t n) {
   std::size_t i = 0;
@@ -410,7 +407,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     if (special) break;
     const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
     const __m512 x = _mm512_castpd_ps(x01);
-    const __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    if constexpr (Odd) {  // (as half_hw_avx512; no NaN here)
+      const __m512i back = _mm512_castps_si512(_mm512_maskz_cvtph_ps(0xFFFF, h));
+      const __mmask16 inexact = _mm512_cmpneq_epi32_mask(back, _mm512_castps_si512(x));
+      h = _mm256_mask_mov_epi16(h, inexact, _mm256_or_si256(h, _mm256_set1_epi16(1)));
+    }
     if constexpr (std::is_same_v<Out, double>) {
       const __m512d y = _mm512_castps_pd(_mm512_maskz_cvtph_ps(0xFFFF, h));
       const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, y, 0));
@@ -425,16 +427,21 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     __mmask8 special = 0;
     const __m256 x = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
     if (special) return i;
-    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (Odd) {
+      const __m256i back = _mm256_castps_si256(_mm256_cvtph_ps(h));
+      const __mmask8 inexact = _mm256_cmpneq_epi32_mask(back, _mm256_castps_si256(x));
+      h = _mm_mask_mov_epi16(h, inexact, _mm_or_si128(h, _mm_set1_epi16(1)));
+    }
     if constexpr (std::is_same_v<Out, double>)
       _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
     else
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
   }
-  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Odd, Out>);
 }
 #if PRECSIM_FAST_PATH
-template <int Imm, class Out>
+template <int Imm, bool Odd, class Out>
 __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* in, Out* out, std::size_t n) {
   const scoped_mxcsr csr(0x1F80u | 3u << 13);
   std::size_t i = 0;
@@ -442,7 +449,12 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
     __m256i special = _mm256_setzero_si256();
     const __m256 x = avx2_narrow_odd8(in + i, special);
     if (!_mm256_testz_si256(special, special)) return i;
-    const __m128i h = _mm256_cvtps_ph(x, Imm);
+    __m128i h = _mm256_cvtps_ph(x, Imm);
+    if constexpr (Odd) {  // (as half_hw_avx2; no NaN here)
+      const __m256i keep = _mm256_cmpeq_epi32(_mm256_castps_si256(_mm256_cvtph_ps(h)), _mm256_castps_si256(x));
+      const __m128i keep16 = _mm_packs_epi32(_mm256_castsi256_si128(keep), _mm256_extracti128_si256(keep, 1));
+      h = _mm_or_si128(h, _mm_andnot_si128(keep16, _mm_set1_epi16(1)));
+    }
     if constexpr (std::is_same_v<Out, double>) {
       const __m256 y = _mm256_cvtph_ps(h);
       _mm256_storeu_pd(out + i, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
@@ -451,36 +463,37 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
     }
   }
-  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Odd, Out>);
 }
 #endif
 
 // Outputs half_hw_f64 writes: values or 16-bit codes.
 template <class Out>
 inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
-// Whether half_hw_f64 serves doubles rounded with p at level l.
-// (Not to_odd: its extra conversion and compare made one pass slower than three, 2026-12-04.)
+// Whether half_hw_f64 serves doubles rounded with p at level l: every vector (to_odd, half_hw
+// 4: only the chunks f64_span hands off; on the others it is slower than the bit pattern).
 template <class Out>
-bool half_hw_f64_ok(simd_level l, const kernel_params& p) {
-  return half_hw_out<Out> && p.half_hw >= 0 && p.half_hw < 4 && cpu().f16c &&
+bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = false) {
+  return half_hw_out<Out> && p.half_hw >= 0 && (p.half_hw < 4 || handed_off) && cpu().f16c &&
          (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
 std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
-  const auto run = [&](auto imm) -> std::size_t {
+  const auto run = [&](auto imm, auto odd) -> std::size_t {
     constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
 #if PRECSIM_FAST_PATH
-    if (l == simd_level::avx2) return half_hw_f64_avx2<Imm>(in, out, n);
+    if (l == simd_level::avx2) return half_hw_f64_avx2<Imm, decltype(odd)::value>(in, out, n);
 #endif
     (void)l;
-    return half_hw_f64_avx512<Imm>(in, out, n);
+    return half_hw_f64_avx512<Imm, decltype(odd)::value>(in, out, n);
   };
-  using std::integral_constant;
+  using std::integral_constant, std::false_type;
   switch (p.half_hw) {
-    case 0: return run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{});
-    case 1: return run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{});
-    case 2: return run(integral_constant<int, _MM_FROUND_TO_POS_INF>{});
-    default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{});
+    case 0: return run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}, false_type{});
+    case 1: return run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{}, false_type{});
+    case 2: return run(integral_constant<int, _MM_FROUND_TO_POS_INF>{}, false_type{});
+    case 3: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, false_type{});
+    default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, std::true_type{});
   }
 }
 // Doubles in one pass (bulk.hpp): binary16 by the hardware conversion where it applies (as fast
@@ -490,6 +503,11 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
 // faster) and in the tests' 16-lane layout. Returns how many were rounded: it stops before the
 // first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
 // scalar core, or (busy) before a chunk better left to the three passes.
+// Chunks whose vectors mostly hold lanes below the min normal or beyond max (f64_span's
+// handoff) go on another route: float16's to_odd to the hardware conversion, 2048 elements at
+// a time (AVX-512: wide-range inputs 3.5 -> 4.4 G/s, Zen 5); the others, at AVX2, to the three
+// passes (float8_e4m3fn wide-range: 1.5-1.8 against 1.3 G/s); at AVX-512 the bit pattern keeps
+// them.
 inline bool f64_span_level(simd_level l) {
 #if PRECSIM_TEST_LANES16
   if (PRECSIM_FAST_PATH && l == simd_level::portable && shared::wide16_for_tests) return true;
@@ -508,16 +526,32 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
   if constexpr (half_hw_out<Out>)
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
+  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);
+  const bool handoff = l == simd_level::avx2 || hw_odd;
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (M != round_mode::stochastic) {
+      for (;;) {
 #if PRECSIM_TEST_LANES16
-      if (l == simd_level::portable) {
-        done = wide16_f64<M>(fp, in, out, n, busy);
-        return;
-      }
+        if (l == simd_level::portable) {
+          done = wide16_f64<M>(fp, in, out, n, false, busy);
+          return;
+        }
 #endif
-      done = l == simd_level::avx512 ? avx512_f64<M>(fp, in, out, n, busy) : avx2_f64<M>(fp, in, out, n, busy);
+        const double* from = in + done;
+        Out* to = out + done;
+        done += l == simd_level::avx512 ? avx512_f64<M>(fp, from, to, n - done, handoff, busy)
+                                        : avx2_f64<M>(fp, from, to, n - done, handoff, busy);
+        if constexpr (half_hw_out<Out>) {
+          if (!busy || !hw_odd) return;
+          const std::size_t c = std::min<std::size_t>(8192, n - done), k = half_hw_f64(l, p, in + done, out + done, c);
+          busy = false;
+          done += k;
+          if (k < c || done == n) return;
+        } else {
+          return;
+        }
+      }
     }
   });
 #else

@@ -627,8 +627,10 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
 // 2 C - kc quanta with kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd
 // where they differ. No float result meets another float in a sum (-ffast-math would
 // reassociate or fold it).
-template <class L, round_mode Mode>
-PRECSIM_LANES void low_by_magic(lane_t<L> magic, const typename L::U& b, const typename L::U& a,
+// (magic: C's bits, a lane or a vector: f64_vectors holds it broadcast, GCC 12 broadcasting
+// it again in every step otherwise)
+template <class L, round_mode Mode, class M>
+PRECSIM_LANES void low_by_magic(const M& magic, const typename L::U& b, const typename L::U& a,
                                 typename L::U& q) {
   using U = typename L::U;
   using F = typename L::F;
@@ -1081,14 +1083,14 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, magic;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), magic(U{} + p.magic), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
 // One vector: x's bits b -> y, double bits (Out = double) or codes. rn: |x| rounded by
@@ -1111,7 +1113,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
     return;
   }
   U q, v;
-  low_by_magic<L, Mode>(p.magic, b, a, q);
+  low_by_magic<L, Mode>(k.magic, b, a, q);
   if constexpr (value)  // (exact: q < 2^52; the sign cleared: 0 comes out as -0 in MXCSR's toward -inf)
     v = U(F(q | 0x4330000000000000) * k.quantum - k.big) & abs_mask;  // (an FMA where contracted: exact too)
   else
@@ -1123,14 +1125,14 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 }
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
-// the tail) holding a NaN or an infinity, which the caller gives the scalar core, or (Handoff)
+// the tail) holding a NaN or an infinity, which the caller gives the scalar core, or (handoff)
 // where vectors with lanes below the min normal or beyond max are common: then busy is set.
 // In place (in == out) too: each vector is read before it is written. any_gt(x, t): whether
 // x > t as int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at
 // AVX-512).
-template <int W, round_mode Mode, bool Handoff, class Out, class AnyGt>
+template <int W, round_mode Mode, class Out, class AnyGt>
 PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const double* in, Out* out,
-                                   std::size_t n, bool& busy) {
+                                   std::size_t n, bool handoff, bool& busy) {
   using U = typename vec<W>::u64;
   const f64_params p = params;  // (a copy: the stores to out could alias a reference)
   const f64_vectors<W> k(p, std::is_same_v<Out, double>);
@@ -1159,7 +1161,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     }
     return true;
   };
-  // blocks of 32 vectors, each the way the last one's count of rare vectors favours (Handoff:
+  // blocks of 32 vectors, each the way the last one's count of rare vectors favours (handoff:
   // where that is every step, the caller's other route takes the next chunk)
   std::size_t i = 0;
   unsigned rare = 0;
@@ -1168,7 +1170,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     const std::size_t end = i + std::min<std::size_t>((n - i) / W, 32) * W;
     const bool full = rare > 4;
     rare = 0;
-    if (full && Handoff) {
+    if (full && handoff) {
       busy = true;
       return i;
     }
