@@ -101,16 +101,19 @@ void with_mode(round_mode m, F&& f) {
 #pragma GCC diagnostic ignored "-Wpsabi"
 
 // Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
-// ANY_GT(x, t): whether x > t as int64 in some lane.
+// ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: f64_span's handoff, from the
+// argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
+// without the branch, not compiled then, slowed the other one by a tenth).
 #if PRECSIM_FAST_PATH
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)                                                 \
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)                                        \
   template <round_mode Mode, class Out>                                                          \
   __attribute__((flatten)) __VA_ARGS__ std::size_t name##_f64(const f64_params& p, const double* in, \
                                                              Out* out, std::size_t n, bool handoff, \
                                                              bool& busy) {                       \
     using u64 = typename vec<W / 2>::u64;                                                        \
     const auto any_gt = [](const u64& x, const u64& t) __VA_ARGS__ { return ANY_GT(x, t); };     \
-    return f64_span<W / 2, Mode>(p, any_gt, in, out, n, handoff, busy);                          \
+    (void)handoff;                                                                               \
+    return f64_span<W / 2, Mode>(p, any_gt, in, out, n, HANDOFF, busy);                          \
   }
 #define PRECSIM_ANY_GT_GENERIC(x, t)                                                             \
   any_lanes<int(sizeof(x) / 4)>(typename vec<int(sizeof(x) / 4)>::u32(                         \
@@ -119,7 +122,7 @@ void with_mode(round_mode m, F&& f) {
   (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(__m256i(x), __m256i(t)))) != 0)
 #define PRECSIM_ANY_GT_AVX512(x, t) (_mm512_cmpgt_epi64_mask(__m512i(x), __m512i(t)) != 0)
 #else
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, ...)
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)
 #endif
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
@@ -130,8 +133,8 @@ void with_mode(round_mode m, F&& f) {
 // function so that it may use that level's intrinsics. (flatten: everything is inlined into the
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
-// before the kernel returns. ANY_GT: PRECSIM_F64_KERNEL's.
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, ...)                       \
+// before the kernel returns. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's.
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, HANDOFF, ...)              \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -157,20 +160,22 @@ void with_mode(round_mode m, F&& f) {
                                                                     Out* out, const std::uint32_t* words) { \
     return sr_double_block<W / 2>(p, in, out, words);                                             \
   }                                                                                               \
-  PRECSIM_F64_KERNEL(name, W, ANY_GT, __VA_ARGS__)
+  PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
+PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
+                      false)
 #if PRECSIM_TEST_LANES16
-PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC)
+PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
+                      false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 // (AVX2 does not stream: bulk.hpp, stream_out)
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2,
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2, true,
                       __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512,
+PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #endif
@@ -526,8 +531,7 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
   if constexpr (half_hw_out<Out>)
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
-  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);
-  const bool handoff = l == simd_level::avx2 || hw_odd;
+  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (the handoff at AVX-512; AVX2 always)
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (M != round_mode::stochastic) {
@@ -540,8 +544,8 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
 #endif
         const double* from = in + done;
         Out* to = out + done;
-        done += l == simd_level::avx512 ? avx512_f64<M>(fp, from, to, n - done, handoff, busy)
-                                        : avx2_f64<M>(fp, from, to, n - done, handoff, busy);
+        done += l == simd_level::avx512 ? avx512_f64<M>(fp, from, to, n - done, hw_odd, busy)
+                                        : avx2_f64<M>(fp, from, to, n - done, true, busy);
         if constexpr (half_hw_out<Out>) {
           if (!busy || !hw_odd) return;
           const std::size_t c = std::min<std::size_t>(8192, n - done), k = half_hw_f64(l, p, in + done, out + done, c);

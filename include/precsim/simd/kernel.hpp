@@ -627,10 +627,8 @@ PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u3
 // 2 C - kc quanta with kc = ceil(|x| / 2^q) (both sums in [C, 2 C]), and k | (kc - k) is odd
 // where they differ. No float result meets another float in a sum (-ffast-math would
 // reassociate or fold it).
-// (magic: C's bits, a lane or a vector: f64_vectors holds it broadcast, GCC 12 broadcasting
-// it again in every step otherwise)
-template <class L, round_mode Mode, class M>
-PRECSIM_LANES void low_by_magic(const M& magic, const typename L::U& b, const typename L::U& a,
+template <class L, round_mode Mode>
+PRECSIM_LANES void low_by_magic(lane_t<L> magic, const typename L::U& b, const typename L::U& a,
                                 typename L::U& q) {
   using U = typename L::U;
   using F = typename L::F;
@@ -1083,14 +1081,14 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, magic;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), magic(U{} + p.magic), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
 // One vector: x's bits b -> y, double bits (Out = double) or codes. rn: |x| rounded by
@@ -1113,7 +1111,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
     return;
   }
   U q, v;
-  low_by_magic<L, Mode>(k.magic, b, a, q);
+  low_by_magic<L, Mode>(p.magic, b, a, q);
   if constexpr (value)  // (exact: q < 2^52; the sign cleared: 0 comes out as -0 in MXCSR's toward -inf)
     v = U(F(q | 0x4330000000000000) * k.quantum - k.big) & abs_mask;  // (an FMA where contracted: exact too)
   else
