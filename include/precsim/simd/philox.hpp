@@ -88,26 +88,32 @@ PRECSIM_LANES __attribute__((target("avx512f"))) void mul32_avx512(const vec<8>:
 }
 #endif
 
-// The round keys of one seed, the same for every block: made once per call and read from
-// memory in the rounds (made in them, each round's two keys cost four vector operations more:
-// a fifth of the rounds' work at AVX2). (64-bit: broadcast from memory as they are.)
+// Round r's keys (i = 0, 1) of one seed: made in the round (philox_key_of) or once per call
+// and read from memory (philox_keys: in the bulk kernels' long loops, where making them in
+// every round cost four vector operations more, a fifth of the rounds' work at AVX2; for one
+// batch at a time the table costs more than it saves). (64-bit: broadcast from memory as they
+// are.)
+struct philox_key_of {
+  std::uint64_t seed;
+  std::uint64_t operator()(int r, int i) const noexcept {
+    return i == 0 ? std::uint32_t(std::uint32_t(seed) + std::uint32_t(r) * philox_w0)
+                  : std::uint32_t(std::uint32_t(seed >> 32) + std::uint32_t(r) * philox_w1);
+  }
+};
 struct philox_keys {
   std::uint64_t k[10][2]{};
   explicit philox_keys(std::uint64_t seed) noexcept {
-    std::uint32_t k0 = std::uint32_t(seed), k1 = std::uint32_t(seed >> 32);
-    for (auto& round : k) {
-      round[0] = k0;
-      round[1] = k1;
-      k0 += philox_w0;
-      k1 += philox_w1;
-    }
+    for (int r = 0; r < 10; ++r)
+      for (int i = 0; i < 2; ++i) k[r][i] = philox_key_of{seed}(r, i);
   }
+  std::uint64_t operator()(int r, int i) const noexcept { return k[r][i]; }
 };
 
 // Two chains of W / 2 blocks, even blocks in one and odd ones in the other, so that each hides
-// the other's multiply latency; interleaved into the W lanes at the end.
-template <int W, class Mul>
-PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, const philox_keys& keys, Mul mul,
+// the other's multiply latency; interleaved into the W lanes at the end. keys: philox_key_of
+// or philox_keys.
+template <int W, class Keys, class Mul>
+PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, const Keys& keys, Mul mul,
                                 philox_words<W>& out) {
   using u64 = typename vec<W / 2>::u64;
   static constexpr std::uint64_t evens[8] = {0, 2, 4, 6, 8, 10, 12, 14};
@@ -117,8 +123,8 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, const p
   const u64 high = u64{} + (first >> 32);  // blocks of one group share the high word
   const u64 s0 = u64{} + std::uint32_t(s.stream), s1 = u64{} + (s.stream >> 32);
   u64 c[2][4] = {{even, high, s0, s1}, {even + 1, high, s0, s1}};
-  for (const auto& k : keys.k) {
-    const u64 k0 = u64{} + k[0], k1 = u64{} + k[1];
+  for (int round = 0; round < 10; ++round) {
+    const u64 k0 = u64{} + keys(round, 0), k1 = u64{} + keys(round, 1);
     for (auto& b : c) {
       u64 p0, p1;
       mul(b[0], philox_m0, p0);
@@ -144,10 +150,9 @@ PRECSIM_LANES void philox_lanes(std::uint64_t first, const sr_stream& s, const p
 #if PRECSIM_VECTOR_KERNELS
 template <int W, class Mul>
 PRECSIM_LANES void philox_batch_lanes(const sr_stream& s, std::uint64_t first, Mul mul, std::uint32_t* out) {
-  const philox_keys keys(s.seed);
   for (int v = 0; v < 16 / W; ++v) {
     philox_words<W> w;
-    philox_lanes<W>(first + std::uint64_t(W * v), s, keys, mul, w);
+    philox_lanes<W>(first + std::uint64_t(W * v), s, philox_key_of{s.seed}, mul, w);
     for (int k = 0; k < 4; ++k) std::memcpy(out + 16 * k + W * v, &w.w[k], sizeof w.w[k]);
   }
 }
