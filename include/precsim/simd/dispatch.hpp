@@ -509,10 +509,10 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
 // first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
 // scalar core, or (busy) before a chunk better left to the three passes.
 // Chunks whose vectors mostly hold lanes below the min normal or beyond max (f64_span's
-// handoff) go on another route: float16's to_odd to the hardware conversion, 2048 elements at
-// a time (AVX-512: wide-range inputs 3.5 -> 4.4 G/s, Zen 5); the others, at AVX2, to the three
-// passes (float8_e4m3fn wide-range: 1.5-1.8 against 1.3 G/s); at AVX-512 the bit pattern keeps
-// them.
+// handoff) go on another route: float16's to_odd (values, 16-bit codes) to the hardware
+// conversion, 8192 elements at a time (AVX-512, wide-range inputs: 3.2-3.4 -> 3.8-4.4 G/s,
+// Zen 5); the others, at AVX2, to the three passes (float8_e4m3fn wide-range: 1.5-1.8 against
+// 1.3 G/s); at AVX-512 the bit pattern keeps them.
 inline bool f64_span_level(simd_level l) {
 #if PRECSIM_TEST_LANES16
   if (PRECSIM_FAST_PATH && l == simd_level::portable && shared::wide16_for_tests) return true;
@@ -531,7 +531,7 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
   if constexpr (half_hw_out<Out>)
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
-  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (the handoff at AVX-512; AVX2 always)
+  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (also AVX-512's handoff; AVX2's is always on)
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (M != round_mode::stochastic) {
