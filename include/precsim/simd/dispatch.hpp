@@ -100,6 +100,26 @@ void with_mode(round_mode m, F&& f) {
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Wpsabi"
 
+#if PRECSIM_X86
+// kernel.hpp's sr_low_f64 on 8 lanes: GCC widens and narrows the generic vectors with 5-9
+// shuffles where 3 do.
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline __m256i sr_low_f64_avx2(__m256i a, __m256i random,
+                                                                                   double scale, int n) {
+  const __m256d sc = _mm256_set1_pd(scale), two52 = _mm256_set1_pd(0x1p52);
+  const __m256 x = _mm256_castsi256_ps(a);
+  const __m256i r = _mm256_srl_epi32(random, _mm_cvtsi32_si128(32 - n));
+  const __m256d lo = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), sc), two52);
+  const __m256d hi = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), sc), two52);
+  const __m128i by = _mm_cvtsi32_si128(n);
+  const __m256i qlo = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(lo), _mm256_cvtepu32_epi64(_mm256_castsi256_si128(r))), by);
+  const __m256i qhi = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(hi), _mm256_cvtepu32_epi64(_mm256_extracti128_si256(r, 1))), by);
+  // the low halves, in order: lo0 lo1 hi0 hi1 | lo2 lo3 hi2 hi3, then the middle quarters swapped
+  const __m256 q = _mm256_shuffle_ps(_mm256_castsi256_ps(qlo), _mm256_castsi256_ps(qhi), 0x88);
+  const __m256i ordered = _mm256_permute4x64_epi64(_mm256_castps_si256(q), 0xD8);
+  return _mm256_sub_epi32(ordered, _mm256_set1_epi32(int(std::uint32_t(0x4330000000000000u >> n))));  // 2^52's bits
+}
+#endif
+
 // Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
 // ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: f64_span's handoff, from the
 // argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
@@ -133,8 +153,10 @@ void with_mode(round_mode m, F&& f) {
 // function so that it may use that level's intrinsics. (flatten: everything is inlined into the
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
-// before the kernel returns. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's.
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY_GT, HANDOFF, ...)              \
+// before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
+// a, random, q): kernel.hpp's sr_low_f64. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp,
+// level_ops)
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -142,7 +164,12 @@ void with_mode(round_mode m, F&& f) {
     using u64 = typename vec<W / 2>::u64;                                                         \
     const auto mul = [](const u64& x, std::uint32_t m, u64& r) __VA_ARGS__ { MUL32(x, m, r); };  \
     const auto stream = [](float* at, const u32& v) __VA_ARGS__ { STREAM(at, v); };               \
-    round_span<W, Mode, Scaled>(p, s, mul, stream, j, in, out, n, sc);                            \
+    const auto any = [](const u32& v) __VA_ARGS__ { return ANY(v); };                             \
+    const auto sr_low = [](const kernel_params& k, const u32& a, const u32& r, u32& q) __VA_ARGS__ { \
+      SR_LOW(k, a, r, q);                                                                         \
+    };                                                                                            \
+    const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low)> ops{mul, stream, any, sr_low}; \
+    round_span<W, Mode, Scaled>(p, s, ops, j, in, out, n, sc);                                    \
     if (p.stream_out) FENCE();                                                                    \
   }                                                                                               \
   template <class In>                                                                             \
@@ -163,26 +190,36 @@ void with_mode(round_mode m, F&& f) {
   PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
+#define PRECSIM_ANY_GENERIC(v) any_lanes<int(sizeof(v) / 4)>(v)
+#define PRECSIM_ANY_AVX2(v) (!_mm256_testz_si256(__m256i(v), __m256i(v)))
+#define PRECSIM_ANY_AVX512(v) (_mm512_test_epi32_mask(__m512i(v), __m512i(v)) != 0)
+#define PRECSIM_SR_LOW_GENERIC(k, a, r, q) sr_low_f64<int(sizeof(a) / 4)>(k, a, r, q)
+#define PRECSIM_SR_LOW_AVX2(k, a, r, q) q = u32(sr_low_f64_avx2(__m256i(a), __m256i(r), k.sr_scale, k.random_bits))
 #define PRECSIM_NO_FENCE() (void)0
-PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
-                      false)
+PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
 #if PRECSIM_TEST_LANES16
-PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_GENERIC,
-                      false)
+PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 // (AVX2 does not stream: bulk.hpp, stream_out)
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GT_AVX2, true,
-                      __attribute__((target("avx2"))))
-PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_GT_AVX512, handoff,
-                      __attribute__((target("avx512f,avx512bw,avx512vl"))))
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
+                      PRECSIM_SR_LOW_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
+PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_AVX512, handoff, __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #endif
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS
 #undef PRECSIM_F64_KERNEL
+#undef PRECSIM_ANY_GENERIC
+#undef PRECSIM_ANY_AVX2
+#undef PRECSIM_ANY_AVX512
+#undef PRECSIM_SR_LOW_GENERIC
+#undef PRECSIM_SR_LOW_AVX2
 #undef PRECSIM_ANY_GT_GENERIC
 #undef PRECSIM_ANY_GT_AVX2
 #undef PRECSIM_ANY_GT_AVX512

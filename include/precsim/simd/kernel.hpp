@@ -731,6 +731,19 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
   }
 }
 
+// What a SIMD level writes with its own intrinsics (dispatch.hpp, PRECSIM_LEVEL_KERNELS),
+// inside its target function: mul(x, m, r), Philox's multiply (philox.hpp); stream(at, v), a
+// streaming store of v at an aligned address (kernel_params::stream_out); any(v), whether some
+// lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
+// reduction's operations, and it runs once per vector on the fast path's low lanes).
+template <class Mul, class Stream, class Any, class SrLow>
+struct level_ops {
+  Mul mul;
+  Stream stream;
+  Any any;
+  SrLow sr_low;
+};
+
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
 // fast_float_range, fast_inf_*).
 enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8, shape_nzs = 16 };
@@ -744,8 +757,8 @@ template <round_mode Mode>
 inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && Mode != round_mode::toward_negative;
 
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
-template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out>
-PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32& b,
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, class Ops>
+PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
                               const typename vec<W>::u32& random, typename vec<W>::u32& y) {
   using u32 = typename vec<W>::u32;
   using i32 = i32_of<W>;
@@ -776,21 +789,21 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const typename vec<W>::u32
     bool any = true;
     if constexpr (fast_magic_mode<Mode, Scaled>) {
       fast_low_magic<W, Mode>(p, b, a, q);
-    } else if ((any = any_lanes<W>(u32(low)))) {
+    } else if ((any = ops.any(u32(low)))) {
       if (Mode == round_mode::stochastic && p.sr_magic) {
         // units of 2^(q - n) (rounded by the sum), + R, in units of 2^q
         const u32 units = u32(f32(a) + f32(u32{} + p.sr_magic)) - p.sr_magic;
         q = (units + (random >> (32 - p.random_bits))) >> p.random_bits;
       } else if (Mode == round_mode::stochastic && p.sr_scale != 0) {
-        sr_low_f64<W>(p, a, random, q);
+        ops.sr_low(p, a, random, q);
       } else {
         fast_low_count<W, Mode>(p, a, Mode == round_mode::stochastic ? random : b, q);
       }
     }
     if (any) {
       u32 v = q << p.fast_code_shift;
-      if constexpr (value && PRECSIM_FAST_PATH && fast_magic_mode<Mode, Scaled>)
-        v = u32(__builtin_convertvector(i32(q), f32) * f32(u32{} + p.fast_quantum));  // (fast_span: no FTZ)
+      if constexpr (value && PRECSIM_FAST_PATH)  // (exact: fast_span and round_span clear FTZ)
+        v = u32(__builtin_convertvector(i32(q), f32) * f32(u32{} + p.fast_quantum));
       else if constexpr (value)
         fast_low_value<W>(p, q, v);
       mag = low ? v : mag;
@@ -858,11 +871,10 @@ struct scoped_mxcsr {
 template <int W, class Out>
 using store_t = std::conditional_t<std::is_floating_point_v<Out>, std::uint32_t, Out>;
 
-// The deterministic modes on the fast path: element by element, no groups. Stream(float* at,
-// y): a streaming store of one vector at an aligned address (kernel_params::stream_out).
-template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, class Stream>
-PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc, const float* in, Out* out,
-                             std::size_t n, Stream stream) {
+// The deterministic modes on the fast path: element by element, no groups.
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, class Ops>
+PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const lane_scales& sc, const float* in,
+                             Out* out, std::size_t n) {
   const kernel_params p = params;
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
@@ -883,7 +895,7 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
       at = sc.from(i).copied(tpre, tpost, 0, count);
       pre_scale_lanes<W>(at, x);
     }
-    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
+    fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, y);
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(at, y);
     store_lanes<W>(tout, y);
     std::memcpy(out + i, tout, count * sizeof(Out));
@@ -896,17 +908,16 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
       if (head) partial(0, head);
       for (i = head; i + W <= n; i += W) {
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
-        fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
-        stream(out + i, y);
+        fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, y);
+        ops.stream(out + i, y);
       }
       if (i < n) partial(i, n - i);
       return;
     }
-  (void)stream;
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
     if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
-    fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, none, y);
+    fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, y);
     if constexpr (Scaled && std::is_floating_point_v<Out>) post_scale_lanes<W>(sc.from(i), y);
     store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
   }
@@ -916,15 +927,15 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const lane_scales& sc,
 // Rounds one group of 64 P consecutive elements with absolute indices j0 .. j0 + 64 P - 1
 // (j0 % 64 P == 0), P = 2^p.sr_share_shift elements per random word. Out = float: fake quantization;
 // an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
-template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mul>
-PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const philox_keys& keys, Mul mul,
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Ops>
+PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const philox_keys& keys, const Ops& ops,
                                std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
   for (int h = 0; h < 16; h += W) {
     philox_words<W> rnd;  // (not zeroed: the stores could not be dropped before an MXCSR write)
-    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, mul, rnd);
+    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, ops.mul, rnd);
     for (unsigned part = 0; part < share; ++part)
       for (int w = 0; w < 4; ++w) {
         const int i = int(64 * part) + 16 * w + h;
@@ -934,7 +945,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
         if constexpr (Fast) {
           if constexpr (sr) random = random << (32 - p.random_bits);
-          fast_lanes<W, Mode, Shape, Scaled, Out>(p, x, random, y);
+          fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, random, y);
         } else {
           rounded_lanes<W> r;
           round_lanes<W, Mode>(p, x, random, r);
@@ -950,8 +961,8 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
 
 // Elements in[0, n) with absolute indices j .. j + n - 1: whole groups in place, partial groups
 // (a head before the first multiple of the group size, the tail) through a zero-padded copy.
-template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Mul>
-PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stream, Mul mul,
+template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Ops>
+PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stream, const Ops& ops,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc) {
   // Local copies: stores through `out` could alias the caller's objects and force a reload of
   // every parameter in every iteration.
@@ -964,7 +975,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
     const std::uint64_t g0 = (j + i) & ~std::uint64_t(g - 1);
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= g) {
-      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, mul, g0, in + i, out + i, sc.from(i));
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, in + i, out + i, sc.from(i));
       i += g;
       continue;
     }
@@ -978,7 +989,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
       std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, mul, g0, tin, tout, at);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, tin, tout, at);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
@@ -1014,24 +1025,25 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
 }
 
 // Scaled: with lane_scales (sc.post only read for float outputs).
-template <int W, round_mode Mode, bool Scaled, class Out, class Mul, class Stream>
-PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, Mul mul, Stream stream,
+template <int W, round_mode Mode, bool Scaled, class Out, class Ops>
+PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const Ops& ops,
                               std::uint64_t j, const float* in, Out* out, std::size_t n, const lane_scales& sc = {}) {
-  if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, mul, j, in, out, n, sc);
+  if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, ops, j, in, out, n, sc);
   // (always inlined: GCC 12 keeps the level's target lambda `mul` out of line inside a lambda
   // without that target, even under flatten: stochastic rounding 3-4x slower)
   with_fast_shape<Mode, Scaled, Out>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
     constexpr unsigned Shape = decltype(sh)::value;
     if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
-      // The low lanes' additions want nearest even without DAZ: the bulk call's environment
-      // (bulk_fp_scope) already. Set again all the same: without it GCC 12 compiles the group
-      // loop 3-4% slower at AVX2 (Zen 5, FP4 / e4m3fn, 32 random bits).
-      const scoped_mxcsr csr(0x1F80u, p.sr_magic != 0 || p.sr_scale != 0);
+      // The low lanes' additions want nearest even, their products no FTZ, neither DAZ: the
+      // bulk call's environment (bulk_fp_scope) already. Set again all the same, here as in
+      // fast_span: the kernel does not rely on its callers for it (and without it GCC 12
+      // compiled the group loop 3-4% slower at AVX2: Zen 5, FP4 / e4m3fn, 32 random bits).
+      const scoped_mxcsr csr(0x1F80u);
 #endif
-      group_span<W, Mode, Scaled, true, Shape>(p, s, mul, j, in, out, n, sc);
+      group_span<W, Mode, Scaled, true, Shape>(p, s, ops, j, in, out, n, sc);
     } else {
-      fast_span<W, Mode, Shape, Scaled>(p, sc, in, out, n, stream);
+      fast_span<W, Mode, Shape, Scaled>(p, ops, sc, in, out, n);
     }
   });
 }
