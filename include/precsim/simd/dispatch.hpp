@@ -102,7 +102,7 @@ void with_mode(round_mode m, F&& f) {
 
 #if PRECSIM_X86
 // kernel.hpp's sr_low_f64 on 8 lanes: GCC widens and narrows the generic vectors with 5-9
-// shuffles where 3 do.
+// shuffles where 3 do (AVX-512's generic form is fine: one vpermt2d).
 [[gnu::always_inline]] __attribute__((target("avx2"))) inline __m256i sr_low_f64_avx2(__m256i a, __m256i random,
                                                                                    double scale, int n) {
   const __m256d sc = _mm256_set1_pd(scale), two52 = _mm256_set1_pd(0x1p52);
@@ -111,8 +111,10 @@ void with_mode(round_mode m, F&& f) {
   const __m256d lo = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)), sc), two52);
   const __m256d hi = _mm256_add_pd(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)), sc), two52);
   const __m128i by = _mm_cvtsi32_si128(n);
-  const __m256i qlo = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(lo), _mm256_cvtepu32_epi64(_mm256_castsi256_si128(r))), by);
-  const __m256i qhi = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(hi), _mm256_cvtepu32_epi64(_mm256_extracti128_si256(r, 1))), by);
+  const __m256i rlo = _mm256_cvtepu32_epi64(_mm256_castsi256_si128(r));
+  const __m256i rhi = _mm256_cvtepu32_epi64(_mm256_extracti128_si256(r, 1));
+  const __m256i qlo = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(lo), rlo), by);
+  const __m256i qhi = _mm256_srl_epi64(_mm256_add_epi64(_mm256_castpd_si256(hi), rhi), by);
   // the low halves, in order: lo0 lo1 hi0 hi1 | lo2 lo3 hi2 hi3, then the middle quarters swapped
   const __m256 q = _mm256_shuffle_ps(_mm256_castsi256_ps(qlo), _mm256_castsi256_ps(qhi), 0x88);
   const __m256i ordered = _mm256_permute4x64_epi64(_mm256_castps_si256(q), 0xD8);
@@ -208,7 +210,8 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_AVX512, handoff, __attribute__((target("avx512f,avx512bw,avx512vl"))))
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_AVX512, handoff,
+                      __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #endif
 #undef PRECSIM_STORE_GENERIC

@@ -735,7 +735,8 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // inside its target function: mul(x, m, r), Philox's multiply (philox.hpp); stream(at, v), a
 // streaming store of v at an aligned address (kernel_params::stream_out); any(v), whether some
 // lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
-// reduction's operations, and it runs once per vector on the fast path's low lanes).
+// reduction's operations, and it runs once per vector on the fast path's low lanes);
+// sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2).
 template <class Mul, class Stream, class Any, class SrLow>
 struct level_ops {
   Mul mul;
