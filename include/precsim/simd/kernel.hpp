@@ -697,6 +697,7 @@ PRECSIM_LANES void fast_low_count(const kernel_params& p, const typename vec<W>:
 }
 
 // Stochastic low lanes on doubles (kernel_params::sr_scale): the rounded count of quanta.
+// (AVX2 runs the same steps in its own intrinsics: dispatch.hpp, sr_low_f64_avx2.)
 template <int W>
 PRECSIM_LANES void sr_low_f64(const kernel_params& p, const typename vec<W>::u32& a,
                               const typename vec<W>::u32& random, typename vec<W>::u32& q) {
@@ -856,16 +857,9 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
 // MXCSR for the fast path's float additions: the mode's rounding, no FTZ / DAZ, exceptions
 // masked. Restoring it also drops the exception flags the additions raised.
 struct scoped_mxcsr {
-  unsigned saved = 0;
-  bool set;
-  explicit scoped_mxcsr(unsigned csr, bool on = true) : set(on) {
-    if (!set) return;
-    saved = __builtin_ia32_stmxcsr();
-    __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr);
-  }
-  ~scoped_mxcsr() {
-    if (set) __builtin_ia32_ldmxcsr(saved);
-  }
+  unsigned saved = __builtin_ia32_stmxcsr();
+  explicit scoped_mxcsr(unsigned csr) { __builtin_ia32_ldmxcsr((saved & ~0xFFC0u) | csr); }
+  ~scoped_mxcsr() { __builtin_ia32_ldmxcsr(saved); }
 };
 #endif
 
