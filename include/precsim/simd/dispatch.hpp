@@ -230,24 +230,23 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #if PRECSIM_X86
 // IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
 // values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
-// round to odd, the conversion toward zero with the last bit set where it is inexact: where the
-// half back as a float has other bits than x, but for NaN, whose code stays the conversion's.
-// (Tests on bits: -ffast-math lets clang treat an ordered float compare as unordered.)
-// Round to odd from the conversion toward zero: h's last bit set where the half converted back
-// is not x, but in lanes of keep (NaN: its code stays the conversion's).
-[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i odd_half8(__m128i h, __m256 x, __m256i keep) {
-  keep = _mm256_or_si256(_mm256_cmpeq_epi32(_mm256_castps_si256(_mm256_cvtph_ps(h)), _mm256_castps_si256(x)), keep);
-  const __m128i keep16 = _mm_packs_epi32(_mm256_castsi256_si128(keep), _mm256_extracti128_si256(keep, 1));
-  return _mm_or_si128(h, _mm_andnot_si128(keep16, _mm_set1_epi16(1)));
+// round to odd, by odd_half8 / odd_half16.
+// Round to odd as a code: of the conversions toward -inf and +inf (equal where x is exact, an
+// infinity or NaN) the odd one. They are consecutive codes as unsigned integers (across zero
+// too: 0x0000 / 0x0001, 0x8001 / 0x8000; past max: 0x7BFF / 0x7C00), so it is the smaller with
+// its last bit set. Integer steps only: no float compare for -ffast-math to reinterpret.
+[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i odd_half8(__m256 x) {
+  const __m128i d = _mm256_cvtps_ph(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m128i u = _mm256_cvtps_ph(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+  return _mm_or_si128(_mm_min_epu16(d, u), _mm_and_si128(_mm_xor_si128(d, u), _mm_set1_epi16(1)));
 }
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
 #pragma GCC diagnostic ignored "-Wconversion"
-[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i odd_half16(__m256i h, __m512 x,
-                                                                                                     __mmask16 keep) {
-  const __m512i back = _mm512_castps_si512(_mm512_maskz_cvtph_ps(0xFFFF, h));
-  const __mmask16 inexact = _mm512_mask_cmpneq_epi32_mask(__mmask16(~keep), back, _mm512_castps_si512(x));
-  return _mm256_mask_mov_epi16(h, inexact, _mm256_or_si256(h, _mm256_set1_epi16(1)));
+[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i odd_half16(__m512 x) {
+  const __m256i d = _mm512_maskz_cvtps_ph(0xFFFF, x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+  const __m256i u = _mm512_maskz_cvtps_ph(0xFFFF, x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+  return _mm256_or_si256(_mm256_min_epu16(d, u), _mm256_and_si256(_mm256_xor_si256(d, u), _mm256_set1_epi16(1)));
 }
 #pragma GCC diagnostic pop
 template <int Imm, bool Odd, class Out>
@@ -257,8 +256,7 @@ __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out
     const __m256 x = _mm256_loadu_ps(in + i);
     const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
     const __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000));
-    __m128i h = _mm256_cvtps_ph(x, Imm);
-    if constexpr (Odd) h = odd_half8(h, x, nan);
+    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
     if constexpr (std::is_same_v<Out, float>) {
       _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan)));
     } else {
@@ -289,8 +287,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const f
     const __m512 x = _mm512_loadu_ps(in + i);
     const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
     const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
-    __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
-    if constexpr (Odd) h = odd_half16(h, x, nan);
+    const __m256i h = Odd ? odd_half16(x) : _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
     if constexpr (std::is_same_v<Out, float>) {
       const __m512 y = _mm512_mask_blend_ps(nan, _mm512_maskz_cvtph_ps(0xFFFF, h), x);
       if (stream) _mm512_stream_ps(out + i, y);
@@ -460,8 +457,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     if (special) break;
     const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
     const __m512 x = _mm512_castpd_ps(x01);
-    __m256i h = _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
-    if constexpr (Odd) h = odd_half16(h, x, 0);  // (no NaN here)
+    const __m256i h = Odd ? odd_half16(x) : _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
     if constexpr (std::is_same_v<Out, double>) {
       const __m512d y = _mm512_castps_pd(_mm512_maskz_cvtph_ps(0xFFFF, h));
       const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, y, 0));
@@ -476,8 +472,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     __mmask8 special = 0;
     const __m256 x = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
     if (special) return i;
-    __m128i h = _mm256_cvtps_ph(x, Imm);
-    if constexpr (Odd) h = odd_half8(h, x, _mm256_setzero_si256());
+    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
     if constexpr (std::is_same_v<Out, double>)
       _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
     else
@@ -494,8 +489,7 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
     __m256i special = _mm256_setzero_si256();
     const __m256 x = avx2_narrow_odd8(in + i, special);
     if (!_mm256_testz_si256(special, special)) return i;
-    __m128i h = _mm256_cvtps_ph(x, Imm);
-    if constexpr (Odd) h = odd_half8(h, x, _mm256_setzero_si256());  // (no NaN here)
+    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
     if constexpr (std::is_same_v<Out, double>) {
       const __m256 y = _mm256_cvtph_ps(h);
       _mm256_storeu_pd(out + i, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
