@@ -628,6 +628,40 @@ inline void vector_widen(simd_level l, const float* in, double* out, std::size_t
   portable_widen(in, out, n);
 }
 
+#if PRECSIM_X86
+// IEEE binary16 codes to floats by the hardware conversion (kernel_params::decode_half).
+__attribute__((target("avx2,f16c"))) inline void half_widen_avx2(const std::uint16_t* in, float* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8)
+    _mm256_storeu_ps(out + i, _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i))));
+  for (; i < n; ++i) out[i] = _mm_cvtss_f32(_mm_cvtph_ps(_mm_cvtsi32_si128(in[i])));
+}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
+#pragma GCC diagnostic ignored "-Wconversion"
+__attribute__((target("avx512f"))) inline void half_widen_avx512(const std::uint16_t* in, float* out, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(out + i, _mm512_maskz_cvtph_ps(0xFFFF, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i))));
+  half_widen_avx2(in + i, out + i, n - i);
+}
+#pragma GCC diagnostic pop
+// 16-bit codes of kernel_params::decode_shift's formats (bfloat16) at AVX2: GCC widens the
+// generic vectors with 4 instructions where one vpmovzxwd does.
+__attribute__((target("avx2"))) inline void shift_widen_avx2(const kernel_params& p, const std::uint16_t* in, float* out,
+                                                             std::size_t n) {
+  const __m128i shift = _mm_cvtsi32_si128(int(p.decode_shift));
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) {
+    const __m256i c = _mm256_cvtepu16_epi32(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
+    const __m256i v = _mm256_sll_epi32(c, shift);
+    const __m256i nan = _mm256_cmpgt_epi32(_mm256_and_si256(v, _mm256_set1_epi32(0x7FFFFFFF)), _mm256_set1_epi32(0x7F800000));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), _mm256_or_si256(v, _mm256_and_si256(nan, _mm256_set1_epi32(0x00400000))));
+  }
+  if (i < n) avx2_decode(p, in + i, out + i, n - i);
+}
+#endif
+
 template <class In>
 void vector_decode(simd_level l, const kernel_params& p, const In* in, float* out, std::size_t n) {
   (void)l;
@@ -635,6 +669,11 @@ void vector_decode(simd_level l, const kernel_params& p, const In* in, float* ou
   if (l == simd_level::portable && shared::wide16_for_tests) return wide16_decode(p, in, out, n);
 #endif
 #if PRECSIM_X86
+  if constexpr (std::is_same_v<In, std::uint16_t>)
+    if (p.decode_half && (l == simd_level::avx512 || l == simd_level::avx2) && cpu().f16c)
+      return l == simd_level::avx512 ? half_widen_avx512(in, out, n) : half_widen_avx2(in, out, n);
+  if constexpr (std::is_same_v<In, std::uint16_t>)
+    if (p.decode_shift && l == simd_level::avx2) return shift_widen_avx2(p, in, out, n);
   if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
   if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
 #endif

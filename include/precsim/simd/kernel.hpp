@@ -88,8 +88,14 @@ struct kernel_params {
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
   // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0,
-  // 4 to odd (toward 0, the last bit set where inexact)
+  // 4 to odd (the odd one of the conversions toward -inf and +inf)
   int half_hw = -1;
+  // decode of IEEE binary16 codes by the hardware conversion (F16C, AVX-512: its NaN is the
+  // core's, quiet with the payload's bits below); decode_shift: formats laid out as float's top
+  // bits (exponent 8 bits, bias 127, gradual subnormals, IEEE specials), whose codes shifted up
+  // by decode_shift are their floats but for NaN's quiet bit
+  bool decode_half = false;
+  std::uint32_t decode_shift = 0;
   // set per call (bulk.hpp): float outputs too large to stay in cache take streaming stores
   bool stream_out = false;
   // decode from the placed fields (formats with a zero, see field_decode_lanes): subnormal codes
@@ -234,6 +240,10 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   }
   const bool binary16 = f.exponent_bits == 5 && m == 10 && f.bias == 15 && f.is_signed &&
                         f.subnormals == subnormal_mode::gradual && f.specials == special_values::ieee && f.infinity;
+  p.decode_half = binary16;
+  if (f.exponent_bits == 8 && f.bias == 127 && m >= 1 && m <= 22 && f.is_signed && f.subnormals == subnormal_mode::gradual &&
+      f.specials == special_values::ieee && f.infinity)
+    p.decode_shift = std::uint32_t(23 - m);
   if (binary16 && r.mode != round_mode::nearest_away && r.mode != round_mode::stochastic) {
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
@@ -457,6 +467,16 @@ PRECSIM_LANES void field_decode_lanes(const kernel_params& p, const typename vec
   v |= sign;
   const u32 nanv = (sign & p.nan_keep_sign) | 0x7FC00000u | (placed & p.nan_frac);
   v = ((code & p.nan_sel) - p.nan_first) <= p.nan_span ? nanv : v;
+}
+
+// Codes to float bits for the formats of decode_shift: the code shifted up (bits above the
+// format's leave the lane), NaN quieted.
+template <int W>
+PRECSIM_LANES void shift_decode_lanes(const kernel_params& p, const typename vec<W>::u32& code,
+                                      typename vec<W>::u32& v) {
+  using i32 = typename vec<W>::i32;
+  v = code << p.decode_shift;
+  v |= typename vec<W>::u32(i32(v & 0x7FFFFFFFu) > 0x7F800000) & 0x00400000u;
 }
 
 template <int W, class T>
@@ -1396,12 +1416,15 @@ PRECSIM_LANES std::uint32_t sr_double_block(const sr_double_params& params, cons
 #undef PRECSIM_PICK
 }
 
-template <int W, bool Fields, class In>
+// How decode_lanes_span turns codes into float bits.
+enum class decode_way { general, fields, shift };
+template <int W, decode_way Way, class In>
 PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float* out, std::size_t n) {
   std::size_t i = 0;
   typename vec<W>::u32 c, v;
   const auto lanes = [&] {
-    if constexpr (Fields) field_decode_lanes<W>(p, c, v);
+    if constexpr (Way == decode_way::shift) shift_decode_lanes<W>(p, c, v);
+    else if constexpr (Way == decode_way::fields) field_decode_lanes<W>(p, c, v);
     else lanes_decode<W>(p, c, v);
   };
   for (; i + W <= n; i += W) {
@@ -1422,8 +1445,9 @@ PRECSIM_LANES void decode_lanes_span(const kernel_params& p, const In* in, float
 template <int W, class In>
 PRECSIM_LANES void decode_span(const kernel_params& params, const In* in, float* out, std::size_t n) {
   const kernel_params p = params;
-  if (p.decode_fields) decode_lanes_span<W, true>(p, in, out, n);
-  else decode_lanes_span<W, false>(p, in, out, n);
+  if (p.decode_shift) decode_lanes_span<W, decode_way::shift>(p, in, out, n);
+  else if (p.decode_fields) decode_lanes_span<W, decode_way::fields>(p, in, out, n);
+  else decode_lanes_span<W, decode_way::general>(p, in, out, n);
 }
 
 #endif  // PRECSIM_VECTOR_KERNELS
