@@ -122,6 +122,25 @@ void with_mode(round_mode m, F&& f) {
 }
 #endif
 
+#if PRECSIM_X86
+// Codes of 4 vectors (8 lanes each) stored as 32 8- or 16-bit codes. Packs work within 128-bit
+// halves: 16-bit codes come out a0-3 b0-3 | a4-7 b4-7 (one qword permute puts them in order),
+// bytes a0-3 b0-3 c0-3 d0-3 | a4-7 .. d4-7 (one dword permute).
+template <class T>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline void codes4_avx2(T* at, __m256i a, __m256i b, __m256i c,
+                                                                               __m256i d) {
+  const __m256i ab = _mm256_packus_epi32(a, b), cd = _mm256_packus_epi32(c, d);
+  if constexpr (sizeof(T) == 1) {
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order));
+  } else {
+    static_assert(sizeof(T) == 2);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permute4x64_epi64(ab, 0xD8));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+  }
+}
+#endif
+
 // Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
 // ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: f64_span's handoff, from the
 // argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
@@ -156,9 +175,9 @@ void with_mode(round_mode m, F&& f) {
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
-// a, random, q): kernel.hpp's sr_low_f64. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp,
-// level_ops)
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, ANY_GT, HANDOFF, ...) \
+// a, random, q): kernel.hpp's sr_low_f64. CODES4(at, a, b, c, d): 4 vectors of codes stored as
+// 8- or 16-bit codes. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -170,7 +189,11 @@ void with_mode(round_mode m, F&& f) {
     const auto sr_low = [](const kernel_params& k, const u32& a, const u32& r, u32& q) __VA_ARGS__ { \
       SR_LOW(k, a, r, q);                                                                         \
     };                                                                                            \
-    const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low)> ops{mul, stream, any, sr_low}; \
+    const auto codes4 = [](auto* at, const u32& a, const u32& b, const u32& c, const u32& d) __VA_ARGS__ { \
+      CODES4(at, a, b, c, d);                                                                     \
+    };                                                                                            \
+    const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low), decltype(codes4)> ops{ \
+        mul, stream, any, sr_low, codes4};                                                        \
     round_span<W, Mode, Scaled>(p, s, ops, j, in, out, n, sc);                                    \
     if (p.stream_out) FENCE();                                                                    \
   }                                                                                               \
@@ -198,22 +221,30 @@ void with_mode(round_mode m, F&& f) {
 #define PRECSIM_SR_LOW_GENERIC(k, a, r, q) sr_low_f64<int(sizeof(a) / 4)>(k, a, r, q)
 #define PRECSIM_SR_LOW_AVX2(k, a, r, q) q = u32(sr_low_f64_avx2(__m256i(a), __m256i(r), k.sr_scale, k.random_bits))
 #define PRECSIM_NO_FENCE() (void)0
+#define PRECSIM_CODES4_GENERIC(at, a, b, c, d)                                                   \
+  do {                                                                                           \
+    constexpr int w = int(sizeof(a) / 4);                                                        \
+    store_lanes<w>(at, a), store_lanes<w>(at + w, b), store_lanes<w>(at + 2 * w, c), store_lanes<w>(at + 3 * w, d); \
+  } while (0)
 PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
 #if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
+#define PRECSIM_CODES4_AVX2(at, a, b, c, d) codes4_avx2(at, __m256i(a), __m256i(b), __m256i(c), __m256i(d))
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
-                      PRECSIM_SR_LOW_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
+                      PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_ANY_GT_AVX512, handoff,
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
+#undef PRECSIM_CODES4_AVX2
 #endif
+#undef PRECSIM_CODES4_GENERIC
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS

@@ -757,13 +757,17 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // streaming store of v at an aligned address (kernel_params::stream_out); any(v), whether some
 // lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
 // reduction's operations, and it runs once per vector on the fast path's low lanes);
-// sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2).
-template <class Mul, class Stream, class Any, class SrLow>
+// sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at, a, b,
+// c, d), the codes of four consecutive vectors stored as 4 W 8- or 16-bit codes at `at`, each
+// code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2, packs across vectors, where GCC
+// narrowed each vector alone in 4-5 instructions).
+template <class Mul, class Stream, class Any, class SrLow, class Codes4>
 struct level_ops {
   Mul mul;
   Stream stream;
   Any any;
   SrLow sr_low;
+  Codes4 codes4;
 };
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
@@ -928,6 +932,15 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
       }
       if (i < n) partial(i, n - i);
       return;
+    }
+  if constexpr (!Scaled && sizeof(Out) <= 2)  // codes of 4 vectors narrowed together
+    for (; i + 4 * W <= n; i += 4 * W) {
+      typename vec<W>::u32 c[4];
+      for (int k = 0; k < 4; ++k) {
+        load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i + W * k, x);
+        fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, c[k]);
+      }
+      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, c[0], c[1], c[2], c[3]);
     }
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
