@@ -259,9 +259,6 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #undef PRECSIM_ANY_GT_AVX512
 
 #if PRECSIM_X86
-// IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
-// values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
-// round to odd, by odd_half8 / odd_half16.
 // Round to odd as a code: of the conversions toward -inf and +inf (equal where x is exact, an
 // infinity or NaN) the odd one. They are consecutive codes as unsigned integers (across zero
 // too: 0x0000 / 0x0001, 0x8001 / 0x8000; past max: 0x7BFF / 0x7C00), so it is the smaller with
@@ -280,6 +277,9 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
   return _mm256_or_si256(_mm256_min_epu16(d, u), _mm256_and_si256(_mm256_xor_si256(d, u), _mm256_set1_epi16(1)));
 }
 #pragma GCC diagnostic pop
+// IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
+// values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
+// round to odd (odd_half8 / odd_half16).
 template <int Imm, bool Odd, class Out>
 __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
   std::size_t i = 0;
