@@ -700,11 +700,11 @@ void vector_decode(simd_level l, const kernel_params& p, const In* in, float* ou
   if (l == simd_level::portable && shared::wide16_for_tests) return wide16_decode(p, in, out, n);
 #endif
 #if PRECSIM_X86
-  if constexpr (std::is_same_v<In, std::uint16_t>)
+  if constexpr (std::is_same_v<In, std::uint16_t>) {
     if (p.decode_half && (l == simd_level::avx512 || l == simd_level::avx2) && cpu().f16c)
       return l == simd_level::avx512 ? half_widen_avx512(in, out, n) : half_widen_avx2(in, out, n);
-  if constexpr (std::is_same_v<In, std::uint16_t>)
     if (p.decode_shift && l == simd_level::avx2) return shift_widen_avx2(p, in, out, n);
+  }
   if (l == simd_level::avx512) return avx512_decode(p, in, out, n);
   if (l == simd_level::avx2) return avx2_decode(p, in, out, n);
 #endif
