@@ -175,8 +175,9 @@ template <class T>
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
-// a, random, q): kernel.hpp's sr_low_f64. CODES4(at, a, b, c, d): 4 vectors of codes stored as
-// 8- or 16-bit codes. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
+// a, random, q): kernel.hpp's sr_low_f64. CODES4: a callable (at, a, b, c, d) that stores 4
+// vectors of codes as 8- or 16-bit codes, or nullptr where the level has none. ANY_GT, HANDOFF:
+// PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
 #define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
@@ -189,9 +190,7 @@ template <class T>
     const auto sr_low = [](const kernel_params& k, const u32& a, const u32& r, u32& q) __VA_ARGS__ { \
       SR_LOW(k, a, r, q);                                                                         \
     };                                                                                            \
-    const auto codes4 = [](auto* at, const u32& a, const u32& b, const u32& c, const u32& d) __VA_ARGS__ { \
-      CODES4(at, a, b, c, d);                                                                     \
-    };                                                                                            \
+    const auto codes4 = CODES4;                                                                   \
     const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low), decltype(codes4)> ops{ \
         mul, stream, any, sr_low, codes4};                                                        \
     round_span<W, Mode, Scaled>(p, s, ops, j, in, out, n, sc);                                    \
@@ -221,30 +220,27 @@ template <class T>
 #define PRECSIM_SR_LOW_GENERIC(k, a, r, q) sr_low_f64<int(sizeof(a) / 4)>(k, a, r, q)
 #define PRECSIM_SR_LOW_AVX2(k, a, r, q) q = u32(sr_low_f64_avx2(__m256i(a), __m256i(r), k.sr_scale, k.random_bits))
 #define PRECSIM_NO_FENCE() (void)0
-#define PRECSIM_CODES4_GENERIC(at, a, b, c, d)                                                   \
-  do {                                                                                           \
-    constexpr int w = int(sizeof(a) / 4);                                                        \
-    store_lanes<w>(at, a), store_lanes<w>(at + w, b), store_lanes<w>(at + 2 * w, c), store_lanes<w>(at + 3 * w, d); \
-  } while (0)
 PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
 #if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
-#define PRECSIM_CODES4_AVX2(at, a, b, c, d) codes4_avx2(at, __m256i(a), __m256i(b), __m256i(c), __m256i(d))
+#define PRECSIM_CODES4_AVX2                                                                       \
+  [](auto* at, const u32& a, const u32& b, const u32& c, const u32& d) __attribute__((target("avx2"))) { \
+    codes4_avx2(at, __m256i(a), __m256i(b), __m256i(c), __m256i(d));                            \
+  }
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_GENERIC, PRECSIM_ANY_GT_AVX512, handoff,
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_ANY_GT_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #undef PRECSIM_CODES4_AVX2
 #endif
-#undef PRECSIM_CODES4_GENERIC
 #undef PRECSIM_STORE_GENERIC
 #undef PRECSIM_NO_FENCE
 #undef PRECSIM_LEVEL_KERNELS

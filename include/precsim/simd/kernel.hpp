@@ -760,7 +760,8 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at, a, b,
 // c, d), the codes of four consecutive vectors stored as 4 W 8- or 16-bit codes at `at`, each
 // code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2, packs across vectors, where GCC
-// narrowed each vector alone in 4-5 instructions).
+// narrowed each vector alone in 4-5 instructions); nullptr at the levels that store each vector
+// alone (the 4-vector loop would only add compiled code there).
 template <class Mul, class Stream, class Any, class SrLow, class Codes4>
 struct level_ops {
   Mul mul;
@@ -933,7 +934,8 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
       if (i < n) partial(i, n - i);
       return;
     }
-  if constexpr (!Scaled && sizeof(Out) <= 2)  // codes of 4 vectors narrowed together
+  if constexpr (!Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>)
+    // codes of 4 vectors narrowed together
     for (; i + 4 * W <= n; i += 4 * W) {
       typename vec<W>::u32 c[4];
       for (int k = 0; k < 4; ++k) {
