@@ -1,14 +1,18 @@
 // Opt-in (ctest -L exhaustive): all 2^32 binary32 inputs, round-to-nearest-even without and with
 // saturation, for float16, bfloat16, float8_e4m3fn and float8_e5m2, against a neighbour-search
 // oracle (the sorted value list of the format, decoded from the definition, midpoints compared
-// exactly in double). The hardware sweeps (F16C, AVX512-BF16) live in test_hardware.
+// exactly in double); and float16's bulk codes in every deterministic mode at every SIMD level
+// against the scalar core (the hardware conversion's paths: dispatch.hpp, half_hw). The hardware
+// sweeps (F16C, AVX512-BF16) live in test_hardware.
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <thread>
 
 #include "all_floats.hpp"
+#include "levels.hpp"
 #include "support.hpp"
 
 using namespace precsim;
@@ -89,3 +93,38 @@ TEST_CASE("all binary32 inputs round like the neighbour-search oracle") {
     sweep(nf);
 }
 
+
+TEST_CASE("all binary32 inputs: float16 bulk codes in every deterministic mode equal the scalar core at every level") {
+  const round_mode modes[] = {round_mode::nearest_even, round_mode::nearest_away, round_mode::toward_zero,
+                              round_mode::toward_negative, round_mode::toward_positive, round_mode::to_odd};
+  const std::vector<test::level_config> levels = test::levels();
+  constexpr std::size_t chunk = std::size_t{1} << 20;
+  std::vector<float> in(chunk);
+  std::vector<std::uint16_t> want(chunk), got(chunk);
+  std::uint64_t bad = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const round_mode m : modes) {
+    for (std::uint64_t start = 0; start < (std::uint64_t{1} << 32); start += chunk) {
+      for (std::size_t i = 0; i < chunk; ++i) in[i] = detail::bit_cast<float>(std::uint32_t(start + i));
+      // the reference: the scalar core, one element at a time, half the chunk on a second thread
+      const auto scalar = [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) want[i] = std::uint16_t(encode(in[i], fmt::float16, {m}));
+      };
+      std::thread helper(scalar, chunk / 2, chunk);
+      scalar(0, chunk / 2);
+      helper.join();
+      for (const test::level_config& lc : levels) {
+        if (lc.level == simd_level::scalar) continue;  // (the reference's own path)
+        const test::scoped_config scope(lc, 2);
+        encode(std::span<const float>(in), std::span<std::uint16_t>(got), fmt::float16, {m});
+        for (std::size_t i = 0; i < chunk; ++i)
+          if (got[i] != want[i] && ++bad <= 10)
+            FAIL_CHECK(lc.name << " " << to_string(m) << " " << test::hex(in[i]) << ": 0x" << std::hex << got[i]
+                               << " want 0x" << want[i]);
+      }
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE("float16 bulk codes, 6 modes x " << levels.size() << " levels: " << bad << " mismatches, " << secs << " s");
+  CHECK(bad == 0);
+}

@@ -272,18 +272,62 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
   const __m256i u = _mm512_maskz_cvtps_ph(0xFFFF, x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
   return _mm256_or_si256(_mm256_min_epu16(d, u), _mm256_and_si256(_mm256_xor_si256(d, u), _mm256_set1_epi16(1)));
 }
+// Round half away from zero as a code: nearest even of x with its last bit set. A tie for
+// binary16 (or an exact value) ends in at least 12 zero bits: with the bit set it lies above the
+// tie and rounds away; an x below a tie stays below it (the tie's last bit is 0). Infinities
+// keep their bits (with it they would be NaN); NaN's last bit is below the code's payload.
+[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i away_half8(__m256 x) {
+  const __m256i b = _mm256_castps_si256(x), a = _mm256_and_si256(b, _mm256_set1_epi32(0x7FFFFFFF));
+  const __m256i finite = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x7F800000), a);
+  const __m256i y = _mm256_or_si256(b, _mm256_and_si256(finite, _mm256_set1_epi32(1)));
+  return _mm256_cvtps_ph(_mm256_castsi256_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i away_half16(__m512 x) {
+  const __m512i b = _mm512_castps_si512(x), a = _mm512_and_si512(b, _mm512_set1_epi32(0x7FFFFFFF));
+  const __mmask16 finite = _mm512_cmplt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
+  const __m512i y = _mm512_mask_or_epi32(b, finite, b, _mm512_set1_epi32(1));
+  return _mm512_maskz_cvtps_ph(0xFFFF, _mm512_castsi512_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+// The binary16 codes of 8 / 16 floats rounded as kernel_params::half_hw H says.
+inline constexpr int half_imm[4] = {_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC,
+                                    _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC};
+template <int H>
+[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i half8(__m256 x) {
+  if constexpr (H == 4) return odd_half8(x);
+  else if constexpr (H == 5) return away_half8(x);
+  else return _mm256_cvtps_ph(x, half_imm[H]);
+}
+template <int H>
+[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i half16(__m512 x) {
+  if constexpr (H == 4) return odd_half16(x);
+  else if constexpr (H == 5) return away_half16(x);
+  else return _mm512_maskz_cvtps_ph(0xFFFF, x, half_imm[H]);
+}
 #pragma GCC diagnostic pop
-// IEEE binary16 by the hardware conversion in rounding Imm (kernel_params::half_hw), codes or
-// values; NaN values pass through unchanged as in quantize() (the conversion quiets them). Odd:
-// round to odd (odd_half8 / odd_half16).
-template <int Imm, bool Odd, class Out>
+// Calls f(integral_constant<int, H>) for H = p.half_hw (0..5).
+template <class F>
+decltype(auto) with_half_hw(int h, F&& f) {
+  using std::integral_constant;
+  switch (h) {
+    case 0: return f(integral_constant<int, 0>{});
+    case 1: return f(integral_constant<int, 1>{});
+    case 2: return f(integral_constant<int, 2>{});
+    case 3: return f(integral_constant<int, 3>{});
+    case 4: return f(integral_constant<int, 4>{});
+    default: return f(integral_constant<int, 5>{});
+  }
+}
+// IEEE binary16 by the hardware conversion, rounded as kernel_params::half_hw H says (half8),
+// codes or values; NaN values pass through unchanged as in quantize() (the conversion quiets
+// them).
+template <int H, class Out>
 __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(in + i);
     const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
     const __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(0x7F800000));
-    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
+    const __m128i h = half8<H>(x);
     if constexpr (std::is_same_v<Out, float>) {
       _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan)));
     } else {
@@ -294,7 +338,7 @@ __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out
     float tin[8] = {};
     Out tout[8];
     std::memcpy(tin, in + i, (n - i) * sizeof(float));
-    half_hw_avx2<Imm, Odd>(tin, tout, 8);
+    half_hw_avx2<H>(tin, tout, 8);
     std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
 }
@@ -302,19 +346,19 @@ __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out
 #pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
 #pragma GCC diagnostic ignored "-Wconversion"
 // (stream: kernel_params::stream_out, float outputs)
-template <int Imm, bool Odd, class Out>
+template <int H, class Out>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const float* in, Out* out, std::size_t n,
                                                                         bool stream) {
   std::size_t i = 0;
   if (stream) {
     i = std::min(n, (16 - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % 16) % 16);
-    half_hw_avx2<Imm, Odd>(in, out, i);
+    half_hw_avx2<H>(in, out, i);
   }
   for (; i + 16 <= n; i += 16) {
     const __m512 x = _mm512_loadu_ps(in + i);
     const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
     const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
-    const __m256i h = Odd ? odd_half16(x) : _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    const __m256i h = half16<H>(x);
     if constexpr (std::is_same_v<Out, float>) {
       const __m512 y = _mm512_mask_blend_ps(nan, _mm512_maskz_cvtph_ps(0xFFFF, h), x);
       if (stream) _mm512_stream_ps(out + i, y);
@@ -324,7 +368,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const f
     }
   }
   if (stream) _mm_sfence();
-  half_hw_avx2<Imm, Odd>(in + i, out + i, n - i);
+  half_hw_avx2<H>(in + i, out + i, n - i);
 }
 #pragma GCC diagnostic pop
 // Whether the hardware conversion served the call.
@@ -332,19 +376,10 @@ template <class Out>
 bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* out, std::size_t n) {
   if constexpr (std::is_same_v<Out, float> || std::is_same_v<Out, std::uint16_t>) {
     if (p.half_hw < 0 || (l != simd_level::avx512 && l != simd_level::avx2) || !cpu().f16c) return false;
-    const auto run = [&](auto imm, auto odd) {
-      constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
-      if (l == simd_level::avx512) half_hw_avx512<Imm, decltype(odd)::value>(in, out, n, p.stream_out);
-      else half_hw_avx2<Imm, decltype(odd)::value>(in, out, n);
-    };
-    using std::integral_constant, std::false_type;
-    switch (p.half_hw) {
-      case 0: run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}, false_type{}); break;
-      case 1: run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{}, false_type{}); break;
-      case 2: run(integral_constant<int, _MM_FROUND_TO_POS_INF>{}, false_type{}); break;
-      case 3: run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, false_type{}); break;
-      default: run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, std::true_type{}); break;
-    }
+    with_half_hw(p.half_hw, [&](auto h) {
+      if (l == simd_level::avx512) half_hw_avx512<decltype(h)::value>(in, out, n, p.stream_out);
+      else half_hw_avx2<decltype(h)::value>(in, out, n);
+    });
     return true;
   } else {
     (void)l, (void)p, (void)in, (void)out, (void)n;
@@ -473,7 +508,7 @@ std::size_t f64_tail(const double* in, Out* out, std::size_t n, Kernel kernel) {
 // widened (Out = double) or its code stored. Returns how many elements it rounded: it stops
 // before the first 8 (or the tail) holding a NaN, an infinity or |x| >= FLT_MAX, which the
 // caller gives the scalar core. In place (in == out) too: each step reads before it writes.
-template <int Imm, bool Odd, class Out>
+template <int H, class Out>
 __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f64_avx512(const double* in, Out* out,
                                                                                         std::size_t n) {
   std::size_t i = 0;
@@ -484,7 +519,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     if (special) break;
     const __m512d x01 = _mm512_maskz_insertf64x4(0xFF, _mm512_castpd256_pd512(_mm256_castps_pd(x0)), _mm256_castps_pd(x1), 1);
     const __m512 x = _mm512_castpd_ps(x01);
-    const __m256i h = Odd ? odd_half16(x) : _mm512_maskz_cvtps_ph(0xFFFF, x, Imm);
+    const __m256i h = half16<H>(x);
     if constexpr (std::is_same_v<Out, double>) {
       const __m512d y = _mm512_castps_pd(_mm512_maskz_cvtph_ps(0xFFFF, h));
       const __m256 y0 = _mm256_castpd_ps(_mm512_maskz_extractf64x4_pd(0xF, y, 0));
@@ -499,16 +534,16 @@ __attribute__((target("avx512f,avx512bw,avx512vl,f16c"))) std::size_t half_hw_f6
     __mmask8 special = 0;
     const __m256 x = avx512_narrow_odd8(_mm512_loadu_pd(in + i), special);
     if (special) return i;
-    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
+    const __m128i h = half8<H>(x);
     if constexpr (std::is_same_v<Out, double>)
       _mm512_storeu_pd(out + i, _mm512_maskz_cvtps_pd(0xFF, _mm256_cvtph_ps(h)));
     else
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
   }
-  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<Imm, Odd, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx512<H, Out>);
 }
 #if PRECSIM_FAST_PATH
-template <int Imm, bool Odd, class Out>
+template <int H, class Out>
 __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* in, Out* out, std::size_t n) {
   const scoped_mxcsr csr(0x1F80u | 3u << 13);
   std::size_t i = 0;
@@ -516,7 +551,7 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
     __m256i special = _mm256_setzero_si256();
     const __m256 x = avx2_narrow_odd8(in + i, special);
     if (!_mm256_testz_si256(special, special)) return i;
-    const __m128i h = Odd ? odd_half8(x) : _mm256_cvtps_ph(x, Imm);
+    const __m128i h = half8<H>(x);
     if constexpr (std::is_same_v<Out, double>) {
       const __m256 y = _mm256_cvtph_ps(h);
       _mm256_storeu_pd(out + i, _mm256_cvtps_pd(_mm256_castps256_ps128(y)));
@@ -525,15 +560,16 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
     }
   }
-  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<Imm, Odd, Out>);
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_hw_f64_avx2<H, Out>);
 }
 #endif
 
 // Outputs half_hw_f64 writes: values or 16-bit codes.
 template <class Out>
 inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
-// Whether half_hw_f64 serves doubles rounded with p at level l: every vector (to_odd, half_hw
-// 4: only the chunks f64_span hands off; on the others it is slower than the bit pattern).
+// Whether half_hw_f64 serves doubles rounded with p at level l: every vector (to_odd and
+// nearest away, half_hw 4 and 5: only the chunks f64_span hands off; on the others it is slower
+// than the bit pattern).
 template <class Out>
 bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = false) {
   return half_hw_out<Out> && p.half_hw >= 0 && (p.half_hw < 4 || handed_off) && cpu().f16c &&
@@ -541,22 +577,13 @@ bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = fals
 }
 template <class Out>
 std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
-  const auto run = [&](auto imm, auto odd) -> std::size_t {
-    constexpr int Imm = decltype(imm)::value | _MM_FROUND_NO_EXC;
+  return with_half_hw(p.half_hw, [&](auto h) -> std::size_t {
 #if PRECSIM_FAST_PATH
-    if (l == simd_level::avx2) return half_hw_f64_avx2<Imm, decltype(odd)::value>(in, out, n);
+    if (l == simd_level::avx2) return half_hw_f64_avx2<decltype(h)::value>(in, out, n);
 #endif
     (void)l;
-    return half_hw_f64_avx512<Imm, decltype(odd)::value>(in, out, n);
-  };
-  using std::integral_constant, std::false_type;
-  switch (p.half_hw) {
-    case 0: return run(integral_constant<int, _MM_FROUND_TO_NEAREST_INT>{}, false_type{});
-    case 1: return run(integral_constant<int, _MM_FROUND_TO_NEG_INF>{}, false_type{});
-    case 2: return run(integral_constant<int, _MM_FROUND_TO_POS_INF>{}, false_type{});
-    case 3: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, false_type{});
-    default: return run(integral_constant<int, _MM_FROUND_TO_ZERO>{}, std::true_type{});
-  }
+    return half_hw_f64_avx512<decltype(h)::value>(in, out, n);
+  });
 }
 // Doubles in one pass (bulk.hpp): binary16 by the hardware conversion where it applies (as fast
 // on N(0,1) inputs, faster where many lie below the min normal or beyond max); the formats of

@@ -88,7 +88,8 @@ struct kernel_params {
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
   // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0,
-  // 4 to odd (the odd one of the conversions toward -inf and +inf)
+  // 4 to odd (the odd one of the conversions toward -inf and +inf), 5 nearest away (nearest even of x
+  // with its last bit set: dispatch.hpp, away_half8)
   int half_hw = -1;
   // decode of IEEE binary16 codes by the hardware conversion (F16C, AVX-512: its NaN is the
   // core's, quiet with the payload's bits below); decode_shift: formats laid out as float's top
@@ -244,7 +245,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   if (f.exponent_bits == 8 && f.bias == 127 && m >= 1 && m <= 22 && f.is_signed && f.subnormals == subnormal_mode::gradual &&
       f.specials == special_values::ieee && f.infinity)
     p.decode_shift = std::uint32_t(23 - m);
-  if (binary16 && r.mode != round_mode::nearest_away && r.mode != round_mode::stochastic) {
+  if (binary16 && r.mode != round_mode::stochastic) {
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
                         : r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd ? 3 : 0;
@@ -254,7 +255,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     if (p.ovf_val[0] == (rc == 0 || rc == 2 ? inf : maxv) && p.ovf_val[1] == ((rc == 0 || rc == 1 ? inf : maxv) | sb) &&
         p.inf_val[0] == inf && p.inf_val[1] == (inf | sb) && p.nan_code[0] == 0x7E00u && p.nan_code[1] == 0xFE00u &&
         p.keep_zero_sign)
-      p.half_hw = r.mode == round_mode::to_odd ? 4 : int(rc);
+      p.half_hw = r.mode == round_mode::to_odd ? 4 : r.mode == round_mode::nearest_away ? 5 : int(rc);
   }
   p.decode_fields = has_zero(f) && f.bias >= -126;
   if (p.decode_fields) {
