@@ -289,19 +289,22 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
   return _mm512_maskz_cvtps_ph(0xFFFF, _mm512_castsi512_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 // The binary16 codes of 8 / 16 floats rounded as kernel_params::half_hw H says.
-inline constexpr int half_imm[4] = {_MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC,
-                                    _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC};
+template <int H>
+inline constexpr int half_imm = (H == 0   ? _MM_FROUND_TO_NEAREST_INT
+                                 : H == 1 ? _MM_FROUND_TO_NEG_INF
+                                 : H == 2 ? _MM_FROUND_TO_POS_INF
+                                          : _MM_FROUND_TO_ZERO) | _MM_FROUND_NO_EXC;
 template <int H>
 [[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i half8(__m256 x) {
   if constexpr (H == 4) return odd_half8(x);
   else if constexpr (H == 5) return away_half8(x);
-  else return _mm256_cvtps_ph(x, half_imm[H]);
+  else return _mm256_cvtps_ph(x, half_imm<H>);
 }
 template <int H>
 [[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i half16(__m512 x) {
   if constexpr (H == 4) return odd_half16(x);
   else if constexpr (H == 5) return away_half16(x);
-  else return _mm512_maskz_cvtps_ph(0xFFFF, x, half_imm[H]);
+  else return _mm512_maskz_cvtps_ph(0xFFFF, x, half_imm<H>);
 }
 #pragma GCC diagnostic pop
 // Calls f(integral_constant<int, H>) for H = p.half_hw (0..5).
