@@ -288,12 +288,13 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
   const __m512i y = _mm512_mask_or_epi32(b, finite, b, _mm512_set1_epi32(1));
   return _mm512_maskz_cvtps_ph(0xFFFF, _mm512_castsi512_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
-// The binary16 codes of 8 / 16 floats rounded as kernel_params::half_hw H says.
+// The conversion's rounding immediate for kernel_params::half_hw 0..3.
 template <int H>
 inline constexpr int half_imm = (H == 0   ? _MM_FROUND_TO_NEAREST_INT
                                  : H == 1 ? _MM_FROUND_TO_NEG_INF
                                  : H == 2 ? _MM_FROUND_TO_POS_INF
                                           : _MM_FROUND_TO_ZERO) | _MM_FROUND_NO_EXC;
+// The binary16 codes of 8 / 16 floats rounded as kernel_params::half_hw H says.
 template <int H>
 [[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i half8(__m256 x) {
   if constexpr (H == 4) return odd_half8(x);
