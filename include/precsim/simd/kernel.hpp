@@ -88,8 +88,8 @@ struct kernel_params {
   std::uint32_t nan_lo = 1, nan_hi = 0, nan_neg_only = 0, nan_keep_sign = 0, inf_mag = ~0u;
   // IEEE binary16 rounded by the hardware conversion (F16C, AVX-512), where its overflow, inf
   // and NaN answers are the core's: 0 nearest even, 1 toward -inf, 2 toward +inf, 3 toward 0,
-  // 4 to odd (the odd one of the conversions toward -inf and +inf), 5 nearest away (nearest even of x
-  // with its last bit set: dispatch.hpp, away_half8)
+  // 4 to odd (the odd one of the conversions toward -inf and +inf), 5 nearest away (nearest
+  // even of x with its last bit set: dispatch.hpp, away_half8)
   int half_hw = -1;
   // decode of IEEE binary16 codes by the hardware conversion (F16C, AVX-512: its NaN is the
   // core's, quiet with the payload's bits below); decode_shift: formats laid out as float's top
