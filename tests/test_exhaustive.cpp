@@ -1,9 +1,11 @@
 // Opt-in (ctest -L exhaustive): all 2^32 binary32 inputs, round-to-nearest-even without and with
 // saturation, for float16, bfloat16, float8_e4m3fn and float8_e5m2, against a neighbour-search
 // oracle (the sorted value list of the format, decoded from the definition, midpoints compared
-// exactly in double); and float16's bulk codes in every deterministic mode at every SIMD level
-// against the scalar core (the hardware conversion's paths: dispatch.hpp, half_hw). The hardware
-// sweeps (F16C, AVX512-BF16) live in test_hardware.
+// exactly in double); float16's bulk codes in every deterministic mode at every SIMD level
+// against the scalar core (the hardware conversion's paths: dispatch.hpp, half_hw); and the
+// 8-bit and smaller formats' bulk codes and values to nearest even and toward zero likewise (the
+// fast path's per-lane magic constant). The hardware sweeps (F16C, AVX512-BF16) live in
+// test_hardware.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -84,6 +86,50 @@ void sweep(const test::named& nf) {
   CHECK(bad == 0);
 }
 
+// Every binary32 input through the bulk API at every vector level (not the scalar one: the
+// reference's own path) against the scalar core element by element: codes, values where asked.
+std::uint64_t bulk_against_scalar(const test::named& nf, std::initializer_list<round_mode> modes, bool values) {
+  std::vector<test::level_config> levels = test::levels();
+  std::erase_if(levels, [](const test::level_config& lc) { return lc.level == simd_level::scalar; });
+  constexpr std::size_t chunk = std::size_t{1} << 20;
+  std::vector<float> in(chunk), want_val(chunk), got_val(chunk);
+  std::vector<std::uint16_t> want(chunk), got(chunk);
+  std::uint64_t bad = 0;
+  const auto t0 = std::chrono::steady_clock::now();
+  for (const round_mode m : modes) {
+    for (std::uint64_t start = 0; start < (std::uint64_t{1} << 32); start += chunk) {
+      for (std::size_t i = 0; i < chunk; ++i) in[i] = detail::bit_cast<float>(std::uint32_t(start + i));
+      // the reference: the scalar core, one element at a time, half the chunk on a second thread
+      const auto scalar = [&](std::size_t lo, std::size_t hi) {
+        for (std::size_t i = lo; i < hi; ++i) {
+          want[i] = std::uint16_t(encode(in[i], nf.f, {m}));
+          if (values) want_val[i] = quantize(in[i], nf.f, {m});
+        }
+      };
+      std::thread helper(scalar, chunk / 2, chunk);
+      scalar(0, chunk / 2);
+      helper.join();
+      for (const test::level_config& lc : levels) {
+        const test::scoped_config scope(lc, 2);
+        encode(std::span<const float>(in), std::span<std::uint16_t>(got), nf.f, {m});
+        if (values) quantize(std::span<const float>(in), std::span<float>(got_val), nf.f, {m});
+        for (std::size_t i = 0; i < chunk; ++i) {
+          if (got[i] != want[i] && ++bad <= 10)
+            FAIL_CHECK(nf.name << " " << lc.name << " " << to_string(m) << " " << test::hex(in[i]) << ": code 0x"
+                               << std::hex << got[i] << " want 0x" << want[i]);
+          if (values && detail::bit_cast<std::uint32_t>(got_val[i]) != detail::bit_cast<std::uint32_t>(want_val[i]) && ++bad <= 10)
+            FAIL_CHECK(nf.name << " " << lc.name << " " << to_string(m) << " " << test::hex(in[i]) << ": "
+                               << test::hex(got_val[i]) << " want " << test::hex(want_val[i]));
+        }
+      }
+    }
+  }
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  MESSAGE(nf.name << ": " << modes.size() << " modes x " << levels.size() << " levels" << (values ? ", codes and values: " : ", codes: ")
+                  << bad << " mismatches, " << secs << " s");
+  return bad;
+}
+
 }  // namespace
 
 TEST_CASE("all binary32 inputs round like the neighbour-search oracle") {
@@ -94,37 +140,17 @@ TEST_CASE("all binary32 inputs round like the neighbour-search oracle") {
 }
 
 TEST_CASE("all binary32 inputs: float16 bulk codes in every deterministic mode equal the scalar core at every level") {
-  const round_mode modes[] = {round_mode::nearest_even, round_mode::nearest_away, round_mode::toward_zero,
-                              round_mode::toward_negative, round_mode::toward_positive, round_mode::to_odd};
-  std::vector<test::level_config> levels = test::levels();
-  // (not the scalar level: the reference's own path)
-  std::erase_if(levels, [](const test::level_config& lc) { return lc.level == simd_level::scalar; });
-  constexpr std::size_t chunk = std::size_t{1} << 20;
-  std::vector<float> in(chunk);
-  std::vector<std::uint16_t> want(chunk), got(chunk);
-  std::uint64_t bad = 0;
-  const auto t0 = std::chrono::steady_clock::now();
-  for (const round_mode m : modes) {
-    for (std::uint64_t start = 0; start < (std::uint64_t{1} << 32); start += chunk) {
-      for (std::size_t i = 0; i < chunk; ++i) in[i] = detail::bit_cast<float>(std::uint32_t(start + i));
-      // the reference: the scalar core, one element at a time, half the chunk on a second thread
-      const auto scalar = [&](std::size_t lo, std::size_t hi) {
-        for (std::size_t i = lo; i < hi; ++i) want[i] = std::uint16_t(encode(in[i], fmt::float16, {m}));
-      };
-      std::thread helper(scalar, chunk / 2, chunk);
-      scalar(0, chunk / 2);
-      helper.join();
-      for (const test::level_config& lc : levels) {
-        const test::scoped_config scope(lc, 2);
-        encode(std::span<const float>(in), std::span<std::uint16_t>(got), fmt::float16, {m});
-        for (std::size_t i = 0; i < chunk; ++i)
-          if (got[i] != want[i] && ++bad <= 10)
-            FAIL_CHECK(lc.name << " " << to_string(m) << " " << test::hex(in[i]) << ": 0x" << std::hex << got[i]
-                               << " want 0x" << want[i]);
-      }
-    }
-  }
-  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  MESSAGE("float16 bulk codes, 6 modes x " << levels.size() << " levels: " << bad << " mismatches, " << secs << " s");
-  CHECK(bad == 0);
+  CHECK(bulk_against_scalar({"float16", fmt::float16},
+                            {round_mode::nearest_even, round_mode::nearest_away, round_mode::toward_zero,
+                             round_mode::toward_negative, round_mode::toward_positive, round_mode::to_odd},
+                            false) == 0);
+}
+
+// The fast path's per-lane magic constant (kernel.hpp, lanes_by_magic): its thresholds (ties at
+// max, the min normal, the subnormals' quantum) for formats with and without inf, NaN and -0.
+TEST_CASE("all binary32 inputs: 8-bit and smaller formats to nearest even and toward zero, bulk equals the scalar core at every level") {
+  for (const test::named& nf : {test::named{"float8_e4m3fn", fmt::float8_e4m3fn}, test::named{"float8_e5m2", fmt::float8_e5m2},
+                                test::named{"float6_e3m2fn", fmt::float6_e3m2fn}, test::named{"float4_e2m1fn", fmt::float4_e2m1fn},
+                                test::named{"float8_e4m3fnuz", fmt::float8_e4m3fnuz}, test::named{"binary8p3se", fmt::p3109(8, 3, true, true)}})
+    CHECK(bulk_against_scalar(nf, {round_mode::nearest_even, round_mode::toward_zero}, true) == 0);
 }

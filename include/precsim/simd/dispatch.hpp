@@ -125,11 +125,17 @@ void with_mode(round_mode m, F&& f) {
 #if PRECSIM_X86
 // Codes of 4 vectors (8 lanes each) stored as 32 8- or 16-bit codes. Packs work within 128-bit
 // halves: 16-bit codes come out a0-3 b0-3 | a4-7 b4-7 (one qword permute puts them in order),
-// bytes a0-3 b0-3 c0-3 d0-3 | a4-7 .. d4-7 (one dword permute).
-template <class T>
-[[gnu::always_inline]] __attribute__((target("avx2"))) inline void codes4_avx2(T* at, __m256i a, __m256i b, __m256i c,
-                                                                               __m256i d) {
-  const __m256i ab = _mm256_packus_epi32(a, b), cd = _mm256_packus_epi32(c, d);
+// bytes a0-3 b0-3 c0-3 d0-3 | a4-7 .. d4-7 (one dword permute). vector(k, codes): the codes of
+// vector k, asked for in order and packed two by two (fewer registers live than four at once).
+template <class T, class Vector>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline void codes4_avx2(T* at, const Vector& vector) {
+  vec<8>::u32 a, b;
+  vector(0, a);
+  vector(1, b);
+  const __m256i ab = _mm256_packus_epi32(__m256i(a), __m256i(b));
+  vector(2, a);
+  vector(3, b);
+  const __m256i cd = _mm256_packus_epi32(__m256i(a), __m256i(b));
   if constexpr (sizeof(T) == 1) {
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order));
@@ -229,9 +235,7 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 #define PRECSIM_CODES4_AVX2                                                                       \
-  [](auto* at, const u32& a, const u32& b, const u32& c, const u32& d) __attribute__((target("avx2"))) { \
-    codes4_avx2(at, __m256i(a), __m256i(b), __m256i(c), __m256i(d));                            \
-  }
+  [](auto* at, const auto& vector) __attribute__((target("avx2"))) { codes4_avx2(at, vector); }
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))

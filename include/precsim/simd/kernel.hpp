@@ -41,7 +41,7 @@ struct kernel_params {
   std::uint32_t max_mag = 0, mag_mask = 0, sign_bit = 0, keep_zero_sign = 0, frac_mask = 0;
   std::uint32_t variant_b = 0, variant_c = 0;
   std::uint32_t ovf_code[2]{}, inf_code[2]{}, nan_code[2]{}, uneg_code = 0, uneg_zero = 0;
-  std::uint32_t nan_payload = 0;
+  std::uint32_t nan_payload = 0, nan_payload_code = 0;  // mask(IEEE NaNs); and its code's low m bits
   // float bits of decoded values, for fake quantization and decode
   std::uint32_t ovf_val[2]{}, inf_val[2]{}, zero_val[2]{}, uneg_val = 0;
   std::uint32_t val_offset = 0, sub_adjust = 0, subnormal_field = 0;
@@ -60,8 +60,14 @@ struct kernel_params {
   // values overflow to max finite itself, an unsigned min).
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
+  // fast_lanes: every lane rounds by its own magic constant (lanes_by_magic, shape_lanes) in
+  // nearest even and, where MXCSR is set, toward zero: formats with fast_sub but not flush whose
+  // constant stays a float up to max (emax + 23 - m <= 127). fast_ovf_above: the largest |x|'s
+  // bits that round to at most max; fast_lane_c: (23 - m) << 23; fast_code_base: the exponent
+  // field of binade emin - 1 + ... whose code exponent is 0, (128 - bias) << 23.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
-  bool fast_inf_value = false, fast_inf_code = false;
+  bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
+  std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0;
   std::int32_t code_sign_below = 0;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_quantum = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
@@ -167,6 +173,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   p.uneg_zero = mask(has_zero(f));
   p.uneg_val = float_bits_of(decode(p.uneg_code, f));
   p.nan_payload = mask(f.specials == special_values::ieee);
+  p.nan_payload_code = p.nan_payload & p.frac_mask;
   p.val_offset = std::uint32_t(127 - f.bias) << 23;
   p.sub_adjust = std::uint32_t(emin - m) << 23;
   p.subnormal_field = mask(has_subnormals(f) && f.bias != 127);
@@ -193,6 +200,17 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                         : r.mode == round_mode::toward_positive ? 2
                         : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
+    p.fast_lanes = p.fast_sub && !flush && max_exponent(f) + 23 - m <= 127 &&
+                   (r.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && r.mode == round_mode::toward_zero));
+    if (p.fast_lanes) {
+      // |x| beyond max + half an ulp (nearest even: at the tie too where max is odd), or beyond
+      // max's next code (toward zero), overflows; max is normal, its ulp 2^(23 - m) in the bits
+      const std::uint32_t half = 1u << (22 - m);
+      p.fast_ovf_above = r.mode == round_mode::toward_zero ? p.fast_max + 2 * half - 1
+                                                           : p.fast_max + half - ((p.fast_max >> (23 - m)) & 1);
+      p.fast_lane_c = std::uint32_t(23 - m) << 23;
+      p.fast_code_base = p.val_offset + (1u << 23);
+    }
     const std::uint32_t sb = 0x80000000u;
     const bool sym_value = p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
                            p.inf_val[0] < sb && p.inf_val[1] == (p.inf_val[0] | sb);
@@ -383,7 +401,7 @@ PRECSIM_LANES void lanes_code(const kernel_params& p, const rounded_lanes<W>& r,
   code = r.inf ? (neg ? p.inf_code[1] : p.inf_code[0]) : code;
   if (p.is_unsigned) code = r.uneg ? p.uneg_code & ~(u32(r.mag == 0) & p.uneg_zero) : code;
   const u32 nan = (neg ? p.nan_code[1] : p.nan_code[0]) |
-                  (((r.bits & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload);
+                  ((r.bits >> (23 - p.m)) & p.nan_payload_code);
   code = r.nan ? nan : code;
 }
 
@@ -676,6 +694,30 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
   low_by_magic<lanes32<W>, Mode>(p.fast_magic, b, a, q);
 }
 
+// Every lane by its own magic constant (shape_lanes): C = 2^(max(E, emin) + 23 - m) for |x| in
+// binade E. |x| + C lies in [C, 2 C), whose grid is the format's quantum in x's binade (below
+// the min normal the subnormals'), so the sum rounds |x| in the FPU's mode, and its bits less
+// C's count the quanta k: the code's significand with its implicit bit, whose exponent field E
+// gives the rest (a carry of k into 2^(m + 1) moves it to the next binade by itself). The value:
+// the sum less the power of two of its own binade, C (a subtraction that -ffast-math cannot
+// fold back into |x| as it would sum - C). Lanes beyond max (fast_ovf_above) are the caller's:
+// their C need not be a float. 13 operations per vector for a value, where fast_normal and the
+// low lanes took 18 (AVX2).
+template <int W, bool Value>
+PRECSIM_LANES void lanes_by_magic(const kernel_params& p, const typename vec<W>::u32& a, typename vec<W>::u32& mag) {
+  using u32 = typename vec<W>::u32;
+  using i32 = i32_of<W>;
+  using f32 = typename vec<W>::f32;
+  const i32 e0 = i32(a & 0x7F800000u), lo = i32{} + std::int32_t(p.fast_min_normal);
+  const u32 e = u32(e0 > lo ? e0 : lo);
+  const u32 c = e + p.fast_lane_c;
+  const f32 sum = f32(a) + f32(c);
+  if constexpr (Value)
+    mag = u32(sum - f32(u32(sum) & 0x7F800000u));
+  else
+    mag = (u32(sum) - c) + ((e - p.fast_code_base) >> (23 - p.m));
+}
+
 // Low lanes by integer steps (the modes without fast_magic_mode): the rounded count of quanta
 // 2^q; |x| = sig 2^(max(E,1) - 150), shift = q - that exponent >= 1.
 template <int W, round_mode Mode>
@@ -758,9 +800,9 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // streaming store of v at an aligned address (kernel_params::stream_out); any(v), whether some
 // lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
 // reduction's operations, and it runs once per vector on the fast path's low lanes);
-// sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at, a, b,
-// c, d), the codes of four consecutive vectors stored as 4 W 8- or 16-bit codes at `at`, each
-// code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2, packs across vectors, where GCC
+// sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at,
+// vector), the codes of four consecutive vectors (vector(k, codes), k = 0 .. 3) stored as 4 W 8- or
+// 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2, packs across vectors, where GCC
 // narrowed each vector alone in 4-5 instructions); nullptr at the levels that store each vector
 // alone (the 4-vector loop would only add compiled code there).
 template <class Mul, class Stream, class Any, class SrLow, class Codes4>
@@ -774,7 +816,14 @@ struct level_ops {
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
 // fast_float_range, fast_inf_*).
-enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8, shape_nzs = 16 };
+enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8, shape_nzs = 16, shape_lanes = 32 };
+
+// Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
+// nearest even, and toward zero where MXCSR is set (the directed modes would need the sign's
+// threshold; with block scales, whose scaling rounds to nearest, only nearest even).
+template <round_mode Mode, bool Scaled>
+inline constexpr bool lanes_mode =
+    Mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && !Scaled && Mode == round_mode::toward_zero);
 
 // Modes whose plain shape may need inf lanes of their own (shape_inf): those that stop at max.
 template <round_mode Mode, bool Scaled>
@@ -801,17 +850,22 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     if constexpr (value) {
       y = nan ? b : rn;
     } else {
-      const u32 nanc = (p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload)) | (u32(i32(b) >> 31) & p.sign_bit);
+      const u32 nanc = (p.nan_code[0] | ((b >> (23 - p.m)) & p.nan_payload_code)) | (u32(i32(b) >> 31) & p.sign_bit);
       y = nan ? nanc : rn >> (23 - p.m);
     }
     return;
   }
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
-  u32 rn;
-  fast_normal<W, Mode>(p, b, a, random, rn);
-  u32 mag = rn;
-  if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
-  if constexpr ((Shape & shape_sub) != 0) {
+  u32 rn, mag;
+  if constexpr ((Shape & shape_lanes) != 0) {
+    static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled>);
+    lanes_by_magic<W, value>(p, a, mag);
+  } else {
+    fast_normal<W, Mode>(p, b, a, random, rn);
+    mag = rn;
+    if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
+  }
+  if constexpr ((Shape & shape_sub) != 0 && (Shape & shape_lanes) == 0) {
     const i32 low = i32(a) < i32(u32{} + p.fast_min_normal);
     u32 q{};  // the low lanes' count of quanta
     bool any = true;
@@ -837,12 +891,17 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       mag = low ? v : mag;
     }
   }
-  const i32 ovf = i32(rn) > i32(u32{} + p.fast_max);  // (inf and NaN inputs too)
+  i32 ovf;  // (inf and NaN inputs too)
+  if constexpr ((Shape & shape_lanes) != 0) ovf = i32(a) > i32(u32{} + p.fast_ovf_above);
+  else ovf = i32(rn) > i32(u32{} + p.fast_max);
   const i32 nan = i32(a) > 0x7F800000;
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
-      if constexpr ((Shape & shape_inf) != 0) {
+      if constexpr ((Shape & shape_inf) != 0 && (Shape & shape_lanes) != 0) {
+        y = ovf ? p.fast_max : mag;  // (the lanes beyond max hold no rounding)
+        y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+      } else if constexpr ((Shape & shape_inf) != 0) {
         y = mag < p.fast_max ? mag : p.fast_max;  // (one instruction for a compare and a select)
         y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
       } else {
@@ -854,7 +913,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
-      mag = nan ? p.nan_code[0] | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : mag;
+      mag = nan ? p.nan_code[0] | ((b >> (23 - p.m)) & p.nan_payload_code) : mag;
       if constexpr ((Shape & shape_nzs) != 0)
         y = mag | (p.sign_bit & u32(i32(b) < p.code_sign_below) & u32(mag != 0));
       else
@@ -874,7 +933,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       y = mag | (p.sign_bit & u32(neg) & keep_sign);
       y = ovf ? (neg ? p.ovf_code[1] : p.ovf_code[0]) : y;
       y = inf ? (neg ? p.inf_code[1] : p.inf_code[0]) : y;
-      y = nan ? (neg ? p.nan_code[1] : p.nan_code[0]) | (((b & 0x7FFFFFu) >> (23 - p.m)) & p.nan_payload) : y;
+      y = nan ? (neg ? p.nan_code[1] : p.nan_code[0]) | ((b >> (23 - p.m)) & p.nan_payload_code) : y;
     }
   }
 }
@@ -937,14 +996,11 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
     }
   if constexpr (!Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>)
     // codes of 4 vectors narrowed together
-    for (; i + 4 * W <= n; i += 4 * W) {
-      typename vec<W>::u32 c[4];
-      for (int k = 0; k < 4; ++k) {
+    for (; i + 4 * W <= n; i += 4 * W)
+      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, [&](int k, typename vec<W>::u32& codes) PRECSIM_LAMBDA_INLINE {
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i + W * k, x);
-        fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, c[k]);
-      }
-      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, c[0], c[1], c[2], c[3]);
-    }
+        fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, codes);
+      });
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
     if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
@@ -1033,26 +1089,30 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
   bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
   bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
   using sc0 = std::integral_constant<unsigned, 0>;
-  using sc1 = std::integral_constant<unsigned, 1>;
   using sc2 = std::integral_constant<unsigned, 2>;
-  using sc3 = std::integral_constant<unsigned, 3>;
+  // shapes with shape_sub: shape_lanes too where the format and mode allow
+  const auto sub = [&](auto sh) PRECSIM_LAMBDA_INLINE {
+    constexpr unsigned Shape = decltype(sh)::value | shape_sub;
+    if constexpr (lanes_mode<Mode, Scaled>)
+      if (p.fast_lanes) return run(std::integral_constant<unsigned, Shape | shape_lanes>{});
+    return run(std::integral_constant<unsigned, Shape>{});
+  };
   if (!p.keep_zero_sign) {
     if constexpr (!Scaled)
-      if (p.fast_sub && plain) return run(std::integral_constant<unsigned, shape_nzs | shape_plain | shape_sub>{});
+      if (p.fast_sub && plain) return sub(std::integral_constant<unsigned, shape_nzs | shape_plain>{});
     if constexpr (inf_shape_mode<Mode, Scaled>)
-      if (p.fast_sub && inf) return run(std::integral_constant<unsigned, shape_nzs | shape_inf | shape_plain | shape_sub>{});
+      if (p.fast_sub && inf) return sub(std::integral_constant<unsigned, shape_nzs | shape_inf | shape_plain>{});
     plain = inf = false;
   }
-  const unsigned shape = (p.fast_sub ? unsigned(shape_sub) : 0u) | (plain ? unsigned(shape_plain) : 0u);
   if constexpr (sign_blind_mode<Mode> && !Scaled)
     if (p.fast_float_range) return run(std::integral_constant<unsigned, shape_float | shape_plain>{});
   if constexpr (inf_shape_mode<Mode, Scaled>)
     if (inf) {
       using si = std::integral_constant<unsigned, shape_inf | shape_plain>;
-      using ssi = std::integral_constant<unsigned, shape_inf | shape_plain | shape_sub>;
-      return p.fast_sub ? run(ssi{}) : run(si{});
+      return p.fast_sub ? sub(si{}) : run(si{});
     }
-  return shape == 0 ? run(sc0{}) : shape == 1 ? run(sc1{}) : shape == 2 ? run(sc2{}) : run(sc3{});
+  if (p.fast_sub) return plain ? sub(sc2{}) : sub(sc0{});
+  return plain ? run(sc2{}) : run(sc0{});
 }
 
 // Scaled: with lane_scales (sc.post only read for float outputs).
