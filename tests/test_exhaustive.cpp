@@ -125,7 +125,7 @@ std::uint64_t bulk_against_scalar(const test::named& nf, std::initializer_list<r
     }
   }
   const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  MESSAGE(nf.name << ": " << modes.size() << " modes x " << levels.size() << " levels" << (values ? ", codes and values: " : ", codes: ")
+  MESSAGE(nf.name << ": " << modes.size() << " modes x " << levels.size() << " levels" << std::string(values ? ", codes and values: " : ", codes: ")
                   << bad << " mismatches, " << secs << " s");
   return bad;
 }

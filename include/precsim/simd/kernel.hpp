@@ -62,9 +62,9 @@ struct kernel_params {
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   // fast_lanes: every lane rounds by its own magic constant (lanes_by_magic, shape_lanes) in
   // nearest even and, where MXCSR is set, toward zero: formats with fast_sub but not flush whose
-  // constant stays a float up to max (emax + 23 - m <= 127). fast_ovf_above: the largest |x|'s
-  // bits that round to at most max; fast_lane_c: (23 - m) << 23; fast_code_base: the exponent
-  // field of binade emin - 1 + ... whose code exponent is 0, (128 - bias) << 23.
+  // constant stays a float up to max (emax + 23 - m <= 127). fast_ovf_above: the bits of the
+  // largest |x| that rounds to at most max; fast_lane_c: (23 - m) << 23; fast_code_base:
+  // (128 - bias) << 23, which takes a binade's exponent field to its code's, less one.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
   std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0;
@@ -801,10 +801,10 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
 // reduction's operations, and it runs once per vector on the fast path's low lanes);
 // sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at,
-// vector), the codes of four consecutive vectors (vector(k, codes), k = 0 .. 3) stored as 4 W 8- or
-// 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2, packs across vectors, where GCC
-// narrowed each vector alone in 4-5 instructions); nullptr at the levels that store each vector
-// alone (the 4-vector loop would only add compiled code there).
+// vector), the codes of four consecutive vectors (vector(k, codes), k = 0 .. 3) stored as 4 W
+// 8- or 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2,
+// packs across vectors, where GCC narrowed each vector alone in 4-5 instructions); nullptr at
+// the levels that store each vector alone (the 4-vector loop would only add compiled code there).
 template <class Mul, class Stream, class Any, class SrLow, class Codes4>
 struct level_ops {
   Mul mul;
@@ -996,11 +996,13 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
     }
   if constexpr (!Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>)
     // codes of 4 vectors narrowed together
-    for (; i + 4 * W <= n; i += 4 * W)
-      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, [&](int k, typename vec<W>::u32& codes) PRECSIM_LAMBDA_INLINE {
+    for (; i + 4 * W <= n; i += 4 * W) {
+      const auto vector = [&](int k, typename vec<W>::u32& codes) PRECSIM_LAMBDA_INLINE {
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i + W * k, x);
         fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, codes);
-      });
+      };
+      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, vector);
+    }
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
     if constexpr (Scaled) pre_scale_lanes<W>(sc.from(i), x);
