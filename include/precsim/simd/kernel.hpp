@@ -1146,14 +1146,18 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
 // no conversion to float and back: |x|'s bits rounded at bit 52 - m (round_in_bits), low lanes
 // by one double addition (low_by_magic: C = 2^(q + 52)), overflow by one compare. NaN and inf
 // lanes are the caller's. The formats of kernel_params::fast, where the low lanes' addition
-// rounds in the mode (fast_magic_mode: x86's MXCSR, set here).
+// rounds in the mode (fast_magic_mode: x86's MXCSR, set here). by_magic: vectors with such
+// lanes take f64_by_magic instead (lanes_mode, formats with subnormals); ovf_above: the largest
+// |x| (bits) that rounds to at most max; lane_c: (52 - m) << 52; code_base: (1024 - bias) << 52.
 struct f64_params {
   std::uint64_t lowm = 0, min_normal = 0, max_value = 0, magic = 0, rebias = 0;
   std::uint64_t keep_zero_sign = 0, sign_code = 0, code_shift = 0;
   std::uint64_t ovf_value[2]{}, ovf_code[2]{};  // results beyond max finite, + and -
-  double quantum = 0;                            // 2^q below the min normal
+  std::uint64_t ovf_above = 0, lane_c = 0, code_base = 0;
+  double quantum = 0;  // 2^q below the min normal
   int s = 0;
   unsigned csr = 0x1F80u;
+  bool by_magic = false;
 };
 
 inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_params& p) noexcept {
@@ -1176,6 +1180,15 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
   }
   p.quantum = pow2(q);
   p.csr = k.fast_csr;
+  p.by_magic = f.subnormals == subnormal_mode::gradual &&
+               (k.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && k.mode == round_mode::toward_zero));
+  if (p.by_magic) {  // (as kernel_params::fast_ovf_above; max is normal)
+    const std::uint64_t half = std::uint64_t{1} << (p.s - 1);
+    p.ovf_above = k.mode == round_mode::toward_zero ? p.max_value + 2 * half - 1
+                                                    : p.max_value + half - ((p.max_value >> p.s) & 1);
+    p.lane_c = std::uint64_t(p.s) << 52;
+    p.code_base = std::uint64_t(1024 - f.bias) << 52;
+  }
   return true;
 }
 
@@ -1186,14 +1199,15 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, ovf_above, lane_c, code_base;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), ovf_above(U{} + p.ovf_above), lane_c(U{} + p.lane_c),
+        code_base(U{} + p.code_base), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
 // One vector: x's bits b -> y, double bits (Out = double) or codes. rn: |x| rounded by
@@ -1211,7 +1225,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF;
   const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
   U mag = value ? rn : (rn >> p.s) - p.rebias;
-  if (!rare) {
+  if (!rare) [[likely]] {
     y = mag | sign;
     return;
   }
@@ -1227,6 +1241,34 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
   y = S(rn) > S(k.max_value) ? k.ovf ^ (neg & k.ovf_flip) : y;
 }
 
+// One vector by each lane's own magic constant (f64_params::by_magic), as lanes_by_magic for
+// floats: |x| + C, C = 2^(max(E, emin) + 52 - m), rounds |x| at the format's quantum in x's
+// binade E (the subnormals' below the min normal); the value is the sum less its binade's power
+// of two, the code the sum's bits less C's plus the exponent field. About half the operations
+// of f64_lanes' rare route, where vectors with low lanes or lanes beyond max are common.
+template <int W, class Out>
+PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, const typename vec<W>::u64& b,
+                                const typename vec<W>::u64& a, typename vec<W>::u64& y) {
+  using L = lanes64<W>;
+  using U = typename L::U;
+  using S = typename L::S;
+  using F = typename L::F;
+  constexpr bool value = std::is_same_v<Out, double>;
+  constexpr std::uint64_t exp_mask = 0x7FF0000000000000, abs_mask = 0x7FFFFFFFFFFFFFFF;
+  const U e0 = a & exp_mask;
+  const U e = S(e0) > S(k.min_normal) ? e0 : k.min_normal;
+  const U c = e + k.lane_c;
+  const F sum = F(a) + F(c);
+  U mag;
+  if constexpr (value)
+    mag = U(sum - F(U(sum) & exp_mask));
+  else
+    mag = (U(sum) - c) + ((e - k.code_base) >> p.s);
+  const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
+  y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
+  y = S(a) > S(k.ovf_above) ? k.ovf ^ (neg & k.ovf_flip) : y;  // (their C need not be finite)
+}
+
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
 // the tail) holding a NaN or an infinity, which the caller gives the scalar core, or (handoff)
 // where vectors with lanes below the min normal or beyond max are common: then busy is set.
@@ -1237,11 +1279,21 @@ template <int W, round_mode Mode, class Out, class AnyGt>
 PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const double* in, Out* out,
                                    std::size_t n, bool handoff, bool& busy) {
   using U = typename vec<W>::u64;
+  using S = typename vec<W>::i64;
   const f64_params p = params;  // (a copy: the stores to out could alias a reference)
   const f64_vectors<W> k(p, std::is_same_v<Out, double>);
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(p.csr);
 #endif
+  const auto store = [](Out* to, const U& y) PRECSIM_LAMBDA_INLINE {
+    if constexpr (std::is_same_v<Out, double>) {
+      std::memcpy(to, &y, sizeof y);
+    } else {
+      typedef Out out_lanes __attribute__((vector_size(W * sizeof(Out))));
+      const out_lanes c = __builtin_convertvector(y, out_lanes);
+      std::memcpy(to, &c, sizeof c);
+    }
+  };
   // One vector; rare: counts the vectors with lanes below the min normal or above max. Full:
   // every vector takes their steps, without a branch on it (where they are common the branch
   // mispredicts: FP6 at AVX2 ran 3x slower on N(0,1) inputs).
@@ -1255,17 +1307,26 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     rare += here;
     if ((decltype(full)::value || here) && any_gt(a, k.below_inf)) return false;  // NaN, inf
     f64_lanes<W, Mode, Out>(p, k, b, a, rn, decltype(full)::value || here, y);
-    if constexpr (std::is_same_v<Out, double>) {
-      std::memcpy(to, &y, sizeof y);
-    } else {
-      typedef Out out_lanes __attribute__((vector_size(W * sizeof(Out))));
-      const out_lanes c = __builtin_convertvector(y, out_lanes);
-      std::memcpy(to, &c, sizeof c);
-    }
+    store(to, y);
+    return true;
+  };
+  // One vector by f64_by_magic; count: per lane, those below the min normal or beyond max (a
+  // vector's sum, not a branch per vector: 1.1x)
+  const auto by_magic_lanes = [&](const double* from, Out* to, U& count) PRECSIM_LAMBDA_INLINE {
+    U b, y;
+    std::memcpy(&b, from, sizeof b);
+    const U a = b & 0x7FFFFFFFFFFFFFFF;
+    if (any_gt(a, k.below_inf)) return false;  // NaN, inf
+    count -= U(S(a + k.from_min) > S(k.max_from_min));
+    f64_by_magic<W, Out>(p, k, b, a, y);
+    store(to, y);
     return true;
   };
   // blocks of 32 vectors, each the way the last one's count of rare vectors favours (handoff:
-  // where that is every step, the caller's other route takes the next chunk)
+  // where that is every step and f64_by_magic does not serve, the caller's other route takes
+  // the next chunk)
+  constexpr bool magic_mode = lanes_mode<Mode, false>;
+  const bool by_magic = magic_mode && p.by_magic;
   std::size_t i = 0;
   unsigned rare = 0;
   busy = false;
@@ -1273,11 +1334,17 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     const std::size_t end = i + std::min<std::size_t>((n - i) / W, 32) * W;
     const bool full = rare > 4;
     rare = 0;
-    if (full && handoff) {
+    if (full && by_magic) {  // (rare then counts lanes: at least the vectors)
+      if constexpr (magic_mode) {
+        U count{};
+        for (; i < end; i += W)
+          if (!by_magic_lanes(in + i, out + i, count)) return i;
+        for (int j = 0; j < W; ++j) rare += unsigned(count[j]);
+      }
+    } else if (full && handoff) {
       busy = true;
       return i;
-    }
-    if (full) {
+    } else if (full) {
       for (; i < end; i += W)
         if (!lanes(std::true_type{}, in + i, out + i, rare)) return i;
     } else {
