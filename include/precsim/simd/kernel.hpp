@@ -1148,7 +1148,8 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
 // lanes are the caller's. The formats of kernel_params::fast, where the low lanes' addition
 // rounds in the mode (fast_magic_mode: x86's MXCSR, set here). by_magic: vectors with such
 // lanes take f64_by_magic instead (lanes_mode, formats with subnormals); ovf_above: the largest
-// |x| (bits) that rounds to at most max; lane_c: (52 - m) << 52; code_base: (1024 - bias) << 52.
+// |x| (bits) that rounds to at most max; lane_c: (52 - m) << 52; code_base: (1024 - bias) << 52;
+// plain: values whose inf and overflow answers are one, signed (kernel_params::fast_plain_value).
 struct f64_params {
   std::uint64_t lowm = 0, min_normal = 0, max_value = 0, magic = 0, rebias = 0;
   std::uint64_t keep_zero_sign = 0, sign_code = 0, code_shift = 0;
@@ -1157,7 +1158,7 @@ struct f64_params {
   double quantum = 0;  // 2^q below the min normal
   int s = 0;
   unsigned csr = 0x1F80u;
-  bool by_magic = false;
+  bool by_magic = false, plain = false;
 };
 
 inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_params& p) noexcept {
@@ -1188,6 +1189,7 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
                                                     : p.max_value + half - ((p.max_value >> p.s) & 1);
     p.lane_c = std::uint64_t(p.s) << 52;
     p.code_base = std::uint64_t(1024 - f.bias) << 52;
+    p.plain = k.fast_plain_value;
   }
   return true;
 }
@@ -1199,14 +1201,14 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, ovf_above, lane_c, code_base;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, inf, ovf_above, lane_c, code_base;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), ovf_above(U{} + p.ovf_above), lane_c(U{} + p.lane_c),
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), inf(below_inf + 1), ovf_above(U{} + p.ovf_above), lane_c(U{} + p.lane_c),
         code_base(U{} + p.code_base), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
@@ -1246,7 +1248,9 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 // binade E (the subnormals' below the min normal); the value is the sum less its binade's power
 // of two, the code the sum's bits less C's plus the exponent field. About half the operations
 // of f64_lanes' rare route, where vectors with low lanes or lanes beyond max are common.
-template <int W, class Out>
+// Plain (f64_params::plain): inf as overflow and NaN passed through here, without the caller's
+// branch on them.
+template <int W, class Out, bool Plain>
 PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, const typename vec<W>::u64& b,
                                 const typename vec<W>::u64& a, typename vec<W>::u64& y) {
   using L = lanes64<W>;
@@ -1264,6 +1268,14 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, co
     mag = U(sum - F(U(sum) & exp_mask));
   else
     mag = (U(sum) - c) + ((e - k.code_base) >> p.s);
+  if constexpr (Plain) {
+    static_assert(value);
+    mag = S(a) > S(k.ovf_above) ? k.ovf : mag;
+    const U sign = b & ~abs_mask;
+    y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
+    y = S(a) > S(k.inf) ? b : y;
+    return;
+  }
   const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
   y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
   y = S(a) > S(k.ovf_above) ? k.ovf ^ (neg & k.ovf_flip) : y;  // (their C need not be finite)
@@ -1311,14 +1323,14 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     return true;
   };
   // One vector by f64_by_magic; count: per lane, those below the min normal or beyond max (a
-  // vector's sum, not a branch per vector: 1.1x)
-  const auto by_magic_lanes = [&](const double* from, Out* to, U& count) PRECSIM_LAMBDA_INLINE {
+  // vector's sum, not a branch per vector)
+  const auto by_magic_lanes = [&](auto plain, const double* from, Out* to, U& count) PRECSIM_LAMBDA_INLINE {
     U b, y;
     std::memcpy(&b, from, sizeof b);
     const U a = b & 0x7FFFFFFFFFFFFFFF;
-    if (any_gt(a, k.below_inf)) return false;  // NaN, inf
+    if (!decltype(plain)::value && any_gt(a, k.below_inf)) return false;  // NaN, inf
     count -= U(S(a + k.from_min) > S(k.max_from_min));
-    f64_by_magic<W, Out>(p, k, b, a, y);
+    f64_by_magic<W, Out, decltype(plain)::value>(p, k, b, a, y);
     store(to, y);
     return true;
   };
@@ -1326,7 +1338,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
   // where that is every step and f64_by_magic does not serve, the caller's other route takes
   // the next chunk)
   constexpr bool magic_mode = lanes_mode<Mode, false>;
-  const bool by_magic = magic_mode && p.by_magic;
+  const bool by_magic = magic_mode && p.by_magic, plain = std::is_same_v<Out, double> && p.plain;
   std::size_t i = 0;
   unsigned rare = 0;
   busy = false;
@@ -1337,8 +1349,11 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     if (full && by_magic) {  // (rare then counts lanes: at least the vectors)
       if constexpr (magic_mode) {
         U count{};
+        if constexpr (std::is_same_v<Out, double>)
+          if (plain)
+            for (; i < end; i += W) by_magic_lanes(std::true_type{}, in + i, out + i, count);
         for (; i < end; i += W)
-          if (!by_magic_lanes(in + i, out + i, count)) return i;
+          if (!by_magic_lanes(std::false_type{}, in + i, out + i, count)) return i;
         for (int j = 0; j < W; ++j) rare += unsigned(count[j]);
       }
     } else if (full && handoff) {
