@@ -1227,7 +1227,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
   constexpr std::uint64_t abs_mask = 0x7FFFFFFFFFFFFFFF;
   const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
   U mag = value ? rn : (rn >> p.s) - p.rebias;
-  if (!rare) [[likely]] {
+  if (!rare) {
     y = mag | sign;
     return;
   }
@@ -1315,7 +1315,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     const U a = b & 0x7FFFFFFFFFFFFFFF;
     U rn;
     round_in_bits<lanes64<W>, Mode>(b, a, p.lowm, p.s, rn);
-    const bool here = any_gt(a + k.from_min, k.max_from_min);
+    const bool here = __builtin_expect(any_gt(a + k.from_min, k.max_from_min), 0);
     rare += here;
     if ((decltype(full)::value || here) && any_gt(a, k.below_inf)) return false;  // NaN, inf
     f64_lanes<W, Mode, Out>(p, k, b, a, rn, decltype(full)::value || here, y);
