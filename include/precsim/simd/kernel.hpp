@@ -1145,7 +1145,7 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
 // The fast path's deterministic modes restated on 64-bit lanes for double spans (bulk.hpp), with
 // no conversion to float and back: |x|'s bits rounded at bit 52 - m (round_in_bits), low lanes
 // by one double addition (low_by_magic: C = 2^(q + 52)), overflow by one compare. NaN and inf
-// lanes are the caller's. The formats of kernel_params::fast, where the low lanes' addition
+// lanes are the caller's (but for plain). The formats of kernel_params::fast, where the low lanes' addition
 // rounds in the mode (fast_magic_mode: x86's MXCSR, set here). by_magic: vectors with such
 // lanes take f64_by_magic instead (lanes_mode, formats with subnormals); ovf_above: the largest
 // |x| (bits) that rounds to at most max; lane_c: (52 - m) << 52; code_base: (1024 - bias) << 52;
@@ -1282,7 +1282,8 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, co
 }
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
-// the tail) holding a NaN or an infinity, which the caller gives the scalar core, or (handoff)
+// the tail) holding a NaN or an infinity (but in f64_by_magic's plain blocks, which round
+// them), which the caller gives the scalar core, or (handoff)
 // where vectors with lanes below the min normal or beyond max are common: then busy is set.
 // In place (in == out) too: each vector is read before it is written. any_gt(x, t): whether
 // x > t as int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at
