@@ -122,6 +122,15 @@ inline std::uint32_t float_bits_of(double v) noexcept { return bit_cast<std::uin
 // max, which the bit-pattern kernels (fast_lanes, sr_double_block) check on normal lanes only.
 inline bool max_is_normal(const float_format& f) noexcept { return max_finite(f) >= min_normal(f); }
 
+// The bits of the largest |x| that rounds to at most max (max_bits; max normal, its ulp 1 << s
+// in the bits), for lanes_by_magic's callers: |x| beyond max + half an ulp (nearest even: at the
+// tie too where max is odd), or beyond max's next code (toward zero), overflows.
+template <class T>
+constexpr T overflow_above(T max_bits, int s, round_mode mode) noexcept {
+  const T half = T{1} << (s - 1);
+  return mode == round_mode::toward_zero ? max_bits + 2 * half - 1 : max_bits + half - ((max_bits >> s) & 1);
+}
+
 inline kernel_params make_kernel_params(const float_format& f, const rounding& r) noexcept {
   kernel_params p;
   const int m = f.mantissa_bits, emin = min_exponent(f);
@@ -203,11 +212,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_lanes = p.fast_sub && !flush && max_exponent(f) + 23 - m <= 127 &&
                    (r.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && r.mode == round_mode::toward_zero));
     if (p.fast_lanes) {
-      // |x| beyond max + half an ulp (nearest even: at the tie too where max is odd), or beyond
-      // max's next code (toward zero), overflows; max is normal, its ulp 2^(23 - m) in the bits
-      const std::uint32_t half = 1u << (22 - m);
-      p.fast_ovf_above = r.mode == round_mode::toward_zero ? p.fast_max + 2 * half - 1
-                                                           : p.fast_max + half - ((p.fast_max >> (23 - m)) & 1);
+      p.fast_ovf_above = overflow_above(p.fast_max, 23 - m, r.mode);
       p.fast_lane_c = std::uint32_t(23 - m) << 23;
       p.fast_code_base = p.val_offset + (1u << 23);
     }
@@ -702,20 +707,24 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // the sum less the power of two of its own binade, C (a subtraction that -ffast-math cannot
 // fold back into |x| as it would sum - C). Lanes beyond max (fast_ovf_above) are the caller's:
 // their C need not be a float. 13 operations per vector for a value, where fast_normal and the
-// low lanes took 18 (AVX2).
-template <int W, bool Value>
-PRECSIM_LANES void lanes_by_magic(const kernel_params& p, const typename vec<W>::u32& a, typename vec<W>::u32& mag) {
-  using u32 = typename vec<W>::u32;
-  using i32 = i32_of<W>;
-  using f32 = typename vec<W>::f32;
-  const i32 e0 = i32(a & 0x7F800000u), lo = i32{} + std::int32_t(p.fast_min_normal);
-  const u32 e = u32(e0 > lo ? e0 : lo);
-  const u32 c = e + p.fast_lane_c;
-  const f32 sum = f32(a) + f32(c);
+// low lanes took 18 (AVX2). Floats and doubles (f64_by_magic) alike, in the type's bits:
+// min_normal, lane_c = s << frac (s = frac - m) and code_base = (the type's bias + 1 - the
+// format's bias) << frac.
+template <class L, bool Value>
+PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
+                                  const typename L::U& code_base, int s, typename L::U& mag) {
+  using U = typename L::U;
+  using S = typename L::S;
+  using F = typename L::F;
+  constexpr lane_t<L> exp_mask = (~lane_t<L>{0} >> 1) & ~((lane_t<L>{1} << L::frac) - 1);
+  const S e0 = S(a & exp_mask), lo = S(min_normal);
+  const U e = U(e0 > lo ? e0 : lo);
+  const U c = e + lane_c;
+  const F sum = F(a) + F(c);
   if constexpr (Value)
-    mag = u32(sum - f32(u32(sum) & 0x7F800000u));
+    mag = U(sum - F(U(sum) & exp_mask));
   else
-    mag = (u32(sum) - c) + ((e - p.fast_code_base) >> (23 - p.m));
+    mag = (U(sum) - c) + ((e - code_base) >> s);
 }
 
 // Low lanes by integer steps (the modes without fast_magic_mode): the rounded count of quanta
@@ -859,7 +868,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   u32 rn, mag;
   if constexpr ((Shape & shape_lanes) != 0) {
     static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled>);
-    lanes_by_magic<W, value>(p, a, mag);
+    lanes_by_magic<lanes32<W>, value>(a, u32{} + p.fast_min_normal, u32{} + p.fast_lane_c, u32{} + p.fast_code_base,
+                                      23 - p.m, mag);
   } else {
     fast_normal<W, Mode>(p, b, a, random, rn);
     mag = rn;
@@ -1148,13 +1158,13 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
 // lanes are the caller's (but for plain). The formats of kernel_params::fast, where the low lanes' addition
 // rounds in the mode (fast_magic_mode: x86's MXCSR, set here). by_magic: vectors with such
 // lanes take f64_by_magic instead (lanes_mode, formats with subnormals); ovf_above: the largest
-// |x| (bits) that rounds to at most max; lane_c: (52 - m) << 52; code_base: (1024 - bias) << 52;
+// |x| (bits) that rounds to at most max; code_base: (1024 - bias) << 52;
 // plain: values whose inf and overflow answers are one, signed (kernel_params::fast_plain_value).
 struct f64_params {
   std::uint64_t lowm = 0, min_normal = 0, max_value = 0, magic = 0, rebias = 0;
   std::uint64_t keep_zero_sign = 0, sign_code = 0, code_shift = 0;
   std::uint64_t ovf_value[2]{}, ovf_code[2]{};  // results beyond max finite, + and -
-  std::uint64_t ovf_above = 0, lane_c = 0, code_base = 0;
+  std::uint64_t ovf_above = 0, code_base = 0;
   double quantum = 0;  // 2^q below the min normal
   int s = 0;
   unsigned csr = 0x1F80u;
@@ -1183,11 +1193,8 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
   p.csr = k.fast_csr;
   p.by_magic = f.subnormals == subnormal_mode::gradual &&
                (k.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && k.mode == round_mode::toward_zero));
-  if (p.by_magic) {  // (as kernel_params::fast_ovf_above; max is normal)
-    const std::uint64_t half = std::uint64_t{1} << (p.s - 1);
-    p.ovf_above = k.mode == round_mode::toward_zero ? p.max_value + 2 * half - 1
-                                                    : p.max_value + half - ((p.max_value >> p.s) & 1);
-    p.lane_c = std::uint64_t(p.s) << 52;
+  if (p.by_magic) {
+    p.ovf_above = overflow_above(p.max_value, p.s, k.mode);
     p.code_base = std::uint64_t(1024 - f.bias) << 52;
     p.plain = k.fast_plain_value;
   }
@@ -1208,7 +1215,8 @@ struct f64_vectors {
         ovf(U{} + (value ? p.ovf_value[0] : p.ovf_code[0])),
         ovf_flip(U{} + (value ? p.ovf_value[0] ^ p.ovf_value[1] : p.ovf_code[0] ^ p.ovf_code[1])),
         from_min(U{} + ((std::uint64_t{1} << 63) - p.min_normal)), max_from_min(max_value + from_min),
-        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), inf(below_inf + 1), ovf_above(U{} + p.ovf_above), lane_c(U{} + p.lane_c),
+        below_inf(U{} + 0x7FEFFFFFFFFFFFFF), inf(below_inf + 1), ovf_above(U{} + p.ovf_above),
+        lane_c(U{} + (std::uint64_t(p.s) << 52)),
         code_base(U{} + p.code_base), quantum(F{} + p.quantum), big(F{} + p.quantum * 0x1p52) {}
 };
 
@@ -1256,29 +1264,16 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, co
   using L = lanes64<W>;
   using U = typename L::U;
   using S = typename L::S;
-  using F = typename L::F;
   constexpr bool value = std::is_same_v<Out, double>;
-  constexpr std::uint64_t exp_mask = 0x7FF0000000000000, abs_mask = 0x7FFFFFFFFFFFFFFF;
-  const U e0 = a & exp_mask;
-  const U e = S(e0) > S(k.min_normal) ? e0 : k.min_normal;
-  const U c = e + k.lane_c;
-  const F sum = F(a) + F(c);
+  static_assert(value || !Plain);
   U mag;
-  if constexpr (value)
-    mag = U(sum - F(U(sum) & exp_mask));
-  else
-    mag = (U(sum) - c) + ((e - k.code_base) >> p.s);
-  if constexpr (Plain) {
-    static_assert(value);
-    mag = S(a) > S(k.ovf_above) ? k.ovf : mag;
-    const U sign = b & ~abs_mask;
-    y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
-    y = S(a) > S(k.inf) ? b : y;
-    return;
-  }
-  const U neg = U(S(b) >> 63), sign = value ? b & ~abs_mask : neg & p.sign_code;
+  lanes_by_magic<L, value>(a, k.min_normal, k.lane_c, k.code_base, p.s, mag);
+  const S ovf = S(a) > S(k.ovf_above);  // (their C need not be finite)
+  if constexpr (Plain) mag = ovf ? k.ovf : mag;
+  const U neg = U(S(b) >> 63), sign = value ? b & 0x8000000000000000 : neg & p.sign_code;
   y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
-  y = S(a) > S(k.ovf_above) ? k.ovf ^ (neg & k.ovf_flip) : y;  // (their C need not be finite)
+  if constexpr (Plain) y = S(a) > S(k.inf) ? b : y;
+  else y = ovf ? k.ovf ^ (neg & k.ovf_flip) : y;
 }
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
