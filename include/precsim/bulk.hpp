@@ -182,7 +182,7 @@ void scalar_round(const float_format& f, const rounding& r, const sr_stream& s, 
 }
 
 #if PRECSIM_VECTOR_KERNELS
-// Stochastic rounding of doubles by sr_double_block (simd/kernel.hpp), 32 indices from a multiple
+// Stochastic rounding of doubles by sr_double_block (simd/kernel_f64.hpp), 32 indices from a multiple
 // of 32 at a time (one batch of random_u64 words); the lanes it leaves, the head and the tail by
 // the scalar core.
 template <class Out>
@@ -217,7 +217,7 @@ void check_call(const char* fn, std::span<const In> in, std::span<Out> out, cons
 }
 
 // Double spans of float-valued formats: narrowed to float by round-to-odd (the float nearest x
-// toward zero, its last bit set when x is not a float; simd/kernel.hpp, narrow_span), then the
+// toward zero, its last bit set when x is not a float; simd/kernel_f64.hpp, narrow_span), then the
 // float kernel. Rounding that float gives the rounding of x itself where the format's quantum
 // is at least 2^(g + 1) float quanta at every magnitude below FLT_MAX, g being the bits below
 // the quantum the rounding looks at: 1 for every mode but stochastic (the midpoint), N + 1 for

@@ -13,6 +13,7 @@
 
 #include "../cpu.hpp"
 #include "kernel.hpp"
+#include "kernel_f64.hpp"
 
 #if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
 #include <immintrin.h>
@@ -147,7 +148,7 @@ template <class T, class Vector>
 }
 #endif
 
-// Doubles rounded in their own bit pattern (kernel.hpp, f64_span), x86-64 only (MXCSR).
+// Doubles rounded in their own bit pattern (kernel_f64.hpp, f64_span), x86-64 only (MXCSR).
 // ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: f64_span's handoff, from the
 // argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
 // without the branch, not compiled then, slowed the other one by a tenth).
@@ -423,7 +424,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
 }
 
 #if PRECSIM_X86
-// Doubles to float by round-to-odd (kernel.hpp, narrow_span), 8 per step. Returns whether some
+// Doubles to float by round-to-odd (kernel_f64.hpp, narrow_span), 8 per step. Returns whether some
 // x is a NaN, an infinity or at least FLT_MAX in magnitude (its float, toward zero, at least
 // FLT_MAX's bits): such chunks go to the scalar core. (Tests on bits: -ffast-math lets clang
 // drop unordered comparisons.)
@@ -595,7 +596,7 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
 }
 // Doubles in one pass (bulk.hpp): binary16 by the hardware conversion where it applies (as fast
 // on N(0,1) inputs, faster where many lie below the min normal or beyond max); the formats of
-// the fast path's deterministic modes in their own bit pattern (kernel.hpp, f64_span; fp from
+// the fast path's deterministic modes in their own bit pattern (kernel_f64.hpp, f64_span; fp from
 // make_f64_params) at AVX2 and AVX-512 (SSE2 has no 64-bit compare: there the three passes are
 // faster) and in the tests' 16-lane layout. Returns how many were rounded: it stops before the
 // first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
@@ -666,7 +667,7 @@ inline bool vector_narrow(simd_level l, const double* in, float* out, std::size_
   return portable_narrow(in, out, n);
 }
 
-// 32 doubles rounded stochastically (kernel.hpp, sr_double_block); the lanes left to the caller.
+// 32 doubles rounded stochastically (kernel_f64.hpp, sr_double_block); the lanes left to the caller.
 template <class Out>
 std::uint32_t vector_sr_double(simd_level l, const sr_double_params& p, const double* in, Out* out,
                                const std::uint32_t* words) {
