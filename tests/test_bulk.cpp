@@ -509,8 +509,8 @@ TEST_CASE("double spans in one pass: specials and inputs below float's normals a
 
 // Long double spans whose inputs change regime: runs of N(0,1)-like inputs, of wide-range ones
 // (mostly below the min normal or beyond max: f64_span rounds such blocks by each lane's own
-// magic constant, to nearest even and toward zero, or hands them off, float16's to_odd to the
-// hardware conversion, the others at AVX2 to the three passes), of inputs closer to a
+// magic constant, or hands them off, float16's to_odd and nearest_away to the hardware
+// conversion, the directed ones at AVX2 to the three passes), of inputs closer to a
 // midpoint than a float ulp, and specials now and then, in runs of every length up to 5000,
 // so that each route starts and stops at unaligned positions and meets NaN, inf and |x| >=
 // FLT_MAX inside a chunk. Values (in place and not) and codes, every deterministic mode.

@@ -65,6 +65,9 @@ struct kernel_params {
   // constant stays a float up to max (emax + 23 - m <= 127). fast_ovf_above: the bits of the
   // largest |x| that rounds to at most max; fast_lane_c: (23 - m) << 23; fast_code_base:
   // (128 - bias) << 23, which takes a binade's exponent field to its code's, less one.
+  // fast_lanes' modes (lanes_mode): nearest even; nearest away as nearest even of x with its last
+  // bit set (m <= 21: every tie and every value then ends in a zero bit, see fast_lanes); toward
+  // zero and to odd in MXCSR's toward zero (x86).
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
   std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0;
@@ -127,8 +130,13 @@ inline bool max_is_normal(const float_format& f) noexcept { return max_finite(f)
 // tie too where max is odd), or beyond max's next code (toward zero), overflows.
 template <class T>
 constexpr T overflow_above(T max_bits, int s, round_mode mode) noexcept {
-  const T half = T{1} << (s - 1);
-  return mode == round_mode::toward_zero ? max_bits + 2 * half - 1 : max_bits + half - ((max_bits >> s) & 1);
+  const T half = T{1} << (s - 1), odd = (max_bits >> s) & 1;
+  switch (mode) {
+    case round_mode::toward_zero: return max_bits + 2 * half - 1;
+    case round_mode::nearest_away: return max_bits + half - 1;
+    case round_mode::to_odd: return odd ? max_bits + 2 * half - 1 : max_bits;  // (an even max's next code is odd)
+    default: return max_bits + half - odd;
+  }
 }
 
 inline kernel_params make_kernel_params(const float_format& f, const rounding& r) noexcept {
@@ -210,7 +218,8 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                         : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
     p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     p.fast_lanes = p.fast_sub && !flush && max_exponent(f) + 23 - m <= 127 &&
-                   (r.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && r.mode == round_mode::toward_zero));
+                   (r.mode == round_mode::nearest_even || (r.mode == round_mode::nearest_away && m <= 21) ||
+                    (PRECSIM_FAST_PATH && (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd)));
     if (p.fast_lanes) {
       p.fast_ovf_above = overflow_above(p.fast_max, 23 - m, r.mode);
       p.fast_lane_c = std::uint32_t(23 - m) << 23;
@@ -709,8 +718,13 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // their C need not be a float. 13 operations per vector for a value, where fast_normal and the
 // low lanes took 18 (AVX2). Floats and doubles (f64_by_magic) alike, in the type's bits:
 // min_normal, lane_c = s << frac (s = frac - m) and code_base = (the type's bias + 1 - the
-// format's bias) << frac.
-template <class L, bool Value>
+// format's bias) << frac. Modes (lanes_mode): nearest even, and toward zero, in MXCSR's mode;
+// nearest away as nearest even of |x| with its last bit set: a tie of the format and each of
+// its values have at most m + 2 <= frac significant bits (m <= 21 for floats), so their last
+// bit is 0, a tie with the bit set lies just above itself and rounds away, and any other |x|
+// stays on its side of every tie. to_odd: the sum cut toward zero, its last bit (the
+// quantum's) set where that was inexact.
+template <class L, bool Value, round_mode Mode>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
                                   const typename L::U& code_base, int s, typename L::U& mag) {
   using U = typename L::U;
@@ -720,11 +734,14 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const S e0 = S(a & exp_mask), lo = S(min_normal);
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
-  const F sum = F(a) + F(c);
+  const F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
+  const U base = U(sum) & exp_mask;  // C
+  U k = U(sum);                      // C + the quanta
+  if constexpr (Mode == round_mode::to_odd) k |= U(sum - F(base) != F(a)) & 1;
   if constexpr (Value)
-    mag = U(sum - F(U(sum) & exp_mask));
+    mag = U(F(k) - F(base));
   else
-    mag = (U(sum) - c) + ((e - code_base) >> s);
+    mag = (k - c) + ((e - code_base) >> s);
 }
 
 // Low lanes by integer steps (the modes without fast_magic_mode): the rounded count of quanta
@@ -828,11 +845,13 @@ struct level_ops {
 enum : unsigned { shape_sub = 1, shape_plain = 2, shape_float = 4, shape_inf = 8, shape_nzs = 16, shape_lanes = 32 };
 
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
-// nearest even, and toward zero where MXCSR is set (the directed modes would need the sign's
-// threshold; with block scales, whose scaling rounds to nearest, only nearest even).
+// nearest even and nearest away (in nearest even), toward zero and to odd where MXCSR is set
+// (the directed modes would need the sign's threshold; with block scales, whose scaling rounds
+// to nearest, only the nearest modes).
 template <round_mode Mode, bool Scaled>
 inline constexpr bool lanes_mode =
-    Mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && !Scaled && Mode == round_mode::toward_zero);
+    Mode == round_mode::nearest_even || Mode == round_mode::nearest_away ||
+    (PRECSIM_FAST_PATH && !Scaled && (Mode == round_mode::toward_zero || Mode == round_mode::to_odd));
 
 // Modes whose plain shape may need inf lanes of their own (shape_inf): those that stop at max.
 template <round_mode Mode, bool Scaled>
@@ -868,7 +887,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   u32 rn, mag;
   if constexpr ((Shape & shape_lanes) != 0) {
     static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled>);
-    lanes_by_magic<lanes32<W>, value>(a, u32{} + p.fast_min_normal, u32{} + p.fast_lane_c, u32{} + p.fast_code_base,
+    lanes_by_magic<lanes32<W>, value, Mode>(a, u32{} + p.fast_min_normal, u32{} + p.fast_lane_c, u32{} + p.fast_code_base,
                                       23 - p.m, mag);
   } else {
     fast_normal<W, Mode>(p, b, a, random, rn);
@@ -967,7 +986,9 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
                              Out* out, std::size_t n) {
   const kernel_params p = params;
 #if PRECSIM_FAST_PATH
-  const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
+  // (nearest away by shape_lanes: nearest even of the nudged x)
+  constexpr bool even_csr = Mode == round_mode::nearest_away && (Shape & shape_lanes) != 0;
+  const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) && !even_csr ? p.fast_csr : 0x1F80u);
 #endif
   typename vec<W>::u32 x, y;
   const typename vec<W>::u32 none{};

@@ -51,9 +51,14 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
     p.ovf_code[neg] = k.ovf_code[neg];
   }
   p.quantum = pow2(q);
-  p.csr = k.fast_csr;
-  p.by_magic = f.subnormals == subnormal_mode::gradual &&
-               (k.mode == round_mode::nearest_even || (PRECSIM_FAST_PATH && k.mode == round_mode::toward_zero));
+  // (nearest away: nearest even of x with its last bit set, as in lanes_by_magic, for the low
+  // lanes too: the float kernel's low lanes cut toward zero)
+  p.csr = k.mode == round_mode::nearest_away ? 0x1F80u : k.fast_csr;
+  // (binary16's to_odd and nearest away, half_hw 4 and 5: the hardware's pass takes those
+  // chunks, faster: dispatch.hpp, one_pass_f64)
+  p.by_magic = f.subnormals == subnormal_mode::gradual && k.half_hw < 4 &&
+               (k.mode == round_mode::nearest_even || k.mode == round_mode::nearest_away ||
+                (PRECSIM_FAST_PATH && (k.mode == round_mode::toward_zero || k.mode == round_mode::to_odd)));
   if (p.by_magic) {
     p.ovf_above = overflow_above(p.max_value, p.s, k.mode);
     p.code_base = std::uint64_t(1024 - f.bias) << 52;
@@ -101,7 +106,8 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
     return;
   }
   U q, v;
-  low_by_magic<L, Mode>(p.magic, b, a, q);
+  if constexpr (Mode == round_mode::nearest_away) low_by_magic<L, round_mode::nearest_even>(p.magic, b, a | 1, q);
+  else low_by_magic<L, Mode>(p.magic, b, a, q);
   if constexpr (value)  // (exact: q < 2^52; the sign cleared: 0 comes out as -0 in MXCSR's toward -inf)
     v = U(F(q | 0x4330000000000000) * k.quantum - k.big) & abs_mask;  // (an FMA where contracted: exact too)
   else
@@ -119,7 +125,7 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 // of f64_lanes' rare route, where vectors with low lanes or lanes beyond max are common.
 // Plain (f64_params::plain): inf as overflow and NaN passed through here, without the caller's
 // branch on them.
-template <int W, class Out, bool Plain>
+template <int W, round_mode Mode, class Out, bool Plain>
 PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, const typename vec<W>::u64& b,
                                 const typename vec<W>::u64& a, typename vec<W>::u64& y) {
   using L = lanes64<W>;
@@ -128,7 +134,7 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, co
   constexpr bool value = std::is_same_v<Out, double>;
   static_assert(value || !Plain);
   U mag;
-  lanes_by_magic<L, value>(a, k.min_normal, k.lane_c, k.code_base, p.s, mag);
+  lanes_by_magic<L, value, Mode>(a, k.min_normal, k.lane_c, k.code_base, p.s, mag);
   const S ovf = S(a) > S(k.ovf_above);  // (their C need not be finite)
   if constexpr (Plain) mag = ovf ? k.ovf : mag;
   const U neg = U(S(b) >> 63), sign = value ? b & 0x8000000000000000 : neg & p.sign_code;
@@ -187,7 +193,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     const U a = b & 0x7FFFFFFFFFFFFFFF;
     if (!decltype(plain)::value && any_gt(a, k.below_inf)) return false;  // NaN, inf
     count -= U(S(a + k.from_min) > S(k.max_from_min));
-    f64_by_magic<W, Out, decltype(plain)::value>(p, k, b, a, y);
+    f64_by_magic<W, Mode, Out, decltype(plain)::value>(p, k, b, a, y);
     store(to, y);
     return true;
   };
