@@ -148,9 +148,18 @@ TEST_CASE("all binary32 inputs: float16 bulk codes in every deterministic mode e
 
 // The fast path's per-lane magic constant (kernel.hpp, lanes_by_magic): its thresholds (ties at
 // max, the min normal, the subnormals' quantum) for formats with and without inf, NaN and -0.
+const test::named small_formats[] = {{"float8_e4m3fn", fmt::float8_e4m3fn},     {"float8_e5m2", fmt::float8_e5m2},
+                                     {"float6_e3m2fn", fmt::float6_e3m2fn},     {"float4_e2m1fn", fmt::float4_e2m1fn},
+                                     {"float8_e4m3fnuz", fmt::float8_e4m3fnuz}, {"binary8p3se", fmt::p3109(8, 3, true, true)}};
+
 TEST_CASE("all binary32 inputs: 8-bit and smaller formats to nearest even and toward zero, bulk equals the scalar core at every level") {
-  for (const test::named& nf : {test::named{"float8_e4m3fn", fmt::float8_e4m3fn}, test::named{"float8_e5m2", fmt::float8_e5m2},
-                                test::named{"float6_e3m2fn", fmt::float6_e3m2fn}, test::named{"float4_e2m1fn", fmt::float4_e2m1fn},
-                                test::named{"float8_e4m3fnuz", fmt::float8_e4m3fnuz}, test::named{"binary8p3se", fmt::p3109(8, 3, true, true)}})
+  for (const test::named& nf : small_formats)
     CHECK(bulk_against_scalar(nf, {round_mode::nearest_even, round_mode::toward_zero}, true) == 0);
+}
+
+// The same constant to nearest away (nearest even of x with its last bit set) and to odd (the
+// last bit set where the cut was inexact): every tie, and the thresholds at max of both modes.
+TEST_CASE("all binary32 inputs: 8-bit and smaller formats to nearest away and to odd, bulk equals the scalar core at every level") {
+  for (const test::named& nf : small_formats)
+    CHECK(bulk_against_scalar(nf, {round_mode::nearest_away, round_mode::to_odd}, true) == 0);
 }

@@ -61,13 +61,11 @@ struct kernel_params {
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   // fast_lanes: every lane rounds by its own magic constant (lanes_by_magic, shape_lanes) in
-  // nearest even and, where MXCSR is set, toward zero: formats with fast_sub but not flush whose
-  // constant stays a float up to max (emax + 23 - m <= 127). fast_ovf_above: the bits of the
-  // largest |x| that rounds to at most max; fast_lane_c: (23 - m) << 23; fast_code_base:
-  // (128 - bias) << 23, which takes a binade's exponent field to its code's, less one.
-  // fast_lanes' modes (lanes_mode): nearest even; nearest away as nearest even of x with its last
-  // bit set (m <= 21: every tie and every value then ends in a zero bit, see fast_lanes); toward
-  // zero and to odd in MXCSR's toward zero (x86).
+  // nearest even, nearest away (m <= 21) and, where MXCSR is set, toward zero and to odd:
+  // formats with fast_sub but not flush whose constant stays a float up to max (emax + 23 - m
+  // <= 127). fast_ovf_above: the bits of the largest |x| that rounds to at most max;
+  // fast_lane_c: (23 - m) << 23; fast_code_base: (128 - bias) << 23, which takes a binade's
+  // exponent field to its code's, less one.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
   std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0;
@@ -127,14 +125,15 @@ inline bool max_is_normal(const float_format& f) noexcept { return max_finite(f)
 
 // The bits of the largest |x| that rounds to at most max (max_bits; max normal, its ulp 1 << s
 // in the bits), for lanes_by_magic's callers: |x| beyond max + half an ulp (nearest even: at the
-// tie too where max is odd), or beyond max's next code (toward zero), overflows.
+// tie too where max is odd; nearest away: at the tie), or beyond max's next code (toward zero;
+// to odd where max is odd, else beyond max: its next code is the odd one), overflows.
 template <class T>
 constexpr T overflow_above(T max_bits, int s, round_mode mode) noexcept {
   const T half = T{1} << (s - 1), odd = (max_bits >> s) & 1;
   switch (mode) {
     case round_mode::toward_zero: return max_bits + 2 * half - 1;
     case round_mode::nearest_away: return max_bits + half - 1;
-    case round_mode::to_odd: return odd ? max_bits + 2 * half - 1 : max_bits;  // (an even max's next code is odd)
+    case round_mode::to_odd: return odd ? max_bits + 2 * half - 1 : max_bits;
     default: return max_bits + half - odd;
   }
 }
