@@ -212,13 +212,13 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_quantum = float_bits_of(std::ldexp(1.0, low_quantum));
     p.fast_code_shift = flush ? std::uint32_t(m) : 0;
     p.fast_sr_shift0 = low_quantum + 150;  // q - ulp exponent + max(E, 1)
-    const unsigned rc = r.mode == round_mode::toward_negative   ? 1
-                        : r.mode == round_mode::toward_positive ? 2
-                        : r.mode == round_mode::nearest_even    ? 0 : 3;  // (see fast_low_magic)
-    p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     p.fast_lanes = p.fast_sub && !flush && max_exponent(f) + 23 - m <= 127 &&
                    (r.mode == round_mode::nearest_even || (r.mode == round_mode::nearest_away && m <= 21) ||
                     (PRECSIM_FAST_PATH && (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd)));
+    // (see fast_low_magic; nearest away by fast_lanes: nearest even of the nudged x)
+    const bool even = r.mode == round_mode::nearest_even || (r.mode == round_mode::nearest_away && p.fast_lanes);
+    const unsigned rc = r.mode == round_mode::toward_negative ? 1 : r.mode == round_mode::toward_positive ? 2 : even ? 0 : 3;
+    p.fast_csr = 0x1F80u | rc << 13;  // all exceptions masked, no FTZ / DAZ
     if (p.fast_lanes) {
       p.fast_ovf_above = overflow_above(p.fast_max, 23 - m, r.mode);
       p.fast_lane_c = std::uint32_t(23 - m) << 23;
@@ -986,9 +986,7 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
                              Out* out, std::size_t n) {
   const kernel_params p = params;
 #if PRECSIM_FAST_PATH
-  // (nearest away by shape_lanes: nearest even of the nudged x)
-  constexpr bool even_csr = Mode == round_mode::nearest_away && (Shape & shape_lanes) != 0;
-  const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) && !even_csr ? p.fast_csr : 0x1F80u);
+  const scoped_mxcsr csr(fast_magic_mode<Mode, Scaled> && (Shape & shape_sub) ? p.fast_csr : 0x1F80u);
 #endif
   typename vec<W>::u32 x, y;
   const typename vec<W>::u32 none{};
