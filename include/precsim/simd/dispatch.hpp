@@ -842,26 +842,42 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
 // fraction bits), converted and scaled by 2^(15 - bias), exact in float; up to 3 codes whose
 // value that does not give (NaN, inf) set to their half first. Fewer operations per code than
 // the permutes or a gather. half_plan checks the result on every code against the table.
+// The placement (half_place), fewest operations per 16 codes first: place_shift, where a sign
+// and 5 exponent bits make the code's top bit to bit 15 all it takes; place_byte, 8-bit codes
+// widened with their sign copied, one left shift and the copies cleared; place_fields, the top
+// bit to bit 15, the fields down by an arithmetic shift, the copies cleared.
 // Bias 16 with finite codes in exponent field 31 (P3109 binary8p3, e5m2fnuz): every value is a
-// half, its fields one binade down (field - 1, scale 1) but for fields 0 and 1, which are a half's
-// subnormals, the placed fields halved: the larger of the two (down_binade).
+// half, its fields one binade down (field - 1, scale 1: no multiply) but for fields 0 and 1,
+// which are a half's subnormals, the placed fields halved: the larger of the two (down_binade).
+enum half_place : int { place_fields, place_byte, place_shift };
 struct half_plan {
-  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};  // (exc_code: the code moved up by `up`)
-  int up = 0, down = 0, exceptions = 0;
+  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};  // (exc_code: the widened code, moved up by `up` but at place_byte)
+  int up = 0, down = 0, exceptions = 0, place = place_fields;
   bool down_binade = false;
   float scale = 1;
 };
+// The larger candidate in unsigned order is the right one for either sign (v: sign | fields):
+// field - 1 saturates at 0 below field 1, and the halved fields keep the sign bit.
 __attribute__((target("avx2"))) inline __m256i half_down_binade(__m256i v) {
-  const __m256i mag = _mm256_and_si256(v, _mm256_set1_epi16(0x7FFF));
-  const __m256i down = _mm256_max_epi16(_mm256_sub_epi16(mag, _mm256_set1_epi16(0x400)), _mm256_srli_epi16(mag, 1));
-  return _mm256_or_si256(_mm256_xor_si256(v, mag), down);
+  const __m256i halved = _mm256_and_si256(_mm256_srai_epi16(v, 1), _mm256_set1_epi16(short(0xBFFF)));
+  return _mm256_max_epu16(_mm256_subs_epu16(v, _mm256_set1_epi16(0x400)), halved);
 }
 __attribute__((target("avx512f,avx512bw"))) inline __m512i half_down_binade(__m512i v) {
-  const __m512i mag = _mm512_and_si512(v, _mm512_set1_epi16(0x7FFF));
-  const __m512i down = _mm512_max_epi16(_mm512_sub_epi16(mag, _mm512_set1_epi16(0x400)), _mm512_srli_epi16(mag, 1));
-  return _mm512_or_si512(_mm512_xor_si512(v, mag), down);
+  const __m512i halved = _mm512_and_si512(_mm512_srai_epi16(v, 1), _mm512_set1_epi16(short(0xBFFF)));
+  return _mm512_max_epu16(_mm512_subs_epu16(v, _mm512_set1_epi16(0x400)), halved);
 }
-template <int E, bool DownBinade>
+// The halves as floats, scaled unless the scale is 1.
+template <bool Scale>
+__attribute__((target("avx2,f16c"))) inline __m256 half_floats(__m128i halves, __m256 scale) {
+  const __m256 f = _mm256_cvtph_ps(halves);
+  return Scale ? _mm256_mul_ps(f, scale) : f;
+}
+template <bool Scale>
+__attribute__((target("avx512f"))) inline __m512 half_floats(__m256i halves, __m512 scale) {
+  const __m512 f = _mm512_maskz_cvtph_ps(0xFFFF, halves);
+  return Scale ? _mm512_mul_ps(f, scale) : f;
+}
+template <int E, bool DownBinade, int Place>
 __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, const std::uint8_t* in, float* out,
                                                            std::size_t n) {
   const __m256i keep = _mm256_set1_epi16(short(h.keep));
@@ -874,23 +890,29 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
   }
   std::size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    const __m256i c = _mm256_cvtepu8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i)));
-    const __m256i u = _mm256_sll_epi16(c, up);
-    __m256i v = _mm256_and_si256(_mm256_sra_epi16(u, down), keep);
+    const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
+    __m256i u, v;
+    if constexpr (Place == place_byte) {
+      u = _mm256_cvtepi8_epi16(b);
+      v = _mm256_and_si256(_mm256_sll_epi16(u, up), keep);
+    } else {
+      u = _mm256_sll_epi16(_mm256_cvtepu8_epi16(b), up);
+      v = Place == place_shift ? u : _mm256_and_si256(_mm256_sra_epi16(u, down), keep);
+    }
     if constexpr (DownBinade) v = half_down_binade(v);
     for (int j = 0; j < E; ++j) v = _mm256_blendv_epi8(v, exc_half[j], _mm256_cmpeq_epi16(u, exc_code[j]));
-    _mm256_storeu_ps(out + i, _mm256_mul_ps(_mm256_cvtph_ps(_mm256_castsi256_si128(v)), scale));
-    _mm256_storeu_ps(out + i + 8, _mm256_mul_ps(_mm256_cvtph_ps(_mm256_extracti128_si256(v, 1)), scale));
+    _mm256_storeu_ps(out + i, half_floats<!DownBinade>(_mm256_castsi256_si128(v), scale));
+    _mm256_storeu_ps(out + i + 8, half_floats<!DownBinade>(_mm256_extracti128_si256(v, 1), scale));
   }
   if (i < n) {
     std::uint8_t tin[16] = {};
     float tout[16];
     std::memcpy(tin, in + i, n - i);
-    half_decode_avx2<E, DownBinade>(h, tin, tout, 16);
+    half_decode_avx2<E, DownBinade, Place>(h, tin, tout, 16);
     std::memcpy(out + i, tout, (n - i) * sizeof(float));
   }
 }
-template <int E, bool DownBinade>
+template <int E, bool DownBinade, int Place>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(const half_plan& h, const std::uint8_t* in,
                                                                             float* out, std::size_t n) {
   const __m512i keep = _mm512_set1_epi16(short(h.keep));
@@ -903,26 +925,39 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(con
   }
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
-    const __m512i c = _mm512_maskz_cvtepu8_epi16(~0u, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)));
-    const __m512i u = _mm512_sll_epi16(c, up);
-    __m512i v = _mm512_and_si512(_mm512_sra_epi16(u, down), keep);
+    const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
+    __m512i u, v;
+    if constexpr (Place == place_byte) {
+      u = _mm512_maskz_cvtepi8_epi16(~0u, b);
+      v = _mm512_and_si512(_mm512_sll_epi16(u, up), keep);
+    } else {
+      u = _mm512_sll_epi16(_mm512_maskz_cvtepu8_epi16(~0u, b), up);
+      v = Place == place_shift ? u : _mm512_and_si512(_mm512_sra_epi16(u, down), keep);
+    }
     if constexpr (DownBinade) v = half_down_binade(v);
     for (int j = 0; j < E; ++j) v = _mm512_mask_blend_epi16(_mm512_cmpeq_epi16_mask(u, exc_code[j]), v, exc_half[j]);
-    _mm512_storeu_ps(out + i, _mm512_mul_ps(_mm512_maskz_cvtph_ps(0xFFFF, _mm512_maskz_extracti64x4_epi64(0xF, v, 0)), scale));
-    _mm512_storeu_ps(out + i + 16, _mm512_mul_ps(_mm512_maskz_cvtph_ps(0xFFFF, _mm512_maskz_extracti64x4_epi64(0xF, v, 1)), scale));
+    _mm512_storeu_ps(out + i, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 0), scale));
+    _mm512_storeu_ps(out + i + 16, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 1), scale));
   }
-  half_decode_avx2<E, DownBinade>(h, in + i, out + i, n - i);
+  half_decode_avx2<E, DownBinade, Place>(h, in + i, out + i, n - i);
 }
 template <class In>
 void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std::size_t n) {
   static_assert(sizeof(In) == 1);
   const auto run = [&](auto e) {
-    const auto at = [&](auto down_binade) {
-      if (l == simd_level::avx512) half_decode_avx512<e(), down_binade()>(h, in, out, n);
-      else half_decode_avx2<e(), down_binade()>(h, in, out, n);
+    const auto at = [&](auto down_binade, auto place) {
+      if (l == simd_level::avx512) half_decode_avx512<e(), down_binade(), place()>(h, in, out, n);
+      else half_decode_avx2<e(), down_binade(), place()>(h, in, out, n);
     };
-    if (h.down_binade) at(std::true_type{});
-    else at(std::false_type{});
+    const auto placed = [&](auto down_binade) {
+      switch (h.place) {
+        case place_shift: return at(down_binade, std::integral_constant<int, place_shift>{});
+        case place_byte: return at(down_binade, std::integral_constant<int, place_byte>{});
+        default: return at(down_binade, std::integral_constant<int, place_fields>{});
+      }
+    };
+    if (h.down_binade) placed(std::true_type{});
+    else placed(std::false_type{});
   };
   switch (h.exceptions) {
     case 0: return run(std::integral_constant<int, 0>{});
@@ -945,6 +980,12 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
     h.up = 16 - k;
     h.down = p.sign_bit ? 5 - e : 6 - e;
     h.keep = std::uint16_t(p.sign_bit ? 0x8000u | (0x7FFFu >> h.down) : 0xFFFFu >> h.down);
+    if (h.down == 0 && h.keep == 0xFFFFu) {
+      h.place = place_shift;
+    } else if (k == 8) {
+      h.place = place_byte;
+      h.up -= h.down;
+    }
     h.down_binade = down_binade;
     h.scale = down_binade ? 1.0f : float(std::ldexp(1.0, 15 - bias));
     half_decode(l, h, every_byte.c, reinterpret_cast<float*>(got), 256);
@@ -954,7 +995,7 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
       // only NaN and inf differ: a half holds them where NaNs are quiet with 10 payload bits
       if ((t & 0x7F800000u) != 0x7F800000u || h.exceptions == 3 || (frac && (frac & 0x401FFFu) != 0x400000u))
         return false;
-      h.exc_code[h.exceptions] = std::uint16_t(c << h.up);
+      h.exc_code[h.exceptions] = std::uint16_t(h.place == place_byte ? std::uint16_t(std::int8_t(c)) : c << h.up);
       h.exc_half[h.exceptions++] = std::uint16_t(((t >> 16) & 0x8000u) | 0x7C00u | (frac >> 13));
     }
     half_decode(l, h, every_byte.c, reinterpret_cast<float*>(got), 256);
