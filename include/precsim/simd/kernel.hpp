@@ -827,9 +827,10 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // reduction's operations, and it runs once per vector on the fast path's low lanes);
 // sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at,
 // vector), the codes of four consecutive vectors (vector(k, codes), k = 0 .. 3) stored as 4 W
-// 8- or 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2: dispatch.hpp's codes4_avx2,
-// packs across vectors, where GCC narrowed each vector alone in 4-5 instructions); nullptr at
-// the levels that store each vector alone (the 4-vector loop would only add compiled code there).
+// 8- or 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2 and AVX-512: dispatch.hpp's
+// codes4_avx2 / codes4_avx512, packs across vectors, where GCC 12 narrowed each vector alone in
+// 4-5 instructions); nullptr at the portable levels, which store each vector alone (the 4-vector
+// loop would only add compiled code there).
 template <class Mul, class Stream, class Any, class SrLow, class Codes4>
 struct level_ops {
   Mul mul;
