@@ -842,8 +842,9 @@ struct level_ops {
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
 // fast_float_range, fast_inf_*). shape_nan_const: codes whose NaN code takes no payload from the
-// input (e4m3fn, P3109, fnuz: 3 operations fewer per vector), with shape_lanes only (a variant
-// per shape and mode costs build time; that is where encode is held back by its code steps).
+// input (all but the IEEE-like formats: e4m3fn, P3109, fnuz, FP6, FP4; 3 operations fewer per
+// vector), with shape_lanes only (a variant per shape and mode costs build time; that is where
+// encode is held back by its code steps).
 enum : unsigned {
   shape_sub = 1,
   shape_plain = 2,
