@@ -844,7 +844,9 @@ struct level_ops {
 // fast_float_range, fast_inf_*). shape_nan_const: codes whose NaN code takes no payload from the
 // input (all but the IEEE-like formats: e4m3fn, P3109, fnuz, FP6, FP4; 3 operations fewer per
 // vector), with shape_lanes only (a variant per shape and mode costs build time; that is where
-// encode is held back by its code steps).
+// encode is held back by its code steps). shape_inf_float: values of shape_inf whose inf is
+// float's (e5m2, P3109 with inf): inf lanes pass through as NaN does, one compare and one select
+// fewer (shape_lanes only, as shape_nan_const).
 enum : unsigned {
   shape_sub = 1,
   shape_plain = 2,
@@ -852,7 +854,8 @@ enum : unsigned {
   shape_inf = 8,
   shape_nzs = 16,
   shape_lanes = 32,
-  shape_nan_const = 64
+  shape_nan_const = 64,
+  shape_inf_float = 128
 };
 
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
@@ -937,13 +940,13 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   i32 ovf;  // (inf and NaN inputs too)
   if constexpr ((Shape & shape_lanes) != 0) ovf = i32(a) > i32(u32{} + p.fast_ovf_above);
   else ovf = i32(rn) > i32(u32{} + p.fast_max);
-  const i32 nan = i32(a) > 0x7F800000;
+  const i32 nan = i32(a) > ((Shape & shape_inf_float) != 0 ? 0x7F7FFFFF : 0x7F800000);  // (inf too)
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
       if constexpr ((Shape & shape_inf) != 0 && (Shape & shape_lanes) != 0) {
         y = ovf ? p.fast_max : mag;  // (the lanes beyond max hold no rounding)
-        y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+        if constexpr ((Shape & shape_inf_float) == 0) y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
       } else if constexpr ((Shape & shape_inf) != 0) {
         y = mag < p.fast_max ? mag : p.fast_max;  // (one instruction for a compare and a select)
         y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
@@ -1140,8 +1143,11 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
     constexpr unsigned Shape = decltype(sh)::value | shape_sub;
     if constexpr (lanes_mode<Mode, Scaled, 4 * W>)
       if (p.fast_lanes) {
-        if constexpr (!std::is_floating_point_v<Out>)
+        if constexpr (!std::is_floating_point_v<Out>) {
           if (p.nan_payload_code == 0) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_nan_const>{});
+        } else if constexpr ((Shape & shape_inf) != 0) {
+          if (p.inf_val[0] == 0x7F800000u) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_inf_float>{});
+        }
         return run(std::integral_constant<unsigned, Shape | shape_lanes>{});
       }
     return run(std::integral_constant<unsigned, Shape>{});
