@@ -206,8 +206,8 @@ template <class T, class Vector>
 // entry point, this lambda too, which GCC would otherwise call from the larger kernels.)
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
-// a, random, q): kernel.hpp's sr_low_f64. CODES4: a callable (at, a, b, c, d) that stores 4
-// vectors of codes as 8- or 16-bit codes, or nullptr where the level has none. ANY_GT, HANDOFF:
+// a, random, q): kernel.hpp's sr_low_f64. CODES4: a callable (at, vector) that stores the
+// codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has none. ANY_GT, HANDOFF:
 // PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
 #define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
