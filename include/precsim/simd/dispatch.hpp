@@ -150,8 +150,8 @@ template <class T, class Vector>
 // narrowed each vector through a word permute, a mask, a pack and a qword permute. (maskz:
 // the plain permutes start from an undefined register, which GCC 12 warns about.)
 template <class T, class Vector>
-[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline void codes4_avx512(T* at,
-                                                                                                     const Vector& vector) {
+[[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline void codes4_avx512(
+    T* at, const Vector& vector) {
   vec<16>::u32 a, b;
   vector(0, a);
   vector(1, b);
@@ -207,8 +207,8 @@ template <class T, class Vector>
 // STREAM(at, v): a streaming store of v at the aligned address at; FENCE(): orders those stores
 // before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
 // a, random, q): kernel.hpp's sr_low_f64. CODES4: a callable (at, vector) that stores the
-// codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has none. ANY_GT, HANDOFF:
-// PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
+// codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has
+// none. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
 #define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
@@ -878,7 +878,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
 // which are a half's subnormals, the placed fields halved: the larger of the two (down_binade).
 enum half_place : int { place_fields, place_byte, place_shift };
 struct half_plan {
-  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};  // (exc_code: the widened code, moved up by `up` but at place_byte)
+  // exc_code: the widened code, moved up by `up` (but at place_byte, where `up` places the fields)
+  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};
   int up = 0, down = 0, exceptions = 0, place = place_fields;
   bool down_binade = false;
   float scale = 1;

@@ -940,7 +940,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   i32 ovf;  // (inf and NaN inputs too)
   if constexpr ((Shape & shape_lanes) != 0) ovf = i32(a) > i32(u32{} + p.fast_ovf_above);
   else ovf = i32(rn) > i32(u32{} + p.fast_max);
-  const i32 nan = i32(a) > ((Shape & shape_inf_float) != 0 ? 0x7F7FFFFF : 0x7F800000);  // (inf too)
+  // (shape_inf_float: inf lanes too)
+  const i32 nan = i32(a) > ((Shape & shape_inf_float) != 0 ? 0x7F7FFFFF : 0x7F800000);
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
