@@ -727,10 +727,12 @@ template <class L, bool Value, round_mode Mode>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
                                   const typename L::U& code_base, int s, typename L::U& mag) {
   using U = typename L::U;
-  using S = typename L::S;
   using F = typename L::F;
   constexpr lane_t<L> exp_mask = (~lane_t<L>{0} >> 1) & ~((lane_t<L>{1} << L::frac) - 1);
-  const S e0 = S(a & exp_mask), lo = S(min_normal);
+  // (as int32 lanes: doubles' exponent fields and min_normal have zero low halves, so that the
+  // int32 max is the int64 one, which AVX2 lacks: one instruction for a compare and a select)
+  typedef std::int32_t I __attribute__((vector_size(sizeof(U))));
+  const I e0 = I(a & exp_mask), lo = I(min_normal);
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
   const F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
