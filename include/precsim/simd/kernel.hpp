@@ -659,12 +659,14 @@ PRECSIM_LANES void round_in_bits(const typename L::U& b, const typename L::U& a,
 }
 
 // Normal lanes: |x|'s bits a rounded at bit s = 23 - m (beyond max finite where the rounding
-// overflows). random: R in the top n bits (stochastic).
-template <int W, round_mode Mode>
+// overflows). random: R in the top n bits (stochastic; Sr32: n = 32, no bits below R's).
+template <int W, round_mode Mode, bool Sr32 = false>
 PRECSIM_LANES void fast_normal(const kernel_params& p, const typename vec<W>::u32& b,
                                const typename vec<W>::u32& a, const typename vec<W>::u32& random,
                                typename vec<W>::u32& rn) {
-  if constexpr (Mode == round_mode::stochastic)
+  if constexpr (Mode == round_mode::stochastic && Sr32)
+    rn = (a + (random >> (9 + p.m))) & ~p.fast_lowm;
+  else if constexpr (Mode == round_mode::stochastic)
     rn = (a + p.sr_bias + ((a >> p.sr_odd_at) & p.sr_odd) + (random >> (9 + p.m))) & ~p.fast_lowm;
   else
     round_in_bits<lanes32<W>, Mode>(b, a, p.fast_lowm, 23 - p.m, rn);
@@ -848,7 +850,9 @@ struct level_ops {
 // vector), with shape_lanes only (a variant per shape and mode costs build time; that is where
 // encode is held back by its code steps). shape_inf_float: values of shape_inf whose inf is
 // float's (e5m2, P3109 with inf): inf lanes pass through as NaN does, one compare and one select
-// fewer (shape_lanes only, as shape_nan_const).
+// fewer (shape_lanes only, as shape_nan_const). shape_sr32: stochastic rounding with 32 random
+// bits (the default), which leave no bits below them to reduce (kernel_params::sr_bias): the
+// variant's reduction and R's alignment go, 4-5 operations per vector.
 enum : unsigned {
   shape_sub = 1,
   shape_plain = 2,
@@ -857,7 +861,8 @@ enum : unsigned {
   shape_nzs = 16,
   shape_lanes = 32,
   shape_nan_const = 64,
-  shape_inf_float = 128
+  shape_inf_float = 128,
+  shape_sr32 = 256
 };
 
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
@@ -888,9 +893,9 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   constexpr bool value = std::is_floating_point_v<Out>;
   if constexpr ((Shape & shape_float) != 0) {
     // the signed pattern rounded: carries stop at +-inf, below the sign bit
-    static_assert(Shape == (shape_float | shape_plain) && sign_blind_mode<Mode>);
+    static_assert((Shape & ~shape_sr32) == (shape_float | shape_plain) && sign_blind_mode<Mode>);
     u32 rn;
-    fast_normal<W, Mode>(p, b, b, random, rn);
+    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, b, random, rn);
     const i32 nan = i32(b & 0x7FFFFFFFu) > 0x7F800000;
     if constexpr (value) {
       y = nan ? b : rn;
@@ -907,7 +912,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     lanes_by_magic<lanes32<W>, value, Mode>(a, u32{} + p.fast_min_normal, u32{} + p.fast_lane_c, u32{} + p.fast_code_base,
                                       23 - p.m, mag);
   } else {
-    fast_normal<W, Mode>(p, b, a, random, rn);
+    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, a, random, rn);
     mag = rn;
     if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
   }
@@ -1071,18 +1076,22 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
+  // the group's words first: the chains of its 16 blocks side by side (at AVX2 two calls, whose
+  // four chains hide each other's multiply latency: 1.05x), then its elements
+  philox_words<W> rnd[16 / W];  // (not zeroed: the stores could not be dropped before an MXCSR write)
+  if constexpr (sr)
+    for (int h = 0; h < 16; h += W)
+      philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, ops.mul, rnd[h / W]);
   for (int h = 0; h < 16; h += W) {
-    philox_words<W> rnd;  // (not zeroed: the stores could not be dropped before an MXCSR write)
-    if constexpr (sr) philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, ops.mul, rnd);
     for (unsigned part = 0; part < share; ++part)
       for (int w = 0; w < 4; ++w) {
         const int i = int(64 * part) + 16 * w + h;
         typename vec<W>::u32 x, y, random{};
-        if constexpr (sr) random = rnd.w[w] >> (part_bits * part);
+        if constexpr (sr) random = rnd[h / W].w[w] >> (part_bits * part);
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
         if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
         if constexpr (Fast) {
-          if constexpr (sr) random = random << (32 - p.random_bits);
+          if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
           fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, random, y);
         } else {
           rounded_lanes<W> r;
@@ -1190,7 +1199,8 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
       // compiled the group loop 3-4% slower at AVX2: Zen 5, FP4 / e4m3fn, 32 random bits).
       const scoped_mxcsr csr(0x1F80u);
 #endif
-      group_span<W, Mode, Scaled, true, Shape>(p, s, ops, j, in, out, n, sc);
+      if (p.random_bits == 32) group_span<W, Mode, Scaled, true, Shape | shape_sr32>(p, s, ops, j, in, out, n, sc);
+      else group_span<W, Mode, Scaled, true, Shape>(p, s, ops, j, in, out, n, sc);
     } else {
       fast_span<W, Mode, Shape, Scaled>(p, ops, sc, in, out, n);
     }
