@@ -616,12 +616,14 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
 // Outputs half_hw_f64 writes: values or 16-bit codes.
 template <class Out>
 inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
-// Whether half_hw_f64 serves doubles rounded with p at level l: every vector (to_odd and
-// nearest away, half_hw 4 and 5: only the chunks f64_span hands off; on the others it is slower
-// than the bit pattern).
+// Whether half_hw_f64 serves doubles rounded with p at level l: every vector toward -inf and
+// +inf (half_hw 1 and 2, which f64_span rounds by its slow route), only the chunks f64_span hands
+// off in the others (nearest even and toward zero: the bit pattern, by each lane's constant where
+// lanes are low, measured faster since 2026-12-06; to_odd and nearest away: the bit pattern is
+// faster on N(0,1) inputs).
 template <class Out>
 bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = false) {
-  return half_hw_out<Out> && p.half_hw >= 0 && (p.half_hw < 4 || handed_off) && cpu().f16c &&
+  return half_hw_out<Out> && p.half_hw >= 0 && (p.half_hw == 1 || p.half_hw == 2 || handed_off) && cpu().f16c &&
          (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
@@ -634,18 +636,19 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
     return half_hw_f64_avx512<decltype(h)::value>(in, out, n);
   });
 }
-// Doubles in one pass (bulk.hpp): binary16 by the hardware conversion where it applies (as fast
-// on N(0,1) inputs, faster where many lie below the min normal or beyond max); the formats of
+// Doubles in one pass (bulk.hpp): binary16 toward -inf and +inf by the hardware conversion (its
+// other modes as below, their low chunks by it where that is faster); the formats of
 // the fast path's deterministic modes in their own bit pattern (kernel_f64.hpp, f64_span; fp from
 // make_f64_params) at AVX2 and AVX-512 (SSE2 has no 64-bit compare: there the three passes are
 // faster) and in the tests' 16-lane layout. Returns how many were rounded: it stops before the
 // first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
 // scalar core, or (busy) before a chunk better left to the three passes.
 // Chunks whose vectors mostly hold lanes below the min normal or beyond max (f64_span's
-// handoff) go on another route: float16's to_odd (values, 16-bit codes) to the hardware
-// conversion, 8192 elements at a time (AVX-512, wide-range inputs: 3.2-3.4 -> 3.8-4.4 G/s,
-// Zen 5); the others, at AVX2, to the three passes (float8_e4m3fn wide-range: 1.5-1.8 against
-// 1.3 G/s); at AVX-512 the bit pattern keeps them.
+// handoff) go on another route: float16's (values, 16-bit codes; to_odd and nearest away, at
+// AVX-512 nearest even and toward zero too) to the hardware conversion, 32768 elements at a
+// time (AVX-512, to_odd wide-range inputs: 3.2-3.4 -> 3.8-4.4 G/s, Zen 5); the others, at AVX2,
+// to the three passes (float8_e4m3fn wide-range: 1.5-1.8 against 1.3 G/s); at AVX-512 the bit
+// pattern keeps them.
 inline bool f64_span_level(simd_level l) {
 #if PRECSIM_TEST_LANES16
   if (PRECSIM_FAST_PATH && l == simd_level::portable && shared::wide16_for_tests) return true;
@@ -665,6 +668,11 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
   const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (also AVX-512's handoff; AVX2's is always on)
+  // (AVX-512: binary16's chunks of low lanes to the hardware pass in every mode, faster there
+  // than by each lane's constant: nearest even wide-range 4.0 against 3.4 G/s, Zen 4; at AVX2
+  // slower, 2.4 against 2.8)
+  f64_params lp = fp;
+  if (l == simd_level::avx512 && hw_odd) lp.by_magic = false;
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (M != round_mode::stochastic) {
@@ -677,11 +685,11 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
 #endif
         const double* from = in + done;
         Out* to = out + done;
-        done += l == simd_level::avx512 ? avx512_f64<M>(fp, from, to, n - done, hw_odd, busy)
+        done += l == simd_level::avx512 ? avx512_f64<M>(lp, from, to, n - done, hw_odd, busy)
                                         : avx2_f64<M>(fp, from, to, n - done, true, busy);
         if constexpr (half_hw_out<Out>) {
           if (!busy || !hw_odd) return;
-          const std::size_t c = std::min<std::size_t>(8192, n - done), k = half_hw_f64(l, p, in + done, out + done, c);
+          const std::size_t c = std::min<std::size_t>(32768, n - done), k = half_hw_f64(l, p, in + done, out + done, c);
           busy = false;
           done += k;
           if (k < c || done == n) return;
