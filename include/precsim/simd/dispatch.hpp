@@ -668,9 +668,9 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
   const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (also AVX-512's handoff; AVX2's is always on)
-  // (AVX-512: binary16's chunks of low lanes to the hardware pass in every mode, faster there
-  // than by each lane's constant: nearest even wide-range 4.0 against 3.4 G/s, Zen 4; at AVX2
-  // slower, 2.4 against 2.8)
+  // (AVX-512: binary16's chunks of low lanes to the hardware pass in nearest even and toward
+  // zero too, faster there than by each lane's constant: nearest even wide-range 4.0 against
+  // 3.4 G/s, Zen 4; at AVX2 slower, 2.4 against 2.8)
   f64_params lp = fp;
   if (l == simd_level::avx512 && hw_odd) lp.by_magic = false;
   with_mode(p.mode, [&](auto mode) {

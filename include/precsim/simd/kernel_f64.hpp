@@ -221,8 +221,9 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     rare = 0;
     if (full && by_magic) {
       if constexpr (magic_mode) {
-        // rare lanes counted in the block's first 8 vectors only, 4 times (at least the vectors
-        // of 32): the count's 3 operations were a sixth of the loop's at AVX2
+        // rare lanes counted in the block's first 8 vectors only and weighed 4 times: an
+        // estimate of the block's rare lanes, at least its rare vectors, the count the other
+        // routes keep (its 3 operations per vector were a sixth of the loop's at AVX2)
         const std::size_t counted_end = i + std::min<std::size_t>(end - i, 8 * W);
         U count{};
         const auto run = [&](auto plain_lanes) PRECSIM_LAMBDA_INLINE {
