@@ -312,19 +312,20 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 // lane takes the bit (two operations fewer per vector at AVX2).
 template <bool AnyInf>
 [[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i away_half8(__m256 x) {
-  const __m256i b = _mm256_castps_si256(x), one = _mm256_set1_epi32(1);
-  __m256i y = _mm256_or_si256(b, one);
+  const __m256i b = _mm256_castps_si256(x);
+  __m256i bit = _mm256_set1_epi32(1);
   if constexpr (!AnyInf) {
     const __m256i a = _mm256_and_si256(b, _mm256_set1_epi32(0x7FFFFFFF));
-    const __m256i finite = _mm256_cmpgt_epi32(_mm256_set1_epi32(0x7F800000), a);
-    y = _mm256_or_si256(b, _mm256_and_si256(finite, one));
+    bit = _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(0x7F800000), a), bit);  // finite lanes
   }
-  return _mm256_cvtps_ph(_mm256_castsi256_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  return _mm256_cvtps_ph(_mm256_castsi256_ps(_mm256_or_si256(b, bit)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
 template <bool AnyInf>
 [[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline __m256i away_half16(__m512 x) {
-  const __m512i b = _mm512_castps_si512(x), a = _mm512_and_si512(b, _mm512_set1_epi32(0x7FFFFFFF));
-  const __mmask16 finite = AnyInf ? __mmask16(0xFFFF) : _mm512_cmplt_epi32_mask(a, _mm512_set1_epi32(0x7F800000));
+  const __m512i b = _mm512_castps_si512(x);
+  __mmask16 finite = 0xFFFF;
+  if constexpr (!AnyInf)
+    finite = _mm512_cmplt_epi32_mask(_mm512_and_si512(b, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
   const __m512i y = _mm512_mask_or_epi32(b, finite, b, _mm512_set1_epi32(1));
   return _mm512_maskz_cvtps_ph(0xFFFF, _mm512_castsi512_ps(y), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 }
@@ -364,18 +365,20 @@ decltype(auto) with_half_hw(int h, F&& f) {
 }
 // IEEE binary16 by the hardware conversion, rounded as kernel_params::half_hw H says (half8),
 // codes or values; NaN values pass through unchanged as in quantize() (the conversion quiets
-// them), and so do infinities where the nearest-away nudge would make them NaN (pass_above).
+// them), and so do infinities where the nearest-away nudge would make them NaN (inf_passes:
+// lanes above float's max pass, not above inf).
 template <int H, class Out>
-inline constexpr int pass_above = std::is_same_v<Out, float> && H == 5 ? 0x7F7FFFFF : 0x7F800000;
+inline constexpr bool inf_passes = std::is_same_v<Out, float> && H == 5;
+template <int H, class Out>
+inline constexpr int pass_above = inf_passes<H, Out> ? 0x7F7FFFFF : 0x7F800000;
 template <int H, class Out>
 __attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
-  constexpr bool any_inf = pass_above<H, Out> != 0x7F800000;
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(in + i);
     const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
     const __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(pass_above<H, Out>));
-    const __m128i h = half8<H, any_inf>(x);
+    const __m128i h = half8<H, inf_passes<H, Out>>(x);
     if constexpr (std::is_same_v<Out, float>) {
       _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan)));
     } else {
@@ -402,12 +405,11 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_hw_avx512(const f
     i = std::min(n, (16 - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % 16) % 16);
     half_hw_avx2<H>(in, out, i);
   }
-  constexpr bool any_inf = pass_above<H, Out> != 0x7F800000;
   for (; i + 16 <= n; i += 16) {
     const __m512 x = _mm512_loadu_ps(in + i);
     const __m512i a = _mm512_and_si512(_mm512_castps_si512(x), _mm512_set1_epi32(0x7FFFFFFF));
     const __mmask16 nan = _mm512_cmpgt_epi32_mask(a, _mm512_set1_epi32(pass_above<H, Out>));
-    const __m256i h = half16<H, any_inf>(x);
+    const __m256i h = half16<H, inf_passes<H, Out>>(x);
     if constexpr (std::is_same_v<Out, float>) {
       const __m512 y = _mm512_mask_blend_ps(nan, _mm512_maskz_cvtph_ps(0xFFFF, h), x);
       if (stream) _mm512_stream_ps(out + i, y);
@@ -667,12 +669,13 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
   if constexpr (half_hw_out<Out>)
     if (half_hw_f64_ok<Out>(l, p)) return half_hw_f64(l, p, in, out, n);
 #if PRECSIM_FAST_PATH
-  const bool hw_odd = half_hw_f64_ok<Out>(l, p, true);  // (also AVX-512's handoff; AVX2's is always on)
+  // whether handed-off chunks go to the hardware pass (AVX-512 hands off only then; AVX2 always)
+  const bool hw_handoff = half_hw_f64_ok<Out>(l, p, true);
   // (AVX-512: binary16's chunks of low lanes to the hardware pass in nearest even and toward
   // zero too, faster there than by each lane's constant: nearest even wide-range 4.0 against
   // 3.4 G/s, Zen 4; at AVX2 slower, 2.4 against 2.8)
   f64_params lp = fp;
-  if (l == simd_level::avx512 && hw_odd) lp.by_magic = false;
+  if (l == simd_level::avx512 && hw_handoff) lp.by_magic = false;
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
     if constexpr (M != round_mode::stochastic) {
@@ -685,10 +688,10 @@ std::size_t one_pass_f64(simd_level l, const kernel_params& p, const f64_params&
 #endif
         const double* from = in + done;
         Out* to = out + done;
-        done += l == simd_level::avx512 ? avx512_f64<M>(lp, from, to, n - done, hw_odd, busy)
+        done += l == simd_level::avx512 ? avx512_f64<M>(lp, from, to, n - done, hw_handoff, busy)
                                         : avx2_f64<M>(fp, from, to, n - done, true, busy);
         if constexpr (half_hw_out<Out>) {
-          if (!busy || !hw_odd) return;
+          if (!busy || !hw_handoff) return;
           const std::size_t c = std::min<std::size_t>(32768, n - done), k = half_hw_f64(l, p, in + done, out + done, c);
           busy = false;
           done += k;
