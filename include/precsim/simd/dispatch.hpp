@@ -173,19 +173,23 @@ template <class T, class Vector>
 #endif
 
 // Doubles rounded in their own bit pattern (kernel_f64.hpp, f64_span), x86-64 only (MXCSR).
-// ANY_GT(x, t): whether x > t as int64 in some lane. HANDOFF: f64_span's handoff, from the
+// ANY_GT(x, t): whether x > t as int64 in some lane; NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS'
+// (f64_ops). HANDOFF: f64_span's handoff, from the
 // argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
 // without the branch, not compiled then, slowed the other one by a tenth).
 #if PRECSIM_FAST_PATH
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)                                        \
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, ...)                       \
   template <round_mode Mode, class Out>                                                          \
   __attribute__((flatten)) __VA_ARGS__ std::size_t name##_f64(const f64_params& p, const double* in, \
                                                              Out* out, std::size_t n, bool handoff, \
                                                              bool& busy) {                       \
     using u64 = typename vec<W / 2>::u64;                                                        \
     const auto any_gt = [](const u64& x, const u64& t) __VA_ARGS__ { return ANY_GT(x, t); };     \
+    const auto nz_sign = [](u64& y, const u64& sign) __VA_ARGS__ { y = u64(NZ_SIGN(y, sign)); };  \
+    const auto opaque = OPAQUE;                                                                  \
     (void)handoff;                                                                               \
-    return f64_span<W / 2, Mode>(p, any_gt, in, out, n, HANDOFF, busy);                          \
+    const f64_ops<decltype(any_gt), decltype(nz_sign), decltype(opaque)> ops{any_gt, nz_sign, opaque}; \
+    return f64_span<W / 2, Mode>(p, ops, in, out, n, HANDOFF, busy);                             \
   }
 #define PRECSIM_ANY_GT_GENERIC(x, t)                                                             \
   any_lanes<int(sizeof(x) / 4)>(typename vec<int(sizeof(x) / 4)>::u32(                         \
@@ -194,7 +198,7 @@ template <class T, class Vector>
   (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(__m256i(x), __m256i(t)))) != 0)
 #define PRECSIM_ANY_GT_AVX512(x, t) (_mm512_cmpgt_epi64_mask(__m512i(x), __m512i(t)) != 0)
 #else
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, ...)
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, ...)
 #endif
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
@@ -208,8 +212,10 @@ template <class T, class Vector>
 // before the kernel returns. ANY(v): whether some lane of v (W x 32 bits) is nonzero. SR_LOW(p,
 // a, random, q): kernel.hpp's sr_low_f64. CODES4: a callable (at, vector) that stores the
 // codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has
-// none. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, ANY_GT, HANDOFF, ...) \
+// none. NZ_SIGN(y, sign): y | sign where y is nonzero (AVX2's on 32-bit lanes: for doubles only
+// where each nonzero y has a nonzero top half, as values do). OPAQUE: a callable (v&) that hides
+// the vector v from the optimizer, or nullptr. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, NZ_SIGN, OPAQUE, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -222,8 +228,11 @@ template <class T, class Vector>
       SR_LOW(k, a, r, q);                                                                         \
     };                                                                                            \
     const auto codes4 = CODES4;                                                                   \
-    const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low), decltype(codes4)> ops{ \
-        mul, stream, any, sr_low, codes4};                                                        \
+    const auto nz_sign = [](u32& y, const u32& sign) __VA_ARGS__ { y = u32(NZ_SIGN(y, sign)); };      \
+    const auto opaque = OPAQUE;                                                                   \
+    const level_ops<decltype(mul), decltype(stream), decltype(any), decltype(sr_low), decltype(codes4), \
+                    decltype(nz_sign), decltype(opaque)>                                          \
+        ops{mul, stream, any, sr_low, codes4, nz_sign, opaque};                                   \
     round_span<W, Mode, Scaled>(p, s, ops, j, in, out, n, sc);                                    \
     if (p.stream_out) FENCE();                                                                    \
   }                                                                                               \
@@ -242,7 +251,7 @@ template <class T, class Vector>
                                                                     Out* out, const std::uint32_t* words) { \
     return sr_double_block<W / 2>(p, in, out, words);                                             \
   }                                                                                               \
-  PRECSIM_F64_KERNEL(name, W, ANY_GT, HANDOFF, __VA_ARGS__)
+  PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_ANY_GENERIC(v) any_lanes<int(sizeof(v) / 4)>(v)
@@ -251,11 +260,19 @@ template <class T, class Vector>
 #define PRECSIM_SR_LOW_GENERIC(k, a, r, q) sr_low_f64<int(sizeof(a) / 4)>(k, a, r, q)
 #define PRECSIM_SR_LOW_AVX2(k, a, r, q) q = u32(sr_low_f64_avx2(__m256i(a), __m256i(r), k.sr_scale, k.random_bits))
 #define PRECSIM_NO_FENCE() (void)0
+#define PRECSIM_NZ_SIGN_GENERIC(y, sign) (y != 0 ? y | sign : y)  // (a select: one operation fewer than a mask)
+#define PRECSIM_NZ_SIGN_AVX2(y, sign) _mm256_or_si256(__m256i(y), _mm256_sign_epi32(__m256i(sign), __m256i(y)))
+#if PRECSIM_X86
+#define PRECSIM_OPAQUE(constraint, ...) [](auto& v) __VA_ARGS__ { __asm__("" : constraint(v)); }
+#else
+#define PRECSIM_OPAQUE(constraint, ...) nullptr
+#endif
 PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_NZ_SIGN_GENERIC, PRECSIM_OPAQUE("+x"),
+                      PRECSIM_ANY_GT_GENERIC, false)
 #if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_NZ_SIGN_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
@@ -265,9 +282,12 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
   [](auto* at, const auto& vector) __attribute__((target("avx512f,avx512bw,avx512vl"))) { codes4_avx512(at, vector); }
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
-                      PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_ANY_GT_AVX2, true, __attribute__((target("avx2"))))
+                      PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_NZ_SIGN_AVX2,
+                      PRECSIM_OPAQUE("+x", __attribute__((target("avx2")))), PRECSIM_ANY_GT_AVX2, true,
+                      __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
-                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_AVX512, PRECSIM_ANY_GT_AVX512, handoff,
+                      PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_AVX512, PRECSIM_NZ_SIGN_GENERIC,
+                      PRECSIM_OPAQUE("+v", __attribute__((target("avx512f,avx512bw,avx512vl")))), PRECSIM_ANY_GT_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #undef PRECSIM_CODES4_AVX2
@@ -282,6 +302,9 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #undef PRECSIM_ANY_AVX512
 #undef PRECSIM_SR_LOW_GENERIC
 #undef PRECSIM_SR_LOW_AVX2
+#undef PRECSIM_NZ_SIGN_GENERIC
+#undef PRECSIM_NZ_SIGN_AVX2
+#undef PRECSIM_OPAQUE
 #undef PRECSIM_ANY_GT_GENERIC
 #undef PRECSIM_ANY_GT_AVX2
 #undef PRECSIM_ANY_GT_AVX512

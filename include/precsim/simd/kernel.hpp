@@ -724,10 +724,13 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // its values have at most m + 2 <= frac significant bits (m <= 21 for floats), so their last
 // bit is 0, a tie with the bit set lies just above itself and rounds away, and any other |x|
 // stays on its side of every tie. to_odd: the sum cut toward zero, its last bit (the
-// quantum's) set where that was inexact.
-template <class L, bool Value, round_mode Mode>
+// quantum's) set where that was inexact. Toward zero and to odd (MXCSR toward zero) keep the sum
+// below 2 C, so that C is c, one operation fewer, where hide(sum) hides the sum from the
+// optimizer (level_ops::opaque; nullptr: not there), which -ffast-math would otherwise fold into
+// sum - c = |x|.
+template <class L, bool Value, round_mode Mode, class Hide = std::nullptr_t>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
-                                  const typename L::U& code_base, int s, typename L::U& mag) {
+                                  const typename L::U& code_base, int s, typename L::U& mag, const Hide& hide = nullptr) {
   using U = typename L::U;
   using F = typename L::F;
   constexpr lane_t<L> exp_mask = (~lane_t<L>{0} >> 1) & ~((lane_t<L>{1} << L::frac) - 1);
@@ -737,8 +740,14 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const I e0 = I(a & exp_mask), lo = I(min_normal);
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
-  const F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
-  const U base = U(sum) & exp_mask;  // C
+  F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
+  U base;  // C
+  if constexpr (!std::is_null_pointer_v<Hide> && (Mode == round_mode::toward_zero || Mode == round_mode::to_odd)) {
+    hide(sum);
+    base = c;
+  } else {
+    base = U(sum) & exp_mask;
+  }
   U k = U(sum);                      // C + the quanta
   if constexpr (Mode == round_mode::to_odd) k |= U(sum - F(base) != F(a)) & 1;
   if constexpr (Value)
@@ -834,14 +843,18 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // 8- or 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2 and AVX-512: dispatch.hpp's
 // codes4_avx2 / codes4_avx512, packs across vectors, where GCC 12 narrowed each vector alone in
 // 4-5 instructions); nullptr at the portable levels, which store each vector alone (the 4-vector
-// loop would only add compiled code there).
-template <class Mul, class Stream, class Any, class SrLow, class Codes4>
+// loop would only add compiled code there); nz_sign(y, sign), sign's bits set in y where y is
+// nonzero (AVX2: vpsignd, one operation for the generic compare and select); opaque(v), v hidden
+// from the optimizer by an empty asm (x86; nullptr where the level's vectors fit no register).
+template <class Mul, class Stream, class Any, class SrLow, class Codes4, class NzSign, class Opaque>
 struct level_ops {
   Mul mul;
   Stream stream;
   Any any;
   SrLow sr_low;
   Codes4 codes4;
+  NzSign nz_sign;
+  Opaque opaque;
 };
 
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
@@ -850,7 +863,9 @@ struct level_ops {
 // vector), with shape_lanes only (a variant per shape and mode costs build time; that is where
 // encode is held back by its code steps). shape_inf_float: values of shape_inf whose inf is
 // float's (e5m2, P3109 with inf): inf lanes pass through as NaN does, one compare and one select
-// fewer (shape_lanes only, as shape_nan_const). shape_sr32: stochastic rounding with 32 random
+// fewer (shape_lanes only, as shape_nan_const); plain values whose overflow's value is float's
+// inf (e5m2 and P3109 with inf in the nearest modes): NaN lanes pass through with those beyond
+// max, one compare and one select fewer (fast_lanes). shape_sr32: stochastic rounding with 32 random
 // bits (the default), which leave no bits below them to reduce (kernel_params::sr_bias): the
 // variant's reduction and R's alignment go, 4-5 operations per vector.
 enum : unsigned {
@@ -906,11 +921,20 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     return;
   }
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
+  // Values of shape_lanes and shape_inf: the overflow's value is max, which every |x| >= max
+  // rounds to, so that |x| clamped at max needs no overflow step (inf and NaN lanes, max, are
+  // replaced below). Plain values of shape_lanes and shape_inf_float (the overflow's value is
+  // float's inf): the lanes beyond max take the larger of inf's bits and their own, a NaN's
+  // own, so that NaN needs no step of its own.
+  constexpr bool lanes_plain_value = value && (Shape & shape_lanes) != 0 && (Shape & shape_plain) != 0;
+  constexpr bool clamped = lanes_plain_value && (Shape & shape_inf) != 0;
+  constexpr bool nan_in_ovf = lanes_plain_value && (Shape & shape_inf) == 0 && (Shape & shape_inf_float) != 0;
   u32 rn, mag;
   if constexpr ((Shape & shape_lanes) != 0) {
     static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled, 4 * W>);
-    lanes_by_magic<lanes32<W>, value, Mode>(a, u32{} + p.fast_min_normal, u32{} + p.fast_lane_c, u32{} + p.fast_code_base,
-                                      23 - p.m, mag);
+    const u32 fmax = u32{} + p.fast_max;
+    lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < fmax ? a : fmax) : a, u32{} + p.fast_min_normal,
+                                            u32{} + p.fast_lane_c, u32{} + p.fast_code_base, 23 - p.m, mag, ops.opaque);
   } else {
     fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, a, random, rn);
     mag = rn;
@@ -952,18 +976,20 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   if constexpr ((Shape & shape_plain) != 0) {
     // magnitude, then the sign
     if constexpr (value) {
-      if constexpr ((Shape & shape_inf) != 0 && (Shape & shape_lanes) != 0) {
-        y = ovf ? p.fast_max : mag;  // (the lanes beyond max hold no rounding)
+      if constexpr (clamped) {
+        y = mag;
         if constexpr ((Shape & shape_inf_float) == 0) y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
       } else if constexpr ((Shape & shape_inf) != 0) {
         y = mag < p.fast_max ? mag : p.fast_max;  // (one instruction for a compare and a select)
         y = i32(a) == 0x7F800000 ? p.inf_val[0] : y;
+      } else if constexpr (nan_in_ovf) {
+        y = ovf ? (a > 0x7F800000u ? a : u32{} + 0x7F800000u) : mag;  // (the lanes beyond max hold no rounding)
       } else {
         y = ovf ? p.ovf_val[0] : mag;
       }
-      if constexpr ((Shape & shape_nzs) != 0) y = y != 0 ? y | sign : y;  // (a select: one op fewer than a mask)
+      if constexpr ((Shape & shape_nzs) != 0) ops.nz_sign(y, sign);
       else y = y | sign;
-      y = nan ? b : y;  // NaN passes through, as in scalar quantize()
+      if constexpr (!nan_in_ovf) y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
       mag = ovf ? p.ovf_code[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
@@ -1157,7 +1183,8 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
       if (p.fast_lanes) {
         if constexpr (!std::is_floating_point_v<Out>) {
           if (p.nan_payload_code == 0) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_nan_const>{});
-        } else if constexpr ((Shape & shape_inf) != 0) {
+        } else if constexpr ((Shape & shape_plain) != 0) {
+          // (without shape_inf, the overflow's value is inf's)
           if (p.inf_val[0] == 0x7F800000u) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_inf_float>{});
         }
         return run(std::integral_constant<unsigned, Shape | shape_lanes>{});

@@ -29,7 +29,7 @@ struct f64_params {
   double quantum = 0;  // 2^q below the min normal
   int s = 0;
   unsigned csr = 0x1F80u;
-  bool by_magic = false, plain = false;
+  bool by_magic = false, plain = false, clamp = false;
 };
 
 inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_params& p) noexcept {
@@ -63,6 +63,7 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
     p.ovf_above = overflow_above(p.max_value, p.s, k.mode);
     p.code_base = std::uint64_t(1024 - f.bias) << 52;
     p.plain = k.fast_plain_value;
+    p.clamp = p.ovf_value[0] == p.max_value && p.ovf_value[1] == (p.max_value | std::uint64_t{1} << 63);
   }
   return true;
 }
@@ -124,34 +125,53 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 // of two, the code the sum's bits less C's plus the exponent field. About half the operations
 // of f64_lanes' rare route, where vectors with low lanes or lanes beyond max are common.
 // Plain (f64_params::plain): inf as overflow and NaN passed through here, without the caller's
-// branch on them.
-template <int W, round_mode Mode, class Out, bool Plain>
-PRECSIM_LANES void f64_by_magic(const f64_params& p, const f64_vectors<W>& k, const typename vec<W>::u64& b,
+// branch on them. Clamp (f64_params::clamp, values): the overflow's value is +-max, which every
+// |x| >= max rounds to, so that |x| clamped at max (a float min) needs no overflow step.
+template <int W, round_mode Mode, class Out, bool Plain, bool Clamp, class Ops>
+PRECSIM_LANES void f64_by_magic(const f64_params& p, const Ops& ops, const f64_vectors<W>& k, const typename vec<W>::u64& b,
                                 const typename vec<W>::u64& a, typename vec<W>::u64& y) {
   using L = lanes64<W>;
   using U = typename L::U;
   using S = typename L::S;
+  using F = typename L::F;
   constexpr bool value = std::is_same_v<Out, double>;
-  static_assert(value || !Plain);
+  static_assert(value || !(Plain || Clamp));
   U mag;
-  lanes_by_magic<L, value, Mode>(a, k.min_normal, k.lane_c, k.code_base, p.s, mag);
+  const U ac = Clamp ? U(F(a) < F(k.max_value) ? F(a) : F(k.max_value)) : a;  // (NaN: max)
+  lanes_by_magic<L, value, Mode>(ac, k.min_normal, k.lane_c, k.code_base, p.s, mag, ops.opaque);
   const S ovf = S(a) > S(k.ovf_above);  // (their C need not be finite)
-  if constexpr (Plain) mag = ovf ? k.ovf : mag;
+  if constexpr (Plain && !Clamp) mag = ovf ? k.ovf : mag;
   const U neg = U(S(b) >> 63), sign = value ? b & 0x8000000000000000 : neg & p.sign_code;
-  y = p.keep_zero_sign ? mag | sign : mag | (sign & U(mag != 0));
+  if (p.keep_zero_sign) {
+    y = mag | sign;
+  } else if constexpr (value) {
+    y = mag;
+    ops.nz_sign(y, sign);
+  } else {
+    y = mag | (sign & U(mag != 0));
+  }
   if constexpr (Plain) y = S(a) > S(k.inf) ? b : y;
-  else y = ovf ? k.ovf ^ (neg & k.ovf_flip) : y;
+  else if constexpr (!Clamp) y = ovf ? k.ovf ^ (neg & k.ovf_flip) : y;
 }
+
+// What a level writes in its own intrinsics for f64_span (dispatch.hpp, PRECSIM_F64_KERNEL):
+// any_gt(x, t), whether x > t as int64 in some lane (GCC's generic reduction cost 1.5x at
+// AVX-512); nz_sign(y, sign), sign's bits set in the value y where it is nonzero; opaque(v), v
+// hidden from the optimizer, or nullptr (kernel.hpp, level_ops).
+template <class AnyGt, class NzSign, class Opaque>
+struct f64_ops {
+  AnyGt any_gt;
+  NzSign nz_sign;
+  Opaque opaque;
+};
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
 // the tail) holding a NaN or an infinity (but in f64_by_magic's plain blocks, which round
 // them), which the caller gives the scalar core, or (handoff)
 // where vectors with lanes below the min normal or beyond max are common: then busy is set.
-// In place (in == out) too: each vector is read before it is written. any_gt(x, t): whether
-// x > t as int64 in some lane (the level's own test: GCC's generic reduction cost 1.5x at
-// AVX-512).
-template <int W, round_mode Mode, class Out, class AnyGt>
-PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const double* in, Out* out,
+// In place (in == out) too: each vector is read before it is written. ops: f64_ops.
+template <int W, round_mode Mode, class Out, class Ops>
+PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, const double* in, Out* out,
                                    std::size_t n, bool handoff, bool& busy) {
   using U = typename vec<W>::u64;
   using S = typename vec<W>::i64;
@@ -181,7 +201,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
     const U a = b & 0x7FFFFFFFFFFFFFFF;
     U rn;
     round_in_bits<lanes64<W>, Mode>(b, signed_rn ? b : a, p.lowm, p.s, rn);
-    const bool here = __builtin_expect(any_gt(a + k.from_min, k.max_from_min), 0);
+    const bool here = __builtin_expect(ops.any_gt(a + k.from_min, k.max_from_min), 0);
     rare += here;
     if constexpr (signed_rn && !decltype(full)::value) {
       if (!here) {
@@ -189,7 +209,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
         return true;
       }
     }
-    if ((decltype(full)::value || here) && any_gt(a, k.below_inf)) return false;  // NaN, inf
+    if ((decltype(full)::value || here) && ops.any_gt(a, k.below_inf)) return false;  // NaN, inf
     if constexpr (signed_rn) rn &= 0x7FFFFFFFFFFFFFFF;
     f64_lanes<W, Mode, Out>(p, k, b, a, rn, decltype(full)::value || here, y);
     store(to, y);
@@ -197,13 +217,14 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
   };
   // One vector by f64_by_magic; counted: count, per lane, those below the min normal or beyond
   // max (a vector's sum, not a branch per vector)
-  const auto by_magic_lanes = [&](auto plain, auto counted, const double* from, Out* to, U& count) PRECSIM_LAMBDA_INLINE {
+  const auto by_magic_lanes = [&](auto plain, auto clamp, auto counted, const double* from, Out* to, U& count)
+                                  PRECSIM_LAMBDA_INLINE {
     U b, y;
     std::memcpy(&b, from, sizeof b);
     const U a = b & 0x7FFFFFFFFFFFFFFF;
-    if (!decltype(plain)::value && any_gt(a, k.below_inf)) return false;  // NaN, inf
+    if (!decltype(plain)::value && ops.any_gt(a, k.below_inf)) return false;  // NaN, inf
     if constexpr (decltype(counted)::value) count -= U(S(a + k.from_min) > S(k.max_from_min));
-    f64_by_magic<W, Mode, Out, decltype(plain)::value>(p, k, b, a, y);
+    f64_by_magic<W, Mode, Out, decltype(plain)::value, decltype(clamp)::value>(p, ops, k, b, a, y);
     store(to, y);
     return true;
   };
@@ -212,6 +233,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
   // the next chunk)
   constexpr bool magic_mode = lanes_mode<Mode, false, 8 * W>;
   const bool by_magic = magic_mode && p.by_magic, plain = std::is_same_v<Out, double> && p.plain;
+  const bool clamp = std::is_same_v<Out, double> && p.clamp;
   std::size_t i = 0;
   unsigned rare = 0;
   busy = false;
@@ -226,16 +248,20 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, AnyGt any_gt, const
         // routes keep (its 3 operations per vector were a sixth of the loop's at AVX2)
         const std::size_t counted_end = i + std::min<std::size_t>(end - i, 8 * W);
         U count{};
-        const auto run = [&](auto plain_lanes) PRECSIM_LAMBDA_INLINE {
+        const auto run = [&](auto plain_lanes, auto clamp_lanes) PRECSIM_LAMBDA_INLINE {
           for (; i < counted_end; i += W)
-            if (!by_magic_lanes(plain_lanes, std::true_type{}, in + i, out + i, count)) return false;
+            if (!by_magic_lanes(plain_lanes, clamp_lanes, std::true_type{}, in + i, out + i, count)) return false;
           for (; i < end; i += W)
-            if (!by_magic_lanes(plain_lanes, std::false_type{}, in + i, out + i, count)) return false;
+            if (!by_magic_lanes(plain_lanes, clamp_lanes, std::false_type{}, in + i, out + i, count)) return false;
           return true;
         };
+        using yes = std::true_type;
+        using no = std::false_type;
         bool done;
-        if constexpr (std::is_same_v<Out, double>) done = plain ? run(std::true_type{}) : run(std::false_type{});
-        else done = run(std::false_type{});
+        if constexpr (std::is_same_v<Out, double>)
+          done = plain ? (clamp ? run(yes{}, yes{}) : run(yes{}, no{})) : clamp ? run(no{}, yes{}) : run(no{}, no{});
+        else
+          done = run(no{}, no{});
         if (!done) return i;
         for (int j = 0; j < W; ++j) rare += 4 * unsigned(count[j]);
       }
