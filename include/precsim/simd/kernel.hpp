@@ -883,12 +883,13 @@ enum : unsigned {
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
 // nearest even and nearest away (in nearest even), toward zero and to odd where MXCSR is set
 // (the directed modes would need the sign's threshold; with block scales, whose scaling rounds
-// to nearest, only the nearest modes). to_odd only in vectors of up to 32 bytes (Bytes): with
-// AVX-512's masks its other route measured faster (e4m3fn 7.1-7.2 against 5.9-6.8 G/s, Zen 5).
-template <round_mode Mode, bool Scaled, int Bytes>
+// to nearest, only the nearest modes). (to_odd at AVX-512 took the other route until its
+// clamp at max and C without a mask: that was faster on Zen 5, 7.1-7.2 against 5.9-6.8 G/s for
+// e4m3fn; now this one is, 1.2-1.3x on Zen 4.)
+template <round_mode Mode, bool Scaled>
 inline constexpr bool lanes_mode =
     Mode == round_mode::nearest_even || Mode == round_mode::nearest_away ||
-    (PRECSIM_FAST_PATH && !Scaled && (Mode == round_mode::toward_zero || (Mode == round_mode::to_odd && Bytes <= 32)));
+    (PRECSIM_FAST_PATH && !Scaled && (Mode == round_mode::toward_zero || Mode == round_mode::to_odd));
 
 // Modes whose plain shape may need inf lanes of their own (shape_inf): those that stop at max.
 template <round_mode Mode, bool Scaled>
@@ -931,7 +932,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   constexpr bool nan_in_ovf = lanes_plain_value && (Shape & shape_inf) == 0 && (Shape & shape_inf_float) != 0;
   u32 rn, mag;
   if constexpr ((Shape & shape_lanes) != 0) {
-    static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled, 4 * W>);
+    static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled>);
     const u32 fmax = u32{} + p.fast_max;
     lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < fmax ? a : fmax) : a, u32{} + p.fast_min_normal,
                                             u32{} + p.fast_lane_c, u32{} + p.fast_code_base, 23 - p.m, mag, ops.opaque);
@@ -1179,7 +1180,7 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
   // shapes with shape_sub: shape_lanes too where the format and mode allow
   const auto sub = [&](auto sh) PRECSIM_LAMBDA_INLINE {
     constexpr unsigned Shape = decltype(sh)::value | shape_sub;
-    if constexpr (lanes_mode<Mode, Scaled, 4 * W>)
+    if constexpr (lanes_mode<Mode, Scaled>)
       if (p.fast_lanes) {
         if constexpr (!std::is_floating_point_v<Out>) {
           if (p.nan_payload_code == 0) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_nan_const>{});

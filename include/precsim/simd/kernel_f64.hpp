@@ -231,7 +231,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
   // blocks of 32 vectors, each the way the last one's count of rare vectors favours (handoff:
   // where that is every step and f64_by_magic does not serve, the caller's other route takes
   // the next chunk)
-  constexpr bool magic_mode = lanes_mode<Mode, false, 8 * W>;
+  constexpr bool magic_mode = lanes_mode<Mode, false>;
   const bool by_magic = magic_mode && p.by_magic, plain = std::is_same_v<Out, double> && p.plain;
   const bool clamp = std::is_same_v<Out, double> && p.clamp;
   std::size_t i = 0;
