@@ -741,8 +741,8 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
   F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
-  U base;  // C
-  if constexpr (!std::is_null_pointer_v<Hide> && (Mode == round_mode::toward_zero || Mode == round_mode::to_odd)) {
+  U base;  // C (codes toward zero: not needed)
+  if constexpr (!std::is_null_pointer_v<Hide> && (Mode == round_mode::to_odd || (Value && Mode == round_mode::toward_zero))) {
     hide(sum);
     base = c;
   } else {
