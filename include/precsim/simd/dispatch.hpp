@@ -174,9 +174,9 @@ template <class T, class Vector>
 
 // Doubles rounded in their own bit pattern (kernel_f64.hpp, f64_span), x86-64 only (MXCSR).
 // ANY_GT(x, t): whether x > t as int64 in some lane; NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS'
-// (f64_ops). HANDOFF: f64_span's handoff, from the
-// argument handoff (one_pass_f64) or a constant (AVX2 always hands off: its loop for chunks
-// without the branch, not compiled then, slowed the other one by a tenth).
+// (f64_ops). HANDOFF: f64_span's handoff, from the argument handoff (one_pass_f64) or a constant
+// (AVX2 always hands off: its loop for chunks without the branch, not compiled then, slowed the
+// other one by a tenth).
 #if PRECSIM_FAST_PATH
 #define PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, ...)                       \
   template <round_mode Mode, class Out>                                                          \
@@ -214,7 +214,8 @@ template <class T, class Vector>
 // codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has
 // none. NZ_SIGN(y, sign): y | sign where y is nonzero (AVX2's on 32-bit lanes: for doubles only
 // where each nonzero y has a nonzero top half, as values do). OPAQUE: a callable (v&) that hides
-// the vector v from the optimizer, or nullptr. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's. (kernel.hpp, level_ops)
+// the vector v from the optimizer, or nullptr. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's.
+// (kernel.hpp, level_ops)
 #define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, NZ_SIGN, OPAQUE, ANY_GT, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \

@@ -883,9 +883,8 @@ enum : unsigned {
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
 // nearest even and nearest away (in nearest even), toward zero and to odd where MXCSR is set
 // (the directed modes would need the sign's threshold; with block scales, whose scaling rounds
-// to nearest, only the nearest modes). (to_odd at AVX-512 took the other route until its
-// clamp at max and C without a mask: that was faster on Zen 5, 7.1-7.2 against 5.9-6.8 G/s for
-// e4m3fn; now this one is, 1.2-1.3x on Zen 4.)
+// to nearest, only the nearest modes). (to_odd at AVX-512 too since its clamp at max and C
+// without a mask: 1.2-1.3x its other route on Zen 4, which had been faster on Zen 5 before.)
 template <round_mode Mode, bool Scaled>
 inline constexpr bool lanes_mode =
     Mode == round_mode::nearest_even || Mode == round_mode::nearest_away ||
