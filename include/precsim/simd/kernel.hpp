@@ -1183,8 +1183,11 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
       if (p.fast_lanes) {
         if constexpr (!std::is_floating_point_v<Out>) {
           if (p.nan_payload_code == 0) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_nan_const>{});
-        } else if constexpr ((Shape & shape_plain) != 0) {
-          // (without shape_inf, the overflow's value is inf's)
+        } else if constexpr ((Shape & shape_inf) != 0 ||
+                             ((Shape & shape_plain) != 0 && !Scaled &&
+                              (Mode == round_mode::nearest_even || Mode == round_mode::nearest_away))) {
+          // (plain: the overflow's value is inf's; only the nearest modes overflow to it usually,
+          // and each variant costs build time)
           if (p.inf_val[0] == 0x7F800000u) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_inf_float>{});
         }
         return run(std::integral_constant<unsigned, Shape | shape_lanes>{});
