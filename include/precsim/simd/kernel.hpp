@@ -54,8 +54,10 @@ struct kernel_params {
   // keep their sign where the format has -0 (keep_zero_sign, else shape_nzs). code_sign_below: plain codes take the sign bit where the input's bits as
   // an int32 are below it: 0, or -inf's bits + 1 where the NaN code has no sign.
   // fast_float_range: the format's normal numbers are float's (8 exponent bits, bias 127, the
-  // same max exponent) and it overflows to +-inf like float: rounding the signed bit pattern
-  // gives every answer but NaN's (shape_float). fast_inf_*: plain but for inf inputs, whose
+  // same max exponent) and it overflows to +-inf like float, or (toward zero, to odd) stops at
+  // max, whose fraction is all ones, where inf stays inf: rounding the signed bit pattern gives
+  // every answer but NaN's (shape_float), and NaN's code is the input's top bits with the
+  // NaN code's own (the quiet bit) set. fast_inf_*: plain but for inf inputs, whose
   // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf:
   // values overflow to max finite itself, an unsigned min).
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
@@ -236,8 +238,16 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                           (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
     p.fast_plain_code = sym_code && p.inf_code[0] == p.ovf_code[0];
     p.fast_inf_code = sym_code && !p.fast_plain_code;
-    p.fast_float_range = !p.fast_sub && p.keep_zero_sign && p.fast_plain_value && p.fast_plain_code && signed_nan && p.ovf_val[0] == 0x7F800000u &&
-                         p.fast_max == 0x7F800000u - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
+    // (toward zero and to odd: the bits rounded at 23 - m never carry past max's all-ones
+    // fraction, so that max is the overflow's answer, and inf's bits are exact)
+    const std::uint32_t inf = 0x7F800000u, s = 23 - unsigned(m);
+    const bool stops_at_max = (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd) && sym_value &&
+                              sym_code && p.ovf_val[0] == p.fast_max && p.inf_val[0] == inf &&
+                              p.ovf_code[0] == p.fast_max >> s && p.inf_code[0] == inf >> s;
+    const bool to_inf = p.fast_plain_value && p.fast_plain_code && p.ovf_val[0] == inf;
+    p.fast_float_range = !p.fast_sub && p.keep_zero_sign && (to_inf || stops_at_max) && signed_nan &&
+                         p.nan_payload_code == p.frac_mask && p.nan_code[0] >> m == 0xFFu &&
+                         p.fast_max == inf - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
       p.sr_bias = (1u << (d - 1)) - (r.variant == sr_variant::c);
@@ -915,8 +925,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     if constexpr (value) {
       y = nan ? b : rn;
     } else {
-      const u32 nanc = (p.nan_code[0] | ((b >> (23 - p.m)) & p.nan_payload_code)) | (u32(i32(b) >> 31) & p.sign_bit);
-      y = nan ? nanc : rn >> (23 - p.m);
+      // (the NaN code: its own bits over the input's sign, exponent and top fraction bits)
+      y = (nan ? b | (p.nan_code[0] << (23 - p.m)) : rn) >> (23 - p.m);
     }
     return;
   }
