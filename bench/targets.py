@@ -19,16 +19,12 @@ DETERMINISTIC = ["nearest_even", "nearest_away", "toward_zero", "to_odd"]
 INPUTS = ["normal", "wide"]
 
 
-def run(binary, level, rounds, min_time, pattern):
-    best = collections.defaultdict(float)
-    for _ in range(rounds):
-        out = subprocess.run([binary, f"--simd={level}", f"--benchmark_filter={pattern}",
-                              "--benchmark_format=json", f"--benchmark_min_time={min_time}"],
-                             capture_output=True, text=True, check=True).stdout
-        for b in json.loads(out[out.index("{"):])["benchmarks"]:
-            name = b["name"].removesuffix("/real_time")
-            best[name] = max(best[name], b["items_per_second"] / 1e9)
-    return best
+def run(binary, level, min_time, pattern):
+    """One run of the binary at one level: {row: G elements/s}."""
+    out = subprocess.run([binary, f"--simd={level}", f"--benchmark_filter={pattern}", "--benchmark_format=json",
+                          f"--benchmark_min_time={min_time}"], capture_output=True, text=True, check=True).stdout
+    return {b["name"].removesuffix("/real_time"): b["items_per_second"] / 1e9
+            for b in json.loads(out[out.index("{"):])["benchmarks"]}
 
 
 def table(title, target, header, rows):
@@ -98,7 +94,7 @@ def main():
     best = {l: collections.defaultdict(float) for l in levels}
     for _ in range(a.rounds):
         for l in levels:
-            for k, v in run(a.binary, l, 1, a.min_time, pattern).items():
+            for k, v in run(a.binary, l, a.min_time, pattern).items():
                 best[l][k] = max(best[l][k], v)
     print("\n\n".join(report(l, best[l]) for l in levels))
 

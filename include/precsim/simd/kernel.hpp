@@ -239,11 +239,11 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_plain_code = sym_code && p.inf_code[0] == p.ovf_code[0];
     p.fast_inf_code = sym_code && !p.fast_plain_code;
     // (toward zero and to odd: the bits rounded at 23 - m never carry past max's all-ones
-    // fraction, so that max is the overflow's answer, and inf's bits are exact)
-    const std::uint32_t inf = 0x7F800000u, s = 23 - unsigned(m);
-    const bool stops_at_max = (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd) && sym_value &&
-                              sym_code && p.ovf_val[0] == p.fast_max && p.inf_val[0] == inf &&
-                              p.ovf_code[0] == p.fast_max >> s && p.inf_code[0] == inf >> s;
+    // fraction, so that max is the overflow's answer, and inf's bits are exact; in a format of
+    // float's range a value's code is its bits >> 23 - m, so the codes follow the values)
+    const std::uint32_t inf = 0x7F800000u;
+    const bool stops_at_max = (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd) &&
+                              p.fast_inf_value && p.fast_inf_code && p.inf_val[0] == inf;
     const bool to_inf = p.fast_plain_value && p.fast_plain_code && p.ovf_val[0] == inf;
     p.fast_float_range = !p.fast_sub && p.keep_zero_sign && (to_inf || stops_at_max) && signed_nan &&
                          p.nan_payload_code == p.frac_mask && p.nan_code[0] >> m == 0xFFu &&
