@@ -126,49 +126,89 @@ void with_mode(round_mode m, F&& f) {
 #if PRECSIM_X86
 // Codes of 4 vectors (8 lanes each) stored as 32 8- or 16-bit codes. Packs work within 128-bit
 // halves: 16-bit codes come out a0-3 b0-3 | a4-7 b4-7 (one qword permute puts them in order),
-// bytes a0-3 b0-3 c0-3 d0-3 | a4-7 .. d4-7 (one dword permute). vector(k, codes): the codes of
-// vector k, asked for in order and packed two by two (fewer registers live than four at once).
-template <class T, class Vector>
-[[gnu::always_inline]] __attribute__((target("avx2"))) inline void codes4_avx2(T* at, const Vector& vector) {
-  vec<8>::u32 a, b;
-  vector(0, a);
-  vector(1, b);
+// bytes a0-3 b0-3 c0-3 d0-3 | a4-7 .. d4-7 (one dword permute). vector(k, codes, signs): the
+// codes of vector k, asked for in order and packed two by two (fewer registers live than four
+// at once). Signs pack with signed saturation, which keeps each lane's sign (codes_sign).
+template <class T, class Vector, bool Late, bool Nzs>
+[[gnu::always_inline]] __attribute__((target("avx2"))) inline void codes4_avx2(T* at, const Vector& vector,
+                                                                               codes_sign<Late, Nzs> sign) {
+  vec<8>::u32 a, b, sa, sb;
+  vector(0, a, sa);
+  vector(1, b, sb);
   const __m256i ab = _mm256_packus_epi32(__m256i(a), __m256i(b));
-  vector(2, a);
-  vector(3, b);
+  const __m256i sab = Late ? _mm256_packs_epi32(__m256i(sa), __m256i(sb)) : __m256i{};
+  vector(2, a, sa);
+  vector(3, b, sb);
   const __m256i cd = _mm256_packus_epi32(__m256i(a), __m256i(b));
+  const __m256i scd = Late ? _mm256_packs_epi32(__m256i(sa), __m256i(sb)) : __m256i{};
+  const __m256i zero = _mm256_setzero_si256();
   if constexpr (sizeof(T) == 1) {
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), order));
+    __m256i codes = _mm256_packus_epi16(ab, cd);
+    if constexpr (Late) {
+      __m256i neg = _mm256_packs_epi16(sab, scd);  // (blendv reads each byte's top bit)
+      if constexpr (Nzs) neg = _mm256_andnot_si256(_mm256_cmpeq_epi8(codes, zero), neg);
+      codes = _mm256_blendv_epi8(codes, _mm256_or_si256(codes, _mm256_set1_epi8(char(sign.bit))), neg);
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permutevar8x32_epi32(codes, order));
   } else {
     static_assert(sizeof(T) == 2);
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permute4x64_epi64(ab, 0xD8));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 16), _mm256_permute4x64_epi64(cd, 0xD8));
+    __m256i codes[2] = {ab, cd};
+    if constexpr (Late) {
+      const __m256i signs[2] = {sab, scd};
+      for (int h = 0; h < 2; ++h) {
+        __m256i bit = _mm256_and_si256(_mm256_srai_epi16(signs[h], 15), _mm256_set1_epi16(short(sign.bit)));
+        if constexpr (Nzs) bit = _mm256_andnot_si256(_mm256_cmpeq_epi16(codes[h], zero), bit);
+        codes[h] = _mm256_or_si256(codes[h], bit);
+      }
+    }
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permute4x64_epi64(codes[0], 0xD8));
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(at + 16), _mm256_permute4x64_epi64(codes[1], 0xD8));
   }
+  (void)sign;
+  (void)zero;
 }
 // The same at AVX-512 (16 lanes, four 128-bit quarters): 64 codes per step, where GCC 12
 // narrowed each vector through a word permute, a mask, a pack and a qword permute. (maskz:
 // the plain permutes start from an undefined register, which GCC 12 warns about.)
-template <class T, class Vector>
+template <class T, class Vector, bool Late, bool Nzs>
 [[gnu::always_inline]] __attribute__((target("avx512f,avx512bw,avx512vl"))) inline void codes4_avx512(
-    T* at, const Vector& vector) {
-  vec<16>::u32 a, b;
-  vector(0, a);
-  vector(1, b);
+    T* at, const Vector& vector, codes_sign<Late, Nzs> sign) {
+  vec<16>::u32 a, b, sa, sb;
+  vector(0, a, sa);
+  vector(1, b, sb);
   const __m512i ab = _mm512_packus_epi32(__m512i(a), __m512i(b));
-  vector(2, a);
-  vector(3, b);
+  const __m512i sab = Late ? _mm512_packs_epi32(__m512i(sa), __m512i(sb)) : __m512i{};
+  vector(2, a, sa);
+  vector(3, b, sb);
   const __m512i cd = _mm512_packus_epi32(__m512i(a), __m512i(b));
+  const __m512i scd = Late ? _mm512_packs_epi32(__m512i(sa), __m512i(sb)) : __m512i{};
   if constexpr (sizeof(T) == 1) {
     // dword 4 j + k of the packed bytes: codes 4 j .. 4 j + 3 of vector k
     const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
-    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi32(0xFFFF, order, _mm512_packus_epi16(ab, cd)));
+    __m512i codes = _mm512_packus_epi16(ab, cd);
+    if constexpr (Late) {
+      __mmask64 neg = _mm512_movepi8_mask(_mm512_packs_epi16(sab, scd));
+      if constexpr (Nzs) neg = _mm512_mask_test_epi8_mask(neg, codes, codes);
+      codes = _mm512_or_si512(codes, _mm512_maskz_mov_epi8(neg, _mm512_set1_epi8(char(sign.bit))));
+    }
+    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi32(0xFFFF, order, codes));
   } else {
     static_assert(sizeof(T) == 2);
     const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
-    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi64(0xFF, order, ab));
-    _mm512_storeu_si512(at + 32, _mm512_maskz_permutexvar_epi64(0xFF, order, cd));
+    __m512i codes[2] = {ab, cd};
+    if constexpr (Late) {
+      const __m512i signs[2] = {sab, scd};
+      for (int h = 0; h < 2; ++h) {
+        __mmask32 neg = _mm512_movepi16_mask(signs[h]);
+        if constexpr (Nzs) neg = _mm512_mask_test_epi16_mask(neg, codes[h], codes[h]);
+        codes[h] = _mm512_or_si512(codes[h], _mm512_maskz_mov_epi16(neg, _mm512_set1_epi16(short(sign.bit))));
+      }
+    }
+    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi64(0xFF, order, codes[0]));
+    _mm512_storeu_si512(at + 32, _mm512_maskz_permutexvar_epi64(0xFF, order, codes[1]));
   }
+  (void)sign;
 }
 #endif
 
@@ -278,9 +318,9 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
 #define PRECSIM_CODES4_AVX2                                                                       \
-  [](auto* at, const auto& vector) __attribute__((target("avx2"))) { codes4_avx2(at, vector); }
+  [](auto* at, const auto& vector, auto sign) __attribute__((target("avx2"))) { codes4_avx2(at, vector, sign); }
 #define PRECSIM_CODES4_AVX512                                                                     \
-  [](auto* at, const auto& vector) __attribute__((target("avx512f,avx512bw,avx512vl"))) { codes4_avx512(at, vector); }
+  [](auto* at, const auto& vector, auto sign) __attribute__((target("avx512f,avx512bw,avx512vl"))) { codes4_avx512(at, vector, sign); }
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_NZ_SIGN_AVX2,

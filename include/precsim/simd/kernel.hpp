@@ -67,10 +67,13 @@ struct kernel_params {
   // formats with fast_sub but not flush whose constant stays a float up to max (emax + 23 - m
   // <= 127). fast_ovf_above: the bits of the largest |x| that rounds to at most max;
   // fast_lane_c: (23 - m) << 23; fast_code_base: (128 - bias) << 23, which takes a binade's
-  // exponent field to its code's, less one.
+  // exponent field to its code's, less one. fast_code_clamp: where the overflow's code is max's
+  // or (nearest modes) the next one, the bits of that code's value, at which plain codes clamp
+  // |x|: every |x| beyond it rounds to the overflow's code, and no lane needs an overflow step;
+  // 0 where the codes take the general shape.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
-  std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0;
+  std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0, fast_code_clamp = 0;
   std::int32_t code_sign_below = 0;
   std::uint32_t fast_lowm = 0, fast_min_normal = 0, fast_max = 0, fast_magic = 0, fast_quantum = 0, fast_csr = 0;
   std::uint32_t fast_code_shift = 0;
@@ -225,6 +228,10 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
       p.fast_ovf_above = overflow_above(p.fast_max, 23 - m, r.mode);
       p.fast_lane_c = std::uint32_t(23 - m) << 23;
       p.fast_code_base = p.val_offset + (1u << 23);
+      if (p.ovf_code[0] == p.max_mag)
+        p.fast_code_clamp = p.fast_max;
+      else if (p.ovf_code[0] == p.max_mag + 1 && max_exponent(f) + 24 - m <= 127)
+        p.fast_code_clamp = p.fast_max + (1u << (23 - m));  // (max + its ulp: the lane's constant a float still)
     }
     const std::uint32_t sb = 0x80000000u;
     const bool sym_value = p.ovf_val[0] < sb && p.ovf_val[1] == (p.ovf_val[0] | sb) &&
@@ -849,13 +856,22 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // lane of v is nonzero (AVX2 vptest, AVX-512 vptestmd: a sixth to a third of the generic
 // reduction's operations, and it runs once per vector on the fast path's low lanes);
 // sr_low(p, a, random, q), sr_low_f64 (AVX2: dispatch.hpp's sr_low_f64_avx2); codes4(at,
-// vector), the codes of four consecutive vectors (vector(k, codes), k = 0 .. 3) stored as 4 W
-// 8- or 16-bit codes at `at`, each code below 2^8 or 2^16 (AVX2 and AVX-512: dispatch.hpp's
-// codes4_avx2 / codes4_avx512, packs across vectors, where GCC 12 narrowed each vector alone in
-// 4-5 instructions); nullptr at the portable levels, which store each vector alone (the 4-vector
-// loop would only add compiled code there); nz_sign(y, sign), sign's bits set in y where y is
+// vector, sign), the codes of four consecutive vectors (vector(k, codes, signs), k = 0 .. 3)
+// stored as 4 W 8- or 16-bit codes at `at`, each code below 2^8 or 2^16, signed as codes_sign
+// says (AVX2 and AVX-512: dispatch.hpp's codes4_avx2 / codes4_avx512, packs across vectors,
+// where GCC 12 narrowed each vector alone in 4-5 instructions); nullptr at the portable levels,
+// which store each vector alone (the 4-vector loop would only add compiled code there);
+// nz_sign(y, sign), sign's bits set in y where y is
 // nonzero (AVX2: vpsignd, one operation for the generic compare and select); opaque(v), v hidden
 // from the optimizer by an empty asm (x86; nullptr where the level's vectors fit no register).
+// How codes4 signs the codes it stores. Late: with `bit` where the lane of `signs` is negative
+// (32 codes in 3-5 operations after the packs, where each vector took 3 before them), and with
+// Nzs only where the code is nonzero (formats without -0); else the codes carry their sign.
+template <bool Late, bool Nzs>
+struct codes_sign {
+  std::uint32_t bit;
+};
+
 template <class Mul, class Stream, class Any, class SrLow, class Codes4, class NzSign, class Opaque>
 struct level_ops {
   Mul mul;
@@ -877,7 +893,10 @@ struct level_ops {
 // inf (e5m2 and P3109 with inf in the nearest modes): NaN lanes pass through with those beyond
 // max, one compare and one select fewer (fast_lanes). shape_sr32: stochastic rounding with 32 random
 // bits (the default), which leave no bits below them to reduce (kernel_params::sr_bias): the
-// variant's reduction and R's alignment go, 4-5 operations per vector.
+// variant's reduction and R's alignment go, 4-5 operations per vector. shape_nan_unsigned: plain
+// codes of shape_nan_const signed by codes4 (LateSigns) whose NaN code takes no sign where the
+// input's sign would give it one (formats without NaN, whose NaN code is +0: FP6, FP4): the
+// NaN lanes leave codes4's signs, one operation per vector that the others do without.
 enum : unsigned {
   shape_sub = 1,
   shape_plain = 2,
@@ -887,7 +906,8 @@ enum : unsigned {
   shape_lanes = 32,
   shape_nan_const = 64,
   shape_inf_float = 128,
-  shape_sr32 = 256
+  shape_sr32 = 256,
+  shape_nan_unsigned = 512
 };
 
 // Modes whose shapes with shape_sub take shape_lanes where the format allows (fast_lanes):
@@ -909,7 +929,8 @@ template <round_mode Mode>
 inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && Mode != round_mode::toward_negative;
 
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
-template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, class Ops>
+// SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once.
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops>
 PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
                               const typename vec<W>::u32& random, typename vec<W>::u32& y) {
   using u32 = typename vec<W>::u32;
@@ -933,17 +954,17 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   const u32 a = b & 0x7FFFFFFFu, sign = b & 0x80000000u;
   // Values of shape_lanes and shape_inf: the overflow's value is max, which every |x| >= max
   // rounds to, so that |x| clamped at max needs no overflow step (inf and NaN lanes, max, are
-  // replaced below). Plain values of shape_lanes and shape_inf_float (the overflow's value is
-  // float's inf): the lanes beyond max take the larger of inf's bits and their own, a NaN's
-  // own, so that NaN needs no step of its own.
-  constexpr bool lanes_plain_value = value && (Shape & shape_lanes) != 0 && (Shape & shape_plain) != 0;
-  constexpr bool clamped = lanes_plain_value && (Shape & shape_inf) != 0;
-  constexpr bool nan_in_ovf = lanes_plain_value && (Shape & shape_inf) == 0 && (Shape & shape_inf_float) != 0;
+  // replaced below); plain codes of shape_lanes likewise at fast_code_clamp. Plain values of
+  // shape_lanes and shape_inf_float (the overflow's value is float's inf): the lanes beyond max
+  // take the larger of inf's bits and their own, a NaN's own, so that NaN needs no step of its own.
+  constexpr bool lanes_plain = (Shape & shape_lanes) != 0 && (Shape & shape_plain) != 0;
+  constexpr bool clamped = lanes_plain && (!value || (Shape & shape_inf) != 0);
+  constexpr bool nan_in_ovf = lanes_plain && value && (Shape & shape_inf) == 0 && (Shape & shape_inf_float) != 0;
   u32 rn, mag;
   if constexpr ((Shape & shape_lanes) != 0) {
     static_assert((Shape & shape_sub) != 0 && lanes_mode<Mode, Scaled>);
-    const u32 fmax = u32{} + p.fast_max;
-    lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < fmax ? a : fmax) : a, u32{} + p.fast_min_normal,
+    const u32 top = u32{} + (value ? p.fast_max : p.fast_code_clamp);
+    lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < top ? a : top) : a, u32{} + p.fast_min_normal,
                                             u32{} + p.fast_lane_c, u32{} + p.fast_code_base, 23 - p.m, mag, ops.opaque);
   } else {
     fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, a, random, rn);
@@ -1001,10 +1022,12 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       else y = y | sign;
       if constexpr (!nan_in_ovf) y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
-      mag = ovf ? p.ovf_code[0] : mag;
+      if constexpr (!clamped) mag = ovf ? p.ovf_code[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
       mag = nan ? p.nan_code[0] | payload : mag;
-      if constexpr ((Shape & shape_nzs) != 0)
+      if constexpr (SignLater)
+        y = mag;
+      else if constexpr ((Shape & shape_nzs) != 0)
         y = mag | (p.sign_bit & u32(i32(b) < p.code_sign_below) & u32(mag != 0));
       else
         y = i32(b) < p.code_sign_below ? mag | p.sign_bit : mag;
@@ -1085,13 +1108,17 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
       return;
     }
   if constexpr (!Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>)
-    // codes of 4 vectors narrowed together
+    // codes of 4 vectors narrowed together; plain codes of shape_lanes signed there too, by the
+    // input's sign (but NaN's: shape_nan_unsigned; with_fast_shape)
     for (; i + 4 * W <= n; i += 4 * W) {
-      const auto vector = [&](int k, typename vec<W>::u32& codes) PRECSIM_LAMBDA_INLINE {
+      constexpr bool late = (Shape & shape_plain) != 0 && (Shape & shape_lanes) != 0;
+      const auto vector = [&](int k, typename vec<W>::u32& codes, typename vec<W>::u32& signs) PRECSIM_LAMBDA_INLINE {
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i + W * k, x);
-        fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, none, codes);
+        fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, none, codes);
+        using u32 = typename vec<W>::u32;
+        signs = (Shape & shape_nan_unsigned) != 0 ? x & ~u32(i32_of<W>(x & 0x7FFFFFFFu) > 0x7F800000) : x;
       };
-      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, vector);
+      ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + i, vector, codes_sign<late, (Shape & shape_nzs) != 0>{p.sign_bit});
     }
   for (; i + W <= n; i += W) {
     load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i, x);
@@ -1179,11 +1206,15 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
 }
 
 // The fast path's shape for p (kernel_params::fast): run(std::integral_constant<unsigned, Shape>).
-// (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes)
-template <int W, round_mode Mode, bool Scaled, class Out, class Run>
+// (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes.)
+// LateSigns: fast_span signs plain codes of shape_lanes in codes4, whose signs are the input's
+// but where the NaN code has none: shape_nan_unsigned, or (with payload) not shape_lanes.
+template <int W, round_mode Mode, bool Scaled, class Out, bool LateSigns, class Run>
 PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
   bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
   bool inf = std::is_floating_point_v<Out> ? p.fast_inf_value : p.fast_inf_code;
+  // (plain codes of shape_lanes clamp |x| at fast_code_clamp)
+  if (!std::is_floating_point_v<Out> && lanes_mode<Mode, Scaled> && p.fast_lanes && !p.fast_code_clamp) plain = inf = false;
   using sc0 = std::integral_constant<unsigned, 0>;
   using sc2 = std::integral_constant<unsigned, 2>;
   // shapes with shape_sub: shape_lanes too where the format and mode allow
@@ -1192,7 +1223,16 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
     if constexpr (lanes_mode<Mode, Scaled>)
       if (p.fast_lanes) {
         if constexpr (!std::is_floating_point_v<Out>) {
-          if (p.nan_payload_code == 0) return run(std::integral_constant<unsigned, Shape | shape_lanes | shape_nan_const>{});
+          constexpr bool late = LateSigns && (Shape & shape_plain) != 0;
+          const bool nan_unsigned = p.code_sign_below != 0 && (p.nan_code[0] & p.sign_bit) == 0;
+          if (p.nan_payload_code == 0) {
+            constexpr unsigned nan_const = Shape | shape_lanes | shape_nan_const;
+            if constexpr (late)
+              if (nan_unsigned) return run(std::integral_constant<unsigned, nan_const | shape_nan_unsigned>{});
+            return run(std::integral_constant<unsigned, nan_const>{});
+          }
+          if constexpr (late)  // (not so in IEEE formats)
+            if (nan_unsigned) return run(std::integral_constant<unsigned, Shape>{});
         } else if constexpr ((Shape & shape_inf) != 0 ||
                              ((Shape & shape_plain) != 0 && !Scaled &&
                               (Mode == round_mode::nearest_even || Mode == round_mode::nearest_away))) {
@@ -1229,7 +1269,8 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
   if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, ops, j, in, out, n, sc);
   // (always inlined: GCC 12 keeps the level's target lambda `mul` out of line inside a lambda
   // without that target, even under flatten: stochastic rounding 3-4x slower)
-  with_fast_shape<W, Mode, Scaled, Out>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
+  constexpr bool late_signs = !Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>;
+  with_fast_shape<W, Mode, Scaled, Out, late_signs>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
     constexpr unsigned Shape = decltype(sh)::value;
     if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
