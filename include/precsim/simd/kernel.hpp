@@ -1145,6 +1145,26 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
   if constexpr (sr)
     for (int h = 0; h < 16; h += W)
       philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, ops.mul, rnd[h / W]);
+  if constexpr (Fast && !Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>) {
+    // codes of 4 consecutive vectors narrowed together, plain ones signed there (as fast_span's,
+    // by the compare with code_sign_below: these shapes do not know the NaN code's sign)
+    constexpr bool late = (Shape & shape_plain) != 0 && (Shape & shape_float) == 0;
+    for (unsigned part = 0; part < share; ++part)
+      for (int v = 0; v < 64 / W; v += 4) {
+        const auto vector = [&](int k, typename vec<W>::u32& codes, typename vec<W>::u32& signs) PRECSIM_LAMBDA_INLINE {
+          const int at = (v + k) * W;  // (stripe at / 16, lanes at % 16 ..)
+          typename vec<W>::u32 x, random{};
+          if constexpr (sr) random = rnd[at % 16 / W].w[at / 16] >> (part_bits * part);
+          if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
+          load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + 64 * part + at, x);
+          fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, random, codes);
+          signs = typename vec<W>::u32(i32_of<W>(x) < p.code_sign_below);
+        };
+        ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + 64 * part + v * W, vector,
+                   codes_sign<late, (Shape & shape_nzs) != 0>{p.sign_bit});
+      }
+    return;
+  }
   for (int h = 0; h < 16; h += W) {
     for (unsigned part = 0; part < share; ++part)
       for (int w = 0; w < 4; ++w) {
