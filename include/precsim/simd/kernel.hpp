@@ -883,6 +883,15 @@ struct level_ops {
   Opaque opaque;
 };
 
+// Whether the level narrows Out codes by codes4 (8- and 16-bit codes, where it has one).
+template <class Out, class Ops>
+inline constexpr bool has_codes4 = sizeof(Out) <= 2 && !std::is_null_pointer_v<decltype(Ops::codes4)>;
+// Whether codes4 signs the plain codes (codes_sign Late): at AVX2 (8 lanes) 8- and 16-bit codes;
+// at AVX-512 only 8-bit ones, and not those of shape_nan_unsigned: its masked OR signs a vector
+// in two operations, and 16-bit codes narrow in one (measured 0.9-0.95x late, Zen 4).
+template <int W, class Out, class Ops>
+inline constexpr bool late_signs = has_codes4<Out, Ops> && (W == 8 || sizeof(Out) == 1);
+
 // Shapes of the fast path, one compiled variant each (kernel_params::fast_sub, fast_plain_*,
 // fast_float_range, fast_inf_*). shape_nan_const: codes whose NaN code takes no payload from the
 // input (all but the IEEE-like formats: e4m3fn, P3109, fnuz, FP6, FP4; 3 operations fewer per
@@ -1107,11 +1116,12 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
       if (i < n) partial(i, n - i);
       return;
     }
-  if constexpr (!Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>)
+  if constexpr (!Scaled && has_codes4<Out, Ops>)
     // codes of 4 vectors narrowed together; plain codes of shape_lanes signed there too, by the
     // input's sign (but NaN's: shape_nan_unsigned; with_fast_shape)
     for (; i + 4 * W <= n; i += 4 * W) {
-      constexpr bool late = (Shape & shape_plain) != 0 && (Shape & shape_lanes) != 0;
+      constexpr bool late = late_signs<W, Out, Ops> && (Shape & shape_plain) != 0 && (Shape & shape_lanes) != 0 &&
+                            (W == 8 || (Shape & shape_nan_unsigned) == 0);
       const auto vector = [&](int k, typename vec<W>::u32& codes, typename vec<W>::u32& signs) PRECSIM_LAMBDA_INLINE {
         load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + i + W * k, x);
         fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, none, codes);
@@ -1145,7 +1155,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
   if constexpr (sr)
     for (int h = 0; h < 16; h += W)
       philox_lanes<W>(philox_counter_of(j0 >> shift) + std::uint64_t(h), s, keys, ops.mul, rnd[h / W]);
-  if constexpr (Fast && !Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>) {
+  if constexpr (Fast && !Scaled && late_signs<W, Out, Ops>) {
     // codes of 4 consecutive vectors narrowed together, plain ones signed there (as fast_span's,
     // by the compare with code_sign_below: these shapes do not know the NaN code's sign)
     constexpr bool late = (Shape & shape_plain) != 0 && (Shape & shape_float) == 0;
@@ -1227,8 +1237,9 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
 
 // The fast path's shape for p (kernel_params::fast): run(std::integral_constant<unsigned, Shape>).
 // (plain, inf: the specials; zeros without sign take shape_nzs or the general shapes.)
-// LateSigns: fast_span signs plain codes of shape_lanes in codes4, whose signs are the input's
-// but where the NaN code has none: shape_nan_unsigned, or (with payload) not shape_lanes.
+// LateSigns: fast_span may sign plain codes of shape_lanes in codes4 (late_signs), by the input's
+// sign; where the NaN code has none, those shapes take shape_nan_unsigned (AVX-512: the
+// vector's own sign step), or (with payload) not shape_lanes.
 template <int W, round_mode Mode, bool Scaled, class Out, bool LateSigns, class Run>
 PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
   bool plain = std::is_floating_point_v<Out> ? p.fast_plain_value : p.fast_plain_code;
@@ -1289,8 +1300,7 @@ PRECSIM_LANES void round_span(const kernel_params& p, const sr_stream& s, const 
   if (!p.fast) return group_span<W, Mode, Scaled, false, 0>(p, s, ops, j, in, out, n, sc);
   // (always inlined: GCC 12 keeps the level's target lambda `mul` out of line inside a lambda
   // without that target, even under flatten: stochastic rounding 3-4x slower)
-  constexpr bool late_signs = !Scaled && sizeof(Out) <= 2 && !std::is_null_pointer_v<std::remove_cvref_t<decltype(ops.codes4)>>;
-  with_fast_shape<W, Mode, Scaled, Out, late_signs>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
+  with_fast_shape<W, Mode, Scaled, Out, !Scaled && late_signs<W, Out, Ops>>(p, [&](auto sh) PRECSIM_LAMBDA_INLINE {
     constexpr unsigned Shape = decltype(sh)::value;
     if constexpr (Mode == round_mode::stochastic) {
 #if PRECSIM_FAST_PATH
