@@ -194,19 +194,10 @@ template <class T, class Vector, bool Late, bool Nzs>
     }
     _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi32(0xFFFF, order, codes));
   } else {
-    static_assert(sizeof(T) == 2);
+    static_assert(sizeof(T) == 2 && !Late, "16-bit codes come signed at AVX-512 (late_signs)");
     const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
-    __m512i codes[2] = {ab, cd};
-    if constexpr (Late) {
-      const __m512i signs[2] = {sab, scd};
-      for (int h = 0; h < 2; ++h) {
-        __mmask32 neg = _mm512_movepi16_mask(signs[h]);
-        if constexpr (Nzs) neg = _mm512_mask_test_epi16_mask(neg, codes[h], codes[h]);
-        codes[h] = _mm512_or_si512(codes[h], _mm512_maskz_mov_epi16(neg, _mm512_set1_epi16(short(sign.bit))));
-      }
-    }
-    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi64(0xFF, order, codes[0]));
-    _mm512_storeu_si512(at + 32, _mm512_maskz_permutexvar_epi64(0xFF, order, codes[1]));
+    _mm512_storeu_si512(at, _mm512_maskz_permutexvar_epi64(0xFF, order, ab));
+    _mm512_storeu_si512(at + 32, _mm512_maskz_permutexvar_epi64(0xFF, order, cd));
   }
   (void)sign;
 }

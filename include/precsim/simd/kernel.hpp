@@ -68,9 +68,10 @@ struct kernel_params {
   // <= 127). fast_ovf_above: the bits of the largest |x| that rounds to at most max;
   // fast_lane_c: (23 - m) << 23; fast_code_base: (128 - bias) << 23, which takes a binade's
   // exponent field to its code's, less one. fast_code_clamp: where the overflow's code is max's
-  // or (nearest modes) the next one, the bits of that code's value, at which plain codes clamp
-  // |x|: every |x| beyond it rounds to the overflow's code, and no lane needs an overflow step;
-  // 0 where the codes take the general shape.
+  // or the next one, the bits of that code's value, at which plain codes clamp |x|: every |x|
+  // up to it rounds as it should (those beyond max's rounding to the next code overflow), every
+  // |x| beyond rounds to the overflow's code, and no lane needs an overflow step; 0 where the
+  // codes take the general shape.
   bool fast = false, fast_sub = false, fast_plain_value = false, fast_plain_code = false, fast_float_range = false;
   bool fast_inf_value = false, fast_inf_code = false, fast_lanes = false;
   std::uint32_t fast_ovf_above = 0, fast_lane_c = 0, fast_code_base = 0, fast_code_clamp = 0;
@@ -861,17 +862,9 @@ PRECSIM_LANES bool any_lanes(const typename vec<W>::u32& v) {
 // says (AVX2 and AVX-512: dispatch.hpp's codes4_avx2 / codes4_avx512, packs across vectors,
 // where GCC 12 narrowed each vector alone in 4-5 instructions); nullptr at the portable levels,
 // which store each vector alone (the 4-vector loop would only add compiled code there);
-// nz_sign(y, sign), sign's bits set in y where y is
-// nonzero (AVX2: vpsignd, one operation for the generic compare and select); opaque(v), v hidden
-// from the optimizer by an empty asm (x86; nullptr where the level's vectors fit no register).
-// How codes4 signs the codes it stores. Late: with `bit` where the lane of `signs` is negative
-// (32 codes in 3-5 operations after the packs, where each vector took 3 before them), and with
-// Nzs only where the code is nonzero (formats without -0); else the codes carry their sign.
-template <bool Late, bool Nzs>
-struct codes_sign {
-  std::uint32_t bit;
-};
-
+// nz_sign(y, sign), sign's bits set in y where y is nonzero (AVX2: vpsignd, one operation for
+// the generic compare and select); opaque(v), v hidden from the optimizer by an empty asm (x86;
+// nullptr where the level's vectors fit no register).
 template <class Mul, class Stream, class Any, class SrLow, class Codes4, class NzSign, class Opaque>
 struct level_ops {
   Mul mul;
@@ -881,6 +874,15 @@ struct level_ops {
   Codes4 codes4;
   NzSign nz_sign;
   Opaque opaque;
+};
+
+// How codes4 signs the codes it stores. Late: with `bit` where the lane of `signs` is negative
+// (the inputs packed beside the codes, then one blend per 32 codes, 64 at AVX-512, where each
+// vector took a compare, an OR and a select), and with Nzs only where the code is nonzero
+// (formats without -0); else the codes carry their sign.
+template <bool Late, bool Nzs>
+struct codes_sign {
+  std::uint32_t bit;
 };
 
 // Whether the level narrows Out codes by codes4 (8- and 16-bit codes, where it has one).
@@ -1262,7 +1264,7 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
               if (nan_unsigned) return run(std::integral_constant<unsigned, nan_const | shape_nan_unsigned>{});
             return run(std::integral_constant<unsigned, nan_const>{});
           }
-          if constexpr (late)  // (not so in IEEE formats)
+          if constexpr (late)  // (NaN codes with a payload take the sign: IEEE formats; others go here)
             if (nan_unsigned) return run(std::integral_constant<unsigned, Shape>{});
         } else if constexpr ((Shape & shape_inf) != 0 ||
                              ((Shape & shape_plain) != 0 && !Scaled &&
