@@ -494,6 +494,110 @@ bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* o
 }
 #endif
 
+#if PRECSIM_X86
+#if PRECSIM_FAST_PATH
+// Codes of kernel_params::code_half_top (e5m2): the values' kernel (fast_lanes in the value
+// shape with_fast_shape picks: binary16 numbers, inf, or NaN's own bits), converted to binary16
+// (nearest even: exact, and NaN quiet with the payload's top bits, as the core's NaN codes),
+// then the top bytes of 4 vectors narrowed together. Fewer operations than the codes' own
+// steps (their NaN payload, the overflow), which made e5m2's encode 0.6-0.75x its quantize.
+template <unsigned Shape>
+inline constexpr bool half_top_shape =
+    (Shape & (shape_lanes | shape_plain | shape_inf_float)) == (shape_lanes | shape_plain | shape_inf_float) &&
+    (Shape & (shape_nzs | shape_float)) == 0;
+// (only fast_lanes' opaque is read in these shapes)
+template <class Opaque>
+using half_top_ops = level_ops<std::nullptr_t, std::nullptr_t, std::nullptr_t, std::nullptr_t, std::nullptr_t,
+                               std::nullptr_t, Opaque>;
+template <round_mode Mode, unsigned Shape, class Ops>
+[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline void half_top4_avx2(const kernel_params& p,
+                                                                                      const Ops& ops, const float* in,
+                                                                                      std::uint8_t* at) {
+  __m128i h[4];
+  for (int k = 0; k < 4; ++k) {
+    vec<8>::u32 x, y;
+    load_lanes<8>(reinterpret_cast<const std::uint32_t*>(in) + 8 * k, x);
+    fast_lanes<8, Mode, Shape, false, float>(p, ops, x, vec<8>::u32{}, y);
+    h[k] = _mm256_cvtps_ph(_mm256_castsi256_ps(__m256i(y)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  }
+  // bytes h0 h2 | h1 h3 (packs work within 128-bit halves), then in order
+  const __m256i lo = _mm256_srli_epi16(_mm256_set_m128i(h[1], h[0]), 8);
+  const __m256i hi = _mm256_srli_epi16(_mm256_set_m128i(h[3], h[2]), 8);
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xD8));
+}
+template <round_mode Mode, unsigned Shape>
+__attribute__((target("avx2,f16c"))) void half_top_avx2(const kernel_params& params, const float* in,
+                                                        std::uint8_t* out, std::size_t n) {
+  const kernel_params p = params;
+  const scoped_mxcsr csr(p.fast_csr);
+  const auto opaque = [](auto& v) __attribute__((target("avx2,f16c"))) { __asm__("" : "+x"(v)); };
+  const half_top_ops<decltype(opaque)> ops{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, opaque};
+  std::size_t i = 0;
+  for (; i + 32 <= n; i += 32) half_top4_avx2<Mode, Shape>(p, ops, in + i, out + i);
+  if (i < n) {
+    float tin[32] = {};
+    std::uint8_t tout[32];
+    std::memcpy(tin, in + i, (n - i) * sizeof(float));
+    half_top4_avx2<Mode, Shape>(p, ops, tin, tout);
+    std::memcpy(out + i, tout, n - i);
+  }
+}
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Woverflow"  // (GCC 12 at -O0: the intrinsics' 0xFFFF masks as char)
+#pragma GCC diagnostic ignored "-Wconversion"
+template <round_mode Mode, unsigned Shape>
+__attribute__((target("avx512f,avx512bw,avx512vl"))) void half_top_avx512(const kernel_params& params,
+                                                                         const float* in, std::uint8_t* out,
+                                                                         std::size_t n) {
+  const kernel_params p = params;
+  const scoped_mxcsr csr(p.fast_csr);
+  const auto opaque = [](auto& v) __attribute__((target("avx512f,avx512bw,avx512vl"))) { __asm__("" : "+v"(v)); };
+  const half_top_ops<decltype(opaque)> ops{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, opaque};
+  // qword 2 j + k of the packed bytes: codes 8 j' .. of vector k', as codes4_avx512's 16-bit order
+  const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+  std::size_t i = 0;
+  for (; i + 64 <= n; i += 64) {
+    __m256i h[4];
+    for (int k = 0; k < 4; ++k) {
+      vec<16>::u32 x, y;
+      load_lanes<16>(reinterpret_cast<const std::uint32_t*>(in + i) + 16 * k, x);
+      fast_lanes<16, Mode, Shape, false, float>(p, ops, x, vec<16>::u32{}, y);
+      h[k] = _mm512_maskz_cvtps_ph(0xFFFF, _mm512_castsi512_ps(__m512i(y)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    }
+    const __m512i lo = _mm512_srli_epi16(_mm512_maskz_inserti64x4(0xFF, _mm512_castsi256_si512(h[0]), h[1], 1), 8);
+    const __m512i hi = _mm512_srli_epi16(_mm512_maskz_inserti64x4(0xFF, _mm512_castsi256_si512(h[2]), h[3], 1), 8);
+    _mm512_storeu_si512(out + i, _mm512_maskz_permutexvar_epi64(0xFF, order, _mm512_packus_epi16(lo, hi)));
+  }
+  if (i < n) half_top_avx2<Mode, Shape>(p, in + i, out + i, n - i);
+}
+#pragma GCC diagnostic pop
+#endif
+// Whether the values' kernel and the hardware conversion served the call (code_half_top).
+template <class Out>
+bool half_top_round(simd_level l, const kernel_params& p, const float* in, Out* out, std::size_t n) {
+  bool done = false;
+#if PRECSIM_FAST_PATH
+  if constexpr (std::is_same_v<Out, std::uint8_t>) {
+    if (!p.fast || !p.code_half_top || (l != simd_level::avx512 && l != simd_level::avx2) || !cpu().f16c) return false;
+    with_mode(p.mode, [&](auto mode) {
+      constexpr round_mode M = decltype(mode)::value;
+      if constexpr (lanes_mode<M, false>)
+        with_fast_shape<8, M, false, float, false>(p, [&](auto sh) {
+          constexpr unsigned S = decltype(sh)::value;
+          if constexpr (half_top_shape<S>) {
+            if (l == simd_level::avx512) half_top_avx512<M, S>(p, in, out, n);
+            else half_top_avx2<M, S>(p, in, out, n);
+            done = true;
+          }
+        });
+    });
+  }
+#endif
+  (void)l, (void)p, (void)in, (void)out, (void)n;
+  return done;
+}
+#endif
+
 // Vector rounding of float inputs at level l (not scalar); Scaled: with per-element scaling
 // around it (kernel.hpp, lane_scales; block formats), a variant compiled only where it is used.
 // (Scaled runs 4 lanes at the portable level even under the tests' 16-lane layout: one variant
@@ -504,7 +608,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
   (void)l;  // (portable only off x86)
 #if PRECSIM_X86
   if constexpr (!Scaled)
-    if (half_hw_round(l, p, in, out, n)) return;
+    if (half_hw_round(l, p, in, out, n) || half_top_round(l, p, in, out, n)) return;
 #endif
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;

@@ -110,6 +110,11 @@ struct kernel_params {
   // by decode_shift are their floats but for NaN's quiet bit
   bool decode_half = false;
   std::uint32_t decode_shift = 0;
+  // codes that are the top byte of their value's binary16 (e5m2: 5 exponent bits, bias 15, IEEE
+  // specials), in the modes whose values take shape_lanes: the values' kernel, then the hardware
+  // conversion (exact), the byte (dispatch.hpp, half_top_round); where the overflow's and inf's
+  // codes are their values' and NaN's are the conversion's (quiet, the payload's top bits below)
+  bool code_half_top = false;
   // set per call (bulk.hpp): float outputs too large to stay in cache take streaming stores
   bool stream_out = false;
   // decode from the placed fields (formats with a zero, see field_decode_lanes): subnormal codes
@@ -294,6 +299,13 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   if (f.exponent_bits == 8 && f.bias == 127 && m >= 1 && m <= 22 && f.is_signed && f.subnormals == subnormal_mode::gradual &&
       f.specials == special_values::ieee && f.infinity)
     p.decode_shift = std::uint32_t(23 - m);
+  const std::uint32_t not_nan = 0x7F800000u;
+  p.code_half_top = f.exponent_bits == 5 && m == 2 && f.bias == 15 && f.is_signed &&
+                    f.subnormals == subnormal_mode::gradual && f.specials == special_values::ieee && f.infinity &&
+                    r.mode != round_mode::stochastic && p.keep_zero_sign && p.nan_code[0] == 0x7Eu &&
+                    p.nan_code[1] == 0xFEu && p.nan_payload_code == 3u && (p.ovf_val[0] & 0x7FFFFFFFu) <= not_nan &&
+                    (p.ovf_val[1] & 0x7FFFFFFFu) <= not_nan && (p.inf_val[0] & 0x7FFFFFFFu) <= not_nan &&
+                    (p.inf_val[1] & 0x7FFFFFFFu) <= not_nan;
   if (binary16 && r.mode != round_mode::stochastic) {
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
