@@ -1099,7 +1099,25 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
     exc_code[j] = _mm256_set1_epi16(short(h.exc_code[j]));
     exc_half[j] = _mm256_set1_epi16(short(h.exc_half[j]));
   }
+  // the halves of 16 codes placed in u (v: the fields), codes 0-7 to at, 8-15 to at + far
+  const auto store = [&](__m256i u, __m256i v, float* at, std::size_t far) __attribute__((target("avx2,f16c"))) {
+    if constexpr (DownBinade) v = half_down_binade(v);
+    for (int j = 0; j < E; ++j) v = _mm256_blendv_epi8(v, exc_half[j], _mm256_cmpeq_epi16(u, exc_code[j]));
+    _mm256_storeu_ps(at, half_floats<!DownBinade>(_mm256_castsi256_si128(v), scale));
+    _mm256_storeu_ps(at + far, half_floats<!DownBinade>(_mm256_extracti128_si256(v, 1), scale));
+  };
   std::size_t i = 0;
+  // 8-bit codes with steps after the placing (P3109, e5m2fnuz): 32 at once, placed by unpacking
+  // them above zero bytes (one step per 16 where widening and shifting took two; 0-7 and 16-23
+  // in one register). P3109 1.13x; e5m2, without such steps, ran 0.93x so (Zen 4).
+  if constexpr (Place == place_shift && (DownBinade || E > 0))
+    if (h.up == 8)
+      for (; i + 32 <= n; i += 32) {
+        const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), zero = _mm256_setzero_si256();
+        const __m256i lo = _mm256_unpacklo_epi8(zero, b), hi = _mm256_unpackhi_epi8(zero, b);
+        store(lo, lo, out + i, 16);
+        store(hi, hi, out + i + 8, 16);
+      }
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
     __m256i u, v;
@@ -1110,10 +1128,7 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
       u = _mm256_sll_epi16(_mm256_cvtepu8_epi16(b), up);
       v = Place == place_shift ? u : _mm256_and_si256(_mm256_sra_epi16(u, down), keep);
     }
-    if constexpr (DownBinade) v = half_down_binade(v);
-    for (int j = 0; j < E; ++j) v = _mm256_blendv_epi8(v, exc_half[j], _mm256_cmpeq_epi16(u, exc_code[j]));
-    _mm256_storeu_ps(out + i, half_floats<!DownBinade>(_mm256_castsi256_si128(v), scale));
-    _mm256_storeu_ps(out + i + 8, half_floats<!DownBinade>(_mm256_extracti128_si256(v, 1), scale));
+    store(u, v, out + i, 8);
   }
   if (i < n) {
     std::uint8_t tin[16] = {};
