@@ -509,21 +509,36 @@ inline constexpr bool half_top_shape =
 template <class Opaque>
 using half_top_ops = level_ops<std::nullptr_t, std::nullptr_t, std::nullptr_t, std::nullptr_t, std::nullptr_t,
                                std::nullptr_t, Opaque>;
+// The binary16 of 8 values without their sign (x: the inputs).
+template <round_mode Mode, unsigned Shape, class Ops>
+[[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline __m128i unsigned_halves8(const kernel_params& p,
+                                                                                           const Ops& ops,
+                                                                                           const float* in,
+                                                                                           vec<8>::u32& x) {
+  vec<8>::u32 y;
+  load_lanes<8>(reinterpret_cast<const std::uint32_t*>(in), x);
+  fast_lanes<8, Mode, Shape, false, float, true>(p, ops, x, vec<8>::u32{}, y);
+  return _mm256_cvtps_ph(_mm256_castsi256_ps(__m256i(y)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
 template <round_mode Mode, unsigned Shape, class Ops>
 [[gnu::always_inline]] __attribute__((target("avx2,f16c"))) inline void half_top4_avx2(const kernel_params& p,
                                                                                       const Ops& ops, const float* in,
                                                                                       std::uint8_t* at) {
-  __m128i h[4];
-  for (int k = 0; k < 4; ++k) {
-    vec<8>::u32 x, y;
-    load_lanes<8>(reinterpret_cast<const std::uint32_t*>(in) + 8 * k, x);
-    fast_lanes<8, Mode, Shape, false, float>(p, ops, x, vec<8>::u32{}, y);
-    h[k] = _mm256_cvtps_ph(_mm256_castsi256_ps(__m256i(y)), _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  }
-  // bytes h0 h2 | h1 h3 (packs work within 128-bit halves), then in order
-  const __m256i lo = _mm256_srli_epi16(_mm256_set_m128i(h[1], h[0]), 8);
-  const __m256i hi = _mm256_srli_epi16(_mm256_set_m128i(h[3], h[2]), 8);
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xD8));
+  // (no arrays: GCC 12 kept them in memory, and their halves stored apart read back whole)
+  vec<8>::u32 x0, x1, x2, x3;
+  const __m128i h0 = unsigned_halves8<Mode, Shape>(p, ops, in, x0), h1 = unsigned_halves8<Mode, Shape>(p, ops, in + 8, x1);
+  const __m128i h2 = unsigned_halves8<Mode, Shape>(p, ops, in + 16, x2), h3 = unsigned_halves8<Mode, Shape>(p, ops, in + 24, x3);
+  // bytes h0 h2 | h1 h3 (packs work within 128-bit halves), then in order; the signs after
+  // them, as codes4_avx2's (the values came without: 6 operations per 32 codes, where each
+  // vector took 2)
+  const __m256i lo = _mm256_srli_epi16(_mm256_set_m128i(h1, h0), 8);
+  const __m256i hi = _mm256_srli_epi16(_mm256_set_m128i(h3, h2), 8);
+  const __m256i codes = _mm256_permute4x64_epi64(_mm256_packus_epi16(lo, hi), 0xD8);
+  const __m256i signs = _mm256_packs_epi16(_mm256_packs_epi32(__m256i(x0), __m256i(x1)),
+                                           _mm256_packs_epi32(__m256i(x2), __m256i(x3)));
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  const __m256i bits = _mm256_and_si256(_mm256_permutevar8x32_epi32(signs, order), _mm256_set1_epi8(char(0x80)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(at), _mm256_or_si256(codes, bits));
 }
 template <round_mode Mode, unsigned Shape>
 __attribute__((target("avx2,f16c"))) void half_top_avx2(const kernel_params& params, const float* in,

@@ -952,7 +952,8 @@ template <round_mode Mode>
 inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && Mode != round_mode::toward_negative;
 
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
-// SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once.
+// SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once;
+// plain values without it (but NaN's), which dispatch.hpp's half_top4_avx2 sets on their codes.
 template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops>
 PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
                               const typename vec<W>::u32& random, typename vec<W>::u32& y) {
@@ -1041,7 +1042,8 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       } else {
         y = ovf ? p.ovf_val[0] : mag;
       }
-      if constexpr ((Shape & shape_nzs) != 0) ops.nz_sign(y, sign);
+      if constexpr (SignLater) static_assert((Shape & shape_nzs) == 0);
+      else if constexpr ((Shape & shape_nzs) != 0) ops.nz_sign(y, sign);
       else y = y | sign;
       if constexpr (!nan_in_ovf) y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
