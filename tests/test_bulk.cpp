@@ -324,6 +324,24 @@ TEST_CASE("every code of every format up to 16 bits decodes like the scalar core
   }
 }
 
+// The float-span sweep above checks e5m2's codes at every level; this pins down that they come
+// from binary16's top byte (kernel_params::code_half_top: a refused route only costs speed)
+// wherever the values take per-lane constants, and that formats whose codes are not a half's
+// top byte, or whose NaN codes differ from the conversion's, stay off it.
+TEST_CASE("e5m2 codes come from its values' binary16 top byte; other formats and stochastic rounding do not") {
+  using detail::make_kernel_params;
+  for (auto m : {round_mode::nearest_even, round_mode::nearest_away, round_mode::toward_zero, round_mode::to_odd})
+    for (auto s : test::all_saturations) {
+      CAPTURE(std::string(to_string(m)));
+      CAPTURE(to_string(s));
+      CHECK(make_kernel_params(fmt::float8_e5m2, {m, s}).code_half_top);
+    }
+  CHECK_FALSE(make_kernel_params(fmt::float8_e5m2, {round_mode::stochastic}).code_half_top);
+  for (const auto& f : {fmt::float8_e5m2fnuz, fmt::float8_e4m3fn, fmt::float16, fmt::p3109(8, 3, true, true),
+                        fmt::float6_e3m2fn})
+    CHECK_FALSE(make_kernel_params(f, {}).code_half_top);
+}
+
 #if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
 // The long-span decode above checks the results; this pins down which formats take the binary16
 // route (a refused plan only costs speed) and that its check refuses what the route cannot give.

@@ -568,7 +568,8 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_top_avx512(const 
   const scoped_mxcsr csr(p.fast_csr);
   const auto opaque = [](auto& v) __attribute__((target("avx512f,avx512bw,avx512vl"))) { __asm__("" : "+v"(v)); };
   const half_top_ops<decltype(opaque)> ops{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, opaque};
-  // qword 2 j + k of the packed bytes: codes 8 j' .. of vector k', as codes4_avx512's 16-bit order
+  // the packed qwords: codes 0-7 of vectors 0 and 2, 8-15 of 0 and 2, then of 1 and 3; in order by
+  // one qword permute
   const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
   std::size_t i = 0;
   for (; i + 64 <= n; i += 64) {
