@@ -299,13 +299,13 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
   if (f.exponent_bits == 8 && f.bias == 127 && m >= 1 && m <= 22 && f.is_signed && f.subnormals == subnormal_mode::gradual &&
       f.specials == special_values::ieee && f.infinity)
     p.decode_shift = std::uint32_t(23 - m);
-  const std::uint32_t not_nan = 0x7F800000u;
+  const auto not_nan = [](const std::uint32_t(&v)[2]) {
+    return (v[0] & 0x7FFFFFFFu) <= 0x7F800000u && (v[1] & 0x7FFFFFFFu) <= 0x7F800000u;
+  };
   p.code_half_top = f.exponent_bits == 5 && m == 2 && f.bias == 15 && f.is_signed &&
                     f.subnormals == subnormal_mode::gradual && f.specials == special_values::ieee && f.infinity &&
                     r.mode != round_mode::stochastic && p.keep_zero_sign && p.nan_code[0] == 0x7Eu &&
-                    p.nan_code[1] == 0xFEu && p.nan_payload_code == 3u && (p.ovf_val[0] & 0x7FFFFFFFu) <= not_nan &&
-                    (p.ovf_val[1] & 0x7FFFFFFFu) <= not_nan && (p.inf_val[0] & 0x7FFFFFFFu) <= not_nan &&
-                    (p.inf_val[1] & 0x7FFFFFFFu) <= not_nan;
+                    p.nan_code[1] == 0xFEu && p.nan_payload_code == 3u && not_nan(p.ovf_val) && not_nan(p.inf_val);
   if (binary16 && r.mode != round_mode::stochastic) {
     const unsigned rc = r.mode == round_mode::toward_negative   ? 1
                         : r.mode == round_mode::toward_positive ? 2
