@@ -531,15 +531,18 @@ TEST_CASE("double spans in one pass: specials and inputs below float's normals a
 
 // Long double spans whose inputs change regime: runs of N(0,1)-like inputs, of wide-range ones
 // (mostly below the min normal or beyond max: f64_span rounds such blocks by each lane's own
-// magic constant, or hands them off, float16's to_odd and nearest_away to the hardware
-// conversion, the directed ones at AVX2 to the three passes), of inputs closer to a
+// magic constant, or hands them off, float16's to_odd to the hardware conversion, the
+// directed ones at AVX2 to the three passes; float16's codes all take the conversion, e4m3fn's
+// 16-bit ones the bit pattern), of inputs closer to a
 // midpoint than a float ulp, and specials now and then, in runs of every length up to 5000,
 // so that each route starts and stops at unaligned positions and meets NaN, inf and |x| >=
 // FLT_MAX inside a chunk. Values (in place and not) and codes, every deterministic mode.
 TEST_CASE("long double spans changing between normal and wide-range inputs follow the scalar core in every route") {
   test::splitmix64 rng{17};
   const auto unit = [&] { return double(rng() >> 11) * 0x1p-53; };
-  const double specials[] = {std::bit_cast<double>(0x7FF8000000000123ull), -INFINITY, INFINITY, 1e39, -0.0, 0.0};
+  // (a signaling NaN too: values pass it through as it is, not quieted)
+  const double specials[] = {std::bit_cast<double>(0x7FF8000000000123ull), std::bit_cast<double>(0xFFF0000000000321ull),
+                             -INFINITY, INFINITY, 1e39, -0.0, 0.0};
   std::vector<double> xs;
   while (xs.size() < 60000) {
     const std::size_t run = 1 + rng() % 5000;

@@ -204,12 +204,12 @@ template <class T, class Vector, bool Late, bool Nzs>
 #endif
 
 // Doubles rounded in their own bit pattern (kernel_f64.hpp, f64_span), x86-64 only (MXCSR).
-// ANY_GT(x, t): whether x > t as int64 in some lane; NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS'
-// (f64_ops). HANDOFF: f64_span's handoff, from the argument handoff (one_pass_f64) or a constant
+// ANY_GT(x, t): whether x > t as int64 in some lane; NAN_OR(x, c): x where it is a NaN, else c
+// (as int64, c above every other x); NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS' (f64_ops). HANDOFF: f64_span's handoff, from the argument handoff (one_pass_f64) or a constant
 // (AVX2 always hands off: its loop for chunks without the branch, not compiled then, slowed the
 // other one by a tenth).
 #if PRECSIM_FAST_PATH
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, ...)                       \
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NAN_OR, NZ_SIGN, OPAQUE, HANDOFF, ...)               \
   template <round_mode Mode, class Out>                                                          \
   __attribute__((flatten)) __VA_ARGS__ std::size_t name##_f64(const f64_params& p, const double* in, \
                                                              Out* out, std::size_t n, bool handoff, \
@@ -217,9 +217,11 @@ template <class T, class Vector, bool Late, bool Nzs>
     using u64 = typename vec<W / 2>::u64;                                                        \
     const auto any_gt = [](const u64& x, const u64& t) __VA_ARGS__ { return ANY_GT(x, t); };     \
     const auto nz_sign = [](u64& y, const u64& sign) __VA_ARGS__ { y = u64(NZ_SIGN(y, sign)); };  \
+    const auto nan_or = [](const u64& x, const u64& c, u64& r) __VA_ARGS__ { r = u64(NAN_OR(x, c)); }; \
     const auto opaque = OPAQUE;                                                                  \
     (void)handoff;                                                                               \
-    const f64_ops<decltype(any_gt), decltype(nz_sign), decltype(opaque)> ops{any_gt, nz_sign, opaque}; \
+    const f64_ops<decltype(any_gt), decltype(nz_sign), decltype(opaque), decltype(nan_or)> ops{  \
+        any_gt, nz_sign, opaque, nan_or};                                                        \
     return f64_span<W / 2, Mode>(p, ops, in, out, n, HANDOFF, busy);                             \
   }
 #define PRECSIM_ANY_GT_GENERIC(x, t)                                                             \
@@ -228,8 +230,19 @@ template <class T, class Vector, bool Late, bool Nzs>
 #define PRECSIM_ANY_GT_AVX2(x, t) \
   (_mm256_movemask_pd(_mm256_castsi256_pd(_mm256_cmpgt_epi64(__m256i(x), __m256i(t)))) != 0)
 #define PRECSIM_ANY_GT_AVX512(x, t) (_mm512_cmpgt_epi64_mask(__m512i(x), __m512i(t)) != 0)
+#define PRECSIM_NAN_OR_GENERIC(x, c) \
+  (typename vec<int(sizeof(x) / 8)>::i64(x) > typename vec<int(sizeof(x) / 8)>::i64(c) ? x : c)
+#define PRECSIM_NAN_OR_AVX2(x, c) nan_or_avx2(__m256i(x), __m256i(c))
+#define PRECSIM_NAN_OR_AVX512(x, c) _mm512_maskz_max_epi64(0xFF, __m512i(x), __m512i(c))
+// maxpd gives its second operand where either is a NaN; c is hidden from -ffinite-math-only,
+// which would fold the max into c
+__attribute__((target("avx2"))) inline __m256i nan_or_avx2(__m256i x, __m256i c) {
+  __m256d cd = _mm256_castsi256_pd(c);
+  __asm__("" : "+x"(cd));
+  return _mm256_castpd_si256(_mm256_max_pd(cd, _mm256_castsi256_pd(x)));
+}
 #else
-#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, ...)
+#define PRECSIM_F64_KERNEL(name, W, ANY_GT, NAN_OR, NZ_SIGN, OPAQUE, HANDOFF, ...)
 #endif
 
 // One entry point per level and lane count. wide16 runs the 16-lane code without AVX-512 so
@@ -245,9 +258,9 @@ template <class T, class Vector, bool Late, bool Nzs>
 // codes of 4 vectors as 8- or 16-bit codes (level_ops::codes4), or nullptr where the level has
 // none. NZ_SIGN(y, sign): y | sign where y is nonzero (AVX2's on 32-bit lanes: for doubles only
 // where each nonzero y has a nonzero top half, as values do). OPAQUE: a callable (v&) that hides
-// the vector v from the optimizer, or nullptr. ANY_GT, HANDOFF: PRECSIM_F64_KERNEL's.
+// the vector v from the optimizer, or nullptr. ANY_GT, NAN_OR, HANDOFF: PRECSIM_F64_KERNEL's.
 // (kernel.hpp, level_ops)
-#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, NZ_SIGN, OPAQUE, ANY_GT, HANDOFF, ...) \
+#define PRECSIM_LEVEL_KERNELS(name, W, MUL32, STREAM, FENCE, ANY, SR_LOW, CODES4, NZ_SIGN, OPAQUE, ANY_GT, NAN_OR, HANDOFF, ...) \
   template <round_mode Mode, bool Scaled, class Out>                                              \
   __attribute__((flatten)) __VA_ARGS__ void name##_round(const kernel_params& p, const sr_stream& s, std::uint64_t j,      \
                                 const float* in, Out* out, std::size_t n, const lane_scales& sc) { \
@@ -283,7 +296,7 @@ template <class T, class Vector, bool Late, bool Nzs>
                                                                     Out* out, const std::uint32_t* words) { \
     return sr_double_block<W / 2>(p, in, out, words);                                             \
   }                                                                                               \
-  PRECSIM_F64_KERNEL(name, W, ANY_GT, NZ_SIGN, OPAQUE, HANDOFF, __VA_ARGS__)
+  PRECSIM_F64_KERNEL(name, W, ANY_GT, NAN_OR, NZ_SIGN, OPAQUE, HANDOFF, __VA_ARGS__)
 
 #define PRECSIM_STORE_GENERIC(at, v) std::memcpy(at, &v, sizeof v)
 #define PRECSIM_ANY_GENERIC(v) any_lanes<int(sizeof(v) / 4)>(v)
@@ -301,10 +314,11 @@ template <class T, class Vector, bool Late, bool Nzs>
 #endif
 PRECSIM_LEVEL_KERNELS(portable, 4, mul32_portable, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
                       PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_NZ_SIGN_GENERIC, PRECSIM_OPAQUE("+x"),
-                      PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_ANY_GT_GENERIC, PRECSIM_NAN_OR_GENERIC, false)
 #if PRECSIM_TEST_LANES16
 PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_GENERIC,
-                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_NZ_SIGN_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC, false)
+                      PRECSIM_SR_LOW_GENERIC, nullptr, PRECSIM_NZ_SIGN_GENERIC, nullptr, PRECSIM_ANY_GT_GENERIC,
+                      PRECSIM_NAN_OR_GENERIC, false)
 #endif
 #if PRECSIM_X86
 #define PRECSIM_STREAM_AVX512(at, v) _mm512_stream_si512(reinterpret_cast<__m512i*>(at), __m512i(v))
@@ -315,11 +329,12 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
 // (AVX2 does not stream: bulk.hpp, stream_out)
 PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_NZ_SIGN_AVX2,
-                      PRECSIM_OPAQUE("+x", __attribute__((target("avx2")))), PRECSIM_ANY_GT_AVX2, true,
+                      PRECSIM_OPAQUE("+x", __attribute__((target("avx2")))), PRECSIM_ANY_GT_AVX2, PRECSIM_NAN_OR_AVX2, true,
                       __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
                       PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_AVX512, PRECSIM_NZ_SIGN_GENERIC,
-                      PRECSIM_OPAQUE("+v", __attribute__((target("avx512f,avx512bw,avx512vl")))), PRECSIM_ANY_GT_AVX512, handoff,
+                      PRECSIM_OPAQUE("+v", __attribute__((target("avx512f,avx512bw,avx512vl")))), PRECSIM_ANY_GT_AVX512,
+                      PRECSIM_NAN_OR_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
 #undef PRECSIM_CODES4_AVX2
@@ -340,6 +355,9 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
 #undef PRECSIM_ANY_GT_GENERIC
 #undef PRECSIM_ANY_GT_AVX2
 #undef PRECSIM_ANY_GT_AVX512
+#undef PRECSIM_NAN_OR_GENERIC
+#undef PRECSIM_NAN_OR_AVX2
+#undef PRECSIM_NAN_OR_AVX512
 
 #if PRECSIM_X86
 // Round to odd as a code: of the conversions toward -inf and +inf (equal where x is exact, an
@@ -793,14 +811,16 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
 // Outputs half_hw_f64 writes: values or 16-bit codes.
 template <class Out>
 inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
-// Whether half_hw_f64 serves doubles rounded with p at level l: every vector toward -inf and
-// +inf (half_hw 1 and 2, which f64_span rounds by its slow route), only the chunks f64_span hands
-// off in the others (nearest even and toward zero: the bit pattern, by each lane's constant where
-// lanes are low, measured faster since 2026-12-06; to_odd and nearest away: the bit pattern is
-// faster on N(0,1) inputs).
+// Whether half_hw_f64 serves doubles rounded with p at level l: codes, and values toward -inf
+// and +inf (half_hw 1 and 2, which f64_span rounds by its slow route), every vector; the other
+// values only in the chunks f64_span hands off (the bit pattern is faster on N(0,1) inputs, and
+// by each lane's constant where lanes are low or beyond max in nearest even, nearest away and
+// toward zero at AVX2). (Codes by the bit pattern: 2.3-4.0 G/s at AVX2 and 3.6-5.3 at AVX-512,
+// where the conversion gives 4.2 and 4.8-6.6: Zen 4, 2026-12-07.)
 template <class Out>
 bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = false) {
-  return half_hw_out<Out> && p.half_hw >= 0 && (p.half_hw == 1 || p.half_hw == 2 || handed_off) && cpu().f16c &&
+  return half_hw_out<Out> && p.half_hw >= 0 &&
+         (p.half_hw == 1 || p.half_hw == 2 || handed_off || std::is_same_v<Out, std::uint16_t>) && cpu().f16c &&
          (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
@@ -821,8 +841,8 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
 // first vector holding a special (half_hw_f64: also |x| >= FLT_MAX), which the caller gives the
 // scalar core, or (busy) before a chunk better left to the three passes.
 // Chunks whose vectors mostly hold lanes below the min normal or beyond max (f64_span's
-// handoff) go on another route: float16's (values, 16-bit codes; to_odd and nearest away, at
-// AVX-512 nearest even and toward zero too) to the hardware conversion, 32768 elements at a
+// handoff) go on another route: float16's values (to_odd, at AVX-512 every mode) to the
+// hardware conversion, 32768 elements at a
 // time (AVX-512, to_odd wide-range inputs: 3.2-3.4 -> 3.8-4.4 G/s, Zen 5); the others, at AVX2,
 // to the three passes (float8_e4m3fn wide-range: 1.5-1.8 against 1.3 G/s); at AVX-512 the bit
 // pattern keeps them.

@@ -754,10 +754,10 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // its values have at most m + 2 <= frac significant bits (m <= 21 for floats), so their last
 // bit is 0, a tie with the bit set lies just above itself and rounds away, and any other |x|
 // stays on its side of every tie. to_odd: the sum cut toward zero, its last bit (the
-// quantum's) set where that was inexact. Toward zero and to odd (MXCSR toward zero) keep the sum
-// below 2 C, so that C is c, one operation fewer, where hide(sum) hides the sum from the
-// optimizer (level_ops::opaque; nullptr: not there), which -ffast-math would otherwise fold into
-// sum - c = |x|.
+// quantum's) set where that was inexact. The value: the sum less c, exact (the sum lies in
+// [C, 2 C] in every mode: |x| < 2^(E+1) <= C), one operation fewer than less its own binade's
+// power of two, where hide(sum) hides the sum from the optimizer (level_ops::opaque; nullptr:
+// not there), which -ffast-math would otherwise fold into sum - c = |x|.
 template <class L, bool Value, round_mode Mode, class Hide = std::nullptr_t>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
                                   const typename L::U& code_base, int s, typename L::U& mag, const Hide& hide = nullptr) {
@@ -772,7 +772,7 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const U c = e + lane_c;
   F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
   U base;  // C (codes toward zero: not needed)
-  if constexpr (!std::is_null_pointer_v<Hide> && (Mode == round_mode::to_odd || (Value && Mode == round_mode::toward_zero))) {
+  if constexpr (!std::is_null_pointer_v<Hide> && (Value || Mode == round_mode::to_odd)) {
     hide(sum);
     base = c;
   } else {

@@ -20,7 +20,8 @@ namespace detail {
 // lanes' addition rounds in the mode (fast_magic_mode: x86's MXCSR, set here). by_magic:
 // vectors with such lanes take f64_by_magic instead (lanes_mode, formats with subnormals);
 // ovf_above: the largest |x| (bits) that rounds to at most max; code_base: (1024 - bias) << 52;
-// plain: values whose inf and overflow answers are one, signed (kernel_params::fast_plain_value).
+// plain: values whose inf and overflow answers are one, signed (kernel_params::fast_plain_value);
+// inf_ovf: plain, that answer +-inf.
 struct f64_params {
   std::uint64_t lowm = 0, min_normal = 0, max_value = 0, magic = 0, rebias = 0;
   std::uint64_t keep_zero_sign = 0, sign_code = 0, code_shift = 0;
@@ -29,7 +30,7 @@ struct f64_params {
   double quantum = 0;  // 2^q below the min normal
   int s = 0;
   unsigned csr = 0x1F80u;
-  bool by_magic = false, plain = false, clamp = false;
+  bool by_magic = false, plain = false, clamp = false, inf_ovf = false;
 };
 
 inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_params& p) noexcept {
@@ -54,9 +55,10 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
   // (nearest away: nearest even of x with its last bit set, as in lanes_by_magic, for the low
   // lanes too: the float kernel's low lanes cut toward zero)
   p.csr = k.mode == round_mode::nearest_away ? 0x1F80u : k.fast_csr;
-  // (binary16's to_odd and nearest away, half_hw 4 and 5: the hardware's pass takes those
-  // chunks, faster: dispatch.hpp, one_pass_f64)
-  p.by_magic = f.subnormals == subnormal_mode::gradual && k.half_hw < 4 &&
+  // (binary16's to_odd, half_hw 4: the hardware's pass takes those chunks, as fast at AVX2 and
+  // faster at AVX-512: dispatch.hpp, one_pass_f64; nearest away's values by this route: 2.4 ->
+  // 3.1 G/s at AVX2 on wide-range inputs)
+  p.by_magic = f.subnormals == subnormal_mode::gradual && k.half_hw != 4 &&
                (k.mode == round_mode::nearest_even || k.mode == round_mode::nearest_away ||
                 (PRECSIM_FAST_PATH && (k.mode == round_mode::toward_zero || k.mode == round_mode::to_odd)));
   if (p.by_magic) {
@@ -64,6 +66,7 @@ inline bool make_f64_params(const float_format& f, const kernel_params& k, f64_p
     p.code_base = std::uint64_t(1024 - f.bias) << 52;
     p.plain = k.fast_plain_value;
     p.clamp = p.ovf_value[0] == p.max_value && p.ovf_value[1] == (p.max_value | std::uint64_t{1} << 63);
+    p.inf_ovf = p.plain && p.ovf_value[0] == 0x7FF0000000000000 && p.ovf_value[1] == 0xFFF0000000000000;
   }
   return true;
 }
@@ -125,9 +128,10 @@ PRECSIM_LANES void f64_lanes(const f64_params& p, const f64_vectors<W>& k, const
 // of two, the code the sum's bits less C's plus the exponent field. About half the operations
 // of f64_lanes' rare route, where vectors with low lanes or lanes beyond max are common.
 // Plain (f64_params::plain): inf as overflow and NaN passed through here, without the caller's
-// branch on them. Clamp (f64_params::clamp, values): the overflow's value is +-max, which every
+// branch on them; InfOvf (f64_params::inf_ovf): so by one select, of |x| where it is a NaN
+// (the signed result is x itself) and inf otherwise (ops.nan_or). Clamp (f64_params::clamp, values): the overflow's value is +-max, which every
 // |x| >= max rounds to, so that |x| clamped at max (a float min) needs no overflow step.
-template <int W, round_mode Mode, class Out, bool Plain, bool Clamp, class Ops>
+template <int W, round_mode Mode, class Out, bool Plain, bool Clamp, bool InfOvf, class Ops>
 PRECSIM_LANES void f64_by_magic(const f64_params& p, const Ops& ops, const f64_vectors<W>& k, const typename vec<W>::u64& b,
                                 const typename vec<W>::u64& a, typename vec<W>::u64& y) {
   using L = lanes64<W>;
@@ -136,11 +140,18 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const Ops& ops, const f64_v
   using F = typename L::F;
   constexpr bool value = std::is_same_v<Out, double>;
   static_assert(value || !(Plain || Clamp));
+  static_assert(!InfOvf || (Plain && !Clamp));
   U mag;
   const U ac = Clamp ? U(F(a) < F(k.max_value) ? F(a) : F(k.max_value)) : a;  // (NaN: max)
   lanes_by_magic<L, value, Mode>(ac, k.min_normal, k.lane_c, k.code_base, p.s, mag, ops.opaque);
   const S ovf = S(a) > S(k.ovf_above);  // (their C need not be finite)
-  if constexpr (Plain && !Clamp) mag = ovf ? k.ovf : mag;
+  if constexpr (InfOvf) {
+    U big;
+    ops.nan_or(a, k.inf, big);
+    mag = ovf ? big : mag;
+  } else if constexpr (Plain && !Clamp) {
+    mag = ovf ? k.ovf : mag;
+  }
   const U neg = U(S(b) >> 63), sign = value ? b & 0x8000000000000000 : neg & p.sign_code;
   if (p.keep_zero_sign) {
     y = mag | sign;
@@ -150,19 +161,24 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const Ops& ops, const f64_v
   } else {
     y = mag | (sign & U(mag != 0));
   }
-  if constexpr (Plain) y = S(a) > S(k.inf) ? b : y;
-  else if constexpr (!Clamp) y = ovf ? k.ovf ^ (neg & k.ovf_flip) : y;
+  if constexpr (Plain) {
+    if constexpr (!InfOvf) y = S(a) > S(k.inf) ? b : y;
+  } else if constexpr (!Clamp) {
+    y = ovf ? k.ovf ^ (neg & k.ovf_flip) : y;
+  }
 }
 
 // What a level writes in its own intrinsics for f64_span (dispatch.hpp, PRECSIM_F64_KERNEL):
 // any_gt(x, t), whether x > t as int64 in some lane (GCC's generic reduction cost 1.5x at
 // AVX-512); nz_sign(y, sign), sign's bits set in the value y where it is nonzero; opaque(v), v
-// hidden from the optimizer, or nullptr (kernel.hpp, level_ops).
-template <class AnyGt, class NzSign, class Opaque>
+// hidden from the optimizer, or nullptr (kernel.hpp, level_ops); nan_or(x, c, r), r = x >= 0
+// where it is a NaN, else c >= every other x (x86: a max, 1 operation, where a compare and a select take 2).
+template <class AnyGt, class NzSign, class Opaque, class NanOr>
 struct f64_ops {
   AnyGt any_gt;
   NzSign nz_sign;
   Opaque opaque;
+  NanOr nan_or;
 };
 
 // Doubles in[0, n) -> out: returns how many it rounded, stopping before the first vector (or
@@ -180,9 +196,24 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(p.csr);
 #endif
+  // (codes at AVX2, W = 4: each lane's low dword, then its low bytes, two shuffles, where GCC
+  // converts 64-bit lanes to narrower ones element by element: 2.5x slower)
   const auto store = [](Out* to, const U& y) PRECSIM_LAMBDA_INLINE {
-    if constexpr (std::is_same_v<Out, double>) {
+    if constexpr (std::is_same_v<Out, double> || sizeof(Out) == 8) {
       std::memcpy(to, &y, sizeof y);
+    } else if constexpr (W == 4) {
+      typedef std::uint32_t u32x8 __attribute__((vector_size(32)));
+      typedef std::uint8_t u8x16 __attribute__((vector_size(16)));
+      const u8x16 lo = u8x16(__builtin_shufflevector(u32x8(y), u32x8(y), 0, 2, 4, 6));
+      if constexpr (sizeof(Out) == 4) {
+        std::memcpy(to, &lo, sizeof lo);
+      } else if constexpr (sizeof(Out) == 2) {
+        const auto c = __builtin_shufflevector(lo, lo, 0, 1, 4, 5, 8, 9, 12, 13);
+        std::memcpy(to, &c, sizeof c);
+      } else {
+        const auto c = __builtin_shufflevector(lo, lo, 0, 4, 8, 12);
+        std::memcpy(to, &c, sizeof c);
+      }
     } else {
       typedef Out out_lanes __attribute__((vector_size(W * sizeof(Out))));
       const out_lanes c = __builtin_convertvector(y, out_lanes);
@@ -217,14 +248,14 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
   };
   // One vector by f64_by_magic; counted: count, per lane, those below the min normal or beyond
   // max (a vector's sum, not a branch per vector)
-  const auto by_magic_lanes = [&](auto plain, auto clamp, auto counted, const double* from, Out* to, U& count)
+  const auto by_magic_lanes = [&](auto plain, auto clamp, auto inf, auto counted, const double* from, Out* to, U& count)
                                   PRECSIM_LAMBDA_INLINE {
     U b, y;
     std::memcpy(&b, from, sizeof b);
     const U a = b & 0x7FFFFFFFFFFFFFFF;
     if (!decltype(plain)::value && ops.any_gt(a, k.below_inf)) return false;  // NaN, inf
     if constexpr (decltype(counted)::value) count -= U(S(a + k.from_min) > S(k.max_from_min));
-    f64_by_magic<W, Mode, Out, decltype(plain)::value, decltype(clamp)::value>(p, ops, k, b, a, y);
+    f64_by_magic<W, Mode, Out, decltype(plain)::value, decltype(clamp)::value, decltype(inf)::value>(p, ops, k, b, a, y);
     store(to, y);
     return true;
   };
@@ -233,7 +264,7 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
   // the next chunk)
   constexpr bool magic_mode = lanes_mode<Mode, false>;
   const bool by_magic = magic_mode && p.by_magic, plain = std::is_same_v<Out, double> && p.plain;
-  const bool clamp = std::is_same_v<Out, double> && p.clamp;
+  const bool clamp = std::is_same_v<Out, double> && p.clamp, inf_ovf = std::is_same_v<Out, double> && p.inf_ovf;
   std::size_t i = 0;
   unsigned rare = 0;
   busy = false;
@@ -248,20 +279,23 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
         // routes keep (its 3 operations per vector were a sixth of the loop's at AVX2)
         const std::size_t counted_end = i + std::min<std::size_t>(end - i, 8 * W);
         U count{};
-        const auto run = [&](auto plain_lanes, auto clamp_lanes) PRECSIM_LAMBDA_INLINE {
+        const auto run = [&](auto plain_lanes, auto clamp_lanes, auto inf_lanes) PRECSIM_LAMBDA_INLINE {
           for (; i < counted_end; i += W)
-            if (!by_magic_lanes(plain_lanes, clamp_lanes, std::true_type{}, in + i, out + i, count)) return false;
+            if (!by_magic_lanes(plain_lanes, clamp_lanes, inf_lanes, std::true_type{}, in + i, out + i, count))
+              return false;
           for (; i < end; i += W)
-            if (!by_magic_lanes(plain_lanes, clamp_lanes, std::false_type{}, in + i, out + i, count)) return false;
+            if (!by_magic_lanes(plain_lanes, clamp_lanes, inf_lanes, std::false_type{}, in + i, out + i, count))
+              return false;
           return true;
         };
         using yes = std::true_type;
         using no = std::false_type;
         bool done;
         if constexpr (std::is_same_v<Out, double>)
-          done = plain ? (clamp ? run(yes{}, yes{}) : run(yes{}, no{})) : clamp ? run(no{}, yes{}) : run(no{}, no{});
+          done = plain ? (clamp ? run(yes{}, yes{}, no{}) : inf_ovf ? run(yes{}, no{}, yes{}) : run(yes{}, no{}, no{}))
+                       : clamp ? run(no{}, yes{}, no{}) : run(no{}, no{}, no{});
         else
-          done = run(no{}, no{});
+          done = run(no{}, no{}, no{});
         if (!done) return i;
         for (int j = 0; j < W; ++j) rare += 4 * unsigned(count[j]);
       }
