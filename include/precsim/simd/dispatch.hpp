@@ -205,9 +205,10 @@ template <class T, class Vector, bool Late, bool Nzs>
 
 // Doubles rounded in their own bit pattern (kernel_f64.hpp, f64_span), x86-64 only (MXCSR).
 // ANY_GT(x, t): whether x > t as int64 in some lane; NAN_OR(x, c): x where it is a NaN, else c
-// (as int64, c above every other x); NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS' (f64_ops). HANDOFF: f64_span's handoff, from the argument handoff (one_pass_f64) or a constant
-// (AVX2 always hands off: its loop for chunks without the branch, not compiled then, slowed the
-// other one by a tenth).
+// (as int64, c above every other x); NZ_SIGN, OPAQUE: PRECSIM_LEVEL_KERNELS' (f64_ops).
+// HANDOFF: f64_span's handoff, from the argument handoff (one_pass_f64) or a constant (AVX2
+// always hands off: its loop for chunks without the branch, not compiled then, slowed the other
+// one by a tenth).
 #if PRECSIM_FAST_PATH
 #define PRECSIM_F64_KERNEL(name, W, ANY_GT, NAN_OR, NZ_SIGN, OPAQUE, HANDOFF, ...)               \
   template <round_mode Mode, class Out>                                                          \
@@ -842,8 +843,8 @@ std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, 
 // scalar core, or (busy) before a chunk better left to the three passes.
 // Chunks whose vectors mostly hold lanes below the min normal or beyond max (f64_span's
 // handoff) go on another route: float16's values (to_odd, at AVX-512 every mode) to the
-// hardware conversion, 32768 elements at a
-// time (AVX-512, to_odd wide-range inputs: 3.2-3.4 -> 3.8-4.4 G/s, Zen 5); the others, at AVX2,
+// hardware conversion, 32768 elements at a time (AVX-512, to_odd wide-range inputs: 3.2-3.4 ->
+// 3.8-4.4 G/s, Zen 5); the others, at AVX2,
 // to the three passes (float8_e4m3fn wide-range: 1.5-1.8 against 1.3 G/s); at AVX-512 the bit
 // pattern keeps them.
 inline bool f64_span_level(simd_level l) {
