@@ -179,6 +179,25 @@ TEST_CASE("bulk quantize and encode of floats equal the scalar core at every lev
   CHECK(cases > 0);
 }
 
+// To nearest, a binade's top floats round up to the next power of two where m = 22: each lane's
+// own constant C (kernel.hpp, lanes_by_magic) then meets a sum of 2 C, whose masked exponent is
+// not C (fast_lanes takes such formats to nearest only up to m = 21).
+TEST_CASE("to nearest with 21 and 22 fraction bits: a binade's top floats reach the next binade at every level") {
+  std::vector<test::named> formats = {{"e7m22", float_format{7, 22, 63}}, {"e7m21", float_format{7, 21, 63}}};
+  std::size_t cases = 0;
+  for (const auto& nf : formats) {
+    std::vector<float> xs;
+    for (int e = -20; e <= 20; ++e)
+      for (int k = 1; k <= 4; ++k) {
+        const float x = float(std::ldexp(1.0, e + 1) - std::ldexp(double(k), e - 23));
+        xs.push_back(x);
+        xs.push_back(-x);
+      }
+    check_format<std::uint32_t>(nf, xs, cases);
+  }
+  CHECK(cases > 0);
+}
+
 // Below the min normal, stochastic rounding in variant c takes one addition that rounds |x| to
 // even at R's last bit 2^(q - n): a float's with few random bits (kernel_params::sr_magic), a
 // double's with more (sr_scale). Inputs on and beside the odd multiples of half that unit are

@@ -63,7 +63,7 @@ struct kernel_params {
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   // fast_lanes: every lane rounds by its own magic constant (lanes_by_magic, shape_lanes) in
-  // nearest even, nearest away (m <= 21) and, where MXCSR is set, toward zero and to odd:
+  // nearest even and nearest away (m <= 21) and, where MXCSR is set, toward zero and to odd:
   // formats with fast_sub but not flush whose constant stays a float up to max (emax + 23 - m
   // <= 127). fast_ovf_above: the bits of the largest |x| that rounds to at most max;
   // fast_lane_c: (23 - m) << 23; fast_code_base: (128 - bias) << 23, which takes a binade's
@@ -223,8 +223,10 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_quantum = float_bits_of(std::ldexp(1.0, low_quantum));
     p.fast_code_shift = flush ? std::uint32_t(m) : 0;
     p.fast_sr_shift0 = low_quantum + 150;  // q - ulp exponent + max(E, 1)
+    // (to nearest m <= 21: with m = 22 the sum of a binade's top float rounds to 2 C, whose
+    // masked exponent, where the level cannot hide the sum, would take the value to 0)
     p.fast_lanes = p.fast_sub && !flush && max_exponent(f) + 23 - m <= 127 &&
-                   (r.mode == round_mode::nearest_even || (r.mode == round_mode::nearest_away && m <= 21) ||
+                   (((r.mode == round_mode::nearest_even || r.mode == round_mode::nearest_away) && m <= 21) ||
                     (PRECSIM_FAST_PATH && (r.mode == round_mode::toward_zero || r.mode == round_mode::to_odd)));
     // (see fast_low_magic; nearest away by fast_lanes: nearest even of the nudged x)
     const bool even = r.mode == round_mode::nearest_even || (r.mode == round_mode::nearest_away && p.fast_lanes);
@@ -744,8 +746,7 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // the min normal the subnormals'), so the sum rounds |x| in the FPU's mode, and its bits less
 // C's count the quanta k: the code's significand with its implicit bit, whose exponent field E
 // gives the rest (a carry of k into 2^(m + 1) moves it to the next binade by itself). The value:
-// the sum less the power of two of its own binade, C (a subtraction that -ffast-math cannot
-// fold back into |x| as it would sum - C). Lanes beyond max (fast_ovf_above) are the caller's:
+// the sum less C (below). Lanes beyond max (fast_ovf_above) are the caller's:
 // their C need not be a float. 13 operations per vector for a value, where fast_normal and the
 // low lanes took 18 (AVX2). Floats and doubles (f64_by_magic) alike, in the type's bits:
 // min_normal, lane_c = s << frac (s = frac - m) and code_base = (the type's bias + 1 - the
@@ -754,10 +755,11 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // its values have at most m + 2 <= frac significant bits (m <= 21 for floats), so their last
 // bit is 0, a tie with the bit set lies just above itself and rounds away, and any other |x|
 // stays on its side of every tie. to_odd: the sum cut toward zero, its last bit (the
-// quantum's) set where that was inexact. The value: the sum less c, exact (the sum lies in
-// [C, 2 C] in every mode: |x| < 2^(E+1) <= C), one operation fewer than less its own binade's
-// power of two, where hide(sum) hides the sum from the optimizer (level_ops::opaque; nullptr:
-// not there), which -ffast-math would otherwise fold into sum - c = |x|.
+// quantum's) set where that was inexact. The sum lies in [C, 2 C] (|x| < 2^(E+1) <= C), so
+// that the sum less c is exact: so where hide(sum) hides the sum from the optimizer
+// (level_ops::opaque), which -ffast-math would otherwise fold into sum - c = |x|; where it
+// cannot (nullptr), C is the sum's masked exponent, one operation more, and 2 C only where
+// fast_lanes does not go (to nearest with m = 22, a binade's top float).
 template <class L, bool Value, round_mode Mode, class Hide = std::nullptr_t>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
                                   const typename L::U& code_base, int s, typename L::U& mag, const Hide& hide = nullptr) {
@@ -771,7 +773,7 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
   F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
-  U base;  // C (codes toward zero: not needed)
+  U base;  // C (codes but to odd: not needed)
   if constexpr (!std::is_null_pointer_v<Hide> && (Value || Mode == round_mode::to_odd)) {
     hide(sum);
     base = c;
