@@ -20,8 +20,10 @@ setup(
     package_dir={"": "python"},
     ext_modules=[CppExtension(
         "precsim._precsim",
-        # The compiled kernels in a unit of their own: the extension's unit instantiates none.
-        ["python/_precsim.cpp", "src/precsim_kernels.cpp"],
+        # The compiled kernels in units of their own (three, which a parallel build compiles side
+        # by side): the extension's unit instantiates none.
+        ["python/_precsim.cpp", "src/kernels/round_float.cpp", "src/kernels/round_double.cpp",
+         "src/kernels/decode_blocks.cpp"],
         include_dirs=[os.path.join(root, "include")],
         define_macros=[("PRECSIM_SEPARATE_KERNELS", None)],
         extra_compile_args=["-std=c++20", "-O2"],

@@ -31,19 +31,22 @@
 
 // Compiled kernels (opt-in, docs/build.md): defining PRECSIM_SEPARATE_KERNELS in every
 // translation unit turns the span entry points into declarations of the functions below, compiled
-// once by src/precsim_kernels.cpp (CMake: precsim::precsim_kernels). They take only types that
-// mean the same under every compiler flag, so they sit outside the per-configuration namespace:
-// a -O0 or -ffast-math program links the kernels built with the library's own flags.
+// once by src/precsim_kernels.cpp or its parts, src/kernels/*.cpp (CMake:
+// precsim::precsim_kernels). They take only types that mean the same under every compiler flag,
+// so they sit outside the per-configuration namespace: a -O0 or -ffast-math program links the
+// kernels built with the library's own flags.
 #if defined(PRECSIM_SEPARATE_KERNELS) && !defined(PRECSIM_KERNELS_SOURCE)
 #define PRECSIM_KERNELS_EXTERN 1
 #else
 #define PRECSIM_KERNELS_EXTERN 0
 #endif
 // (input, output) element types of the span calls.
-#define PRECSIM_BULK_ROUND_TYPES(X)                                                               \
-  X(float, float) X(double, double) X(float, std::uint8_t) X(float, std::uint16_t)               \
-  X(float, std::uint32_t) X(float, std::uint64_t) X(double, std::uint8_t) X(double, std::uint16_t) \
-  X(double, std::uint32_t) X(double, std::uint64_t)
+#define PRECSIM_BULK_ROUND_FLOAT_TYPES(X) \
+  X(float, float) X(float, std::uint8_t) X(float, std::uint16_t) X(float, std::uint32_t) X(float, std::uint64_t)
+#define PRECSIM_BULK_ROUND_DOUBLE_TYPES(X)                                                \
+  X(double, double) X(double, std::uint8_t) X(double, std::uint16_t) X(double, std::uint32_t) \
+  X(double, std::uint64_t)
+#define PRECSIM_BULK_ROUND_TYPES(X) PRECSIM_BULK_ROUND_FLOAT_TYPES(X) PRECSIM_BULK_ROUND_DOUBLE_TYPES(X)
 #define PRECSIM_BULK_DECODE_TYPES(X)                                                              \
   X(std::uint8_t, float) X(std::uint16_t, float) X(std::uint32_t, float) X(std::uint64_t, float) \
   X(std::uint8_t, double) X(std::uint16_t, double) X(std::uint32_t, double) X(std::uint64_t, double)
