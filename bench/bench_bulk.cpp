@@ -1,10 +1,11 @@
 // Bulk throughput: float32 fake quantization, encode and decode over spans, and fake quantization
 // of float64 spans, against memcpy of the same bytes and the hardware conversions (F16C /
 // AVX512-FP16 float->half->float, AVX512-BF16 float->bf16->float, F16C half->float for decode;
-// for double spans a copy of the doubles and double->float->double) measured in the same run. Names:
+// for double spans a copy of the doubles, double->float->double and AVX512-FP16's
+// double->half->double) measured in the same run. Names:
 //   quantize|encode|decode|quantize_f64 / format / mode / normal|wide / size / threads:T
 //   measure|measure_f64 / float8_e4m3fn / normal|wide / size / threads:T  (statistics of a rounding)
-//   baseline / memcpy|memcpy_f64|cvt_f64|f16c|f16c_decode|avx512fp16|avx512bf16 / size
+//   baseline / memcpy|memcpy_f64|cvt_f64|f16c|f16c_decode|avx512fp16|avx512fp16_f64|avx512bf16 / size
 // normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
 // stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
 // Items are elements; bytes count what is read plus what is written.
@@ -138,14 +139,15 @@ void bench_memcpy(benchmark::State& state, std::size_t n) {
   set_counters(state, n, 2 * sizeof(T));
 }
 // The hardware's double -> float -> double (a plain loop; the compiler vectorises it).
-void bench_cvt_f64(benchmark::State& state, std::size_t n) {
+void cvt_f64_round_trip(const double* x, double* y, std::size_t n) {
+  for (std::size_t i = 0; i < n; ++i) y[i] = double(float(x[i]));
+}
+void bench_hw_f64(benchmark::State& state, void (*fn)(const double*, double*, std::size_t), std::size_t n) {
   const auto& xf = cached_inputs(n, false);
   const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
   std::vector<double> y(n);
   for (auto _ : state) {
-    const double* in = x.data();
-    double* out = y.data();
-    for (std::size_t i = 0; i < n; ++i) out[i] = double(float(in[i]));
+    fn(x.data(), y.data(), n);
     benchmark::DoNotOptimize(y.data());
     benchmark::ClobberMemory();
   }
@@ -199,6 +201,12 @@ __attribute__((target("avx512fp16,avx512vl"))) void fp16_round_trip(const float*
     const __m256h h = _mm512_cvtxps_ph(_mm512_loadu_ps(x + i));
     _mm512_storeu_ps(y + i, _mm512_cvtxph_ps(h));
   }
+  for (; i < n; ++i) y[i] = quantize(x[i], formats::float16);
+}
+// doubles -> half -> doubles: the ceiling of quantize_f64 to float16 at AVX-512 with FP16
+__attribute__((target("avx512fp16,avx512vl"))) void fp16_round_trip_f64(const double* x, double* y, std::size_t n) {
+  std::size_t i = 0;
+  for (; i + 8 <= n; i += 8) _mm512_storeu_pd(y + i, _mm512_cvtph_pd(_mm512_cvtpd_ph(_mm512_loadu_pd(x + i))));
   for (; i < n; ++i) y[i] = quantize(x[i], formats::float16);
 }
 #define PRECSIM_BENCH_FP16 1
@@ -265,7 +273,7 @@ int main(int argc, char** argv) {
     const std::string sz = size_name(n);
     benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy<float>, n)->UseRealTime();
     benchmark::RegisterBenchmark(("baseline/memcpy_f64/" + sz).c_str(), bench_memcpy<double>, n)->UseRealTime();
-    benchmark::RegisterBenchmark(("baseline/cvt_f64/" + sz).c_str(), bench_cvt_f64, n)->UseRealTime();
+    benchmark::RegisterBenchmark(("baseline/cvt_f64/" + sz).c_str(), bench_hw_f64, cvt_f64_round_trip, n)->UseRealTime();
 #if PRECSIM_X86
     if (cpu().f16c && cpu().avx2) {
       benchmark::RegisterBenchmark(("baseline/f16c/" + sz).c_str(), bench_hw, f16c_round_trip, n)->UseRealTime();
@@ -276,8 +284,11 @@ int main(int argc, char** argv) {
       benchmark::RegisterBenchmark(("baseline/avx512bf16/" + sz).c_str(), bench_hw, bf16_round_trip, n)->UseRealTime();
 #endif
 #ifdef PRECSIM_BENCH_FP16
-    if (cpu().avx512fp16)
+    if (cpu().avx512fp16) {
       benchmark::RegisterBenchmark(("baseline/avx512fp16/" + sz).c_str(), bench_hw, fp16_round_trip, n)->UseRealTime();
+      benchmark::RegisterBenchmark(("baseline/avx512fp16_f64/" + sz).c_str(), bench_hw_f64, fp16_round_trip_f64, n)
+          ->UseRealTime();
+    }
 #endif
 #endif
     for (bool wide : {false, true})

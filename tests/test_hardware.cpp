@@ -1,6 +1,6 @@
 // Cross-checks against hardware conversions: F16C float -> half in all four IEEE directions,
-// the compiler's _Float16 conversions (from float and from double), and AVX512-BF16
-// float -> bfloat16. Each group is its own ctest entry; where the CPU or compiler lacks the
+// AVX512-FP16 double -> half in all four, the compiler's _Float16 conversions (from float and
+// from double), and AVX512-BF16 float -> bfloat16. Each group is its own ctest entry; where the CPU or compiler lacks the
 // feature the entry exits with 77 and ctest reports it as skipped, never as passed.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
@@ -55,6 +55,35 @@ TEST_CASE("avx512bf16: bfloat16 encode equals vcvtneps2bf16 outside the float su
   }
   CHECK(bad == 0);
   CHECK(compared > (1u << 21));
+}
+#endif
+
+#if PRECSIM_TEST_X86 && PRECSIM_AVX512FP16
+// Doubles: a rounding straight from the double, so that inputs within a float ulp of a float16
+// midpoint (where a trip through float rounds twice) are in the sample.
+TEST_CASE("avx512fp16: float16 encode of doubles equals vcvtsd2sh in all four rounding directions") {
+  const round_mode modes[] = {round_mode::nearest_even, round_mode::toward_negative,
+                              round_mode::toward_positive, round_mode::toward_zero};
+  std::vector<double> xs = test::dense_inputs<double>(fmt::float16, 9);
+  test::splitmix64 rng{2027};
+  for (int i = 0; i < (1 << 21); ++i) {
+    const std::uint64_t r = rng();
+    double x = detail::bit_cast<double>(r);  // any pattern: NaNs with assorted payloads, subnormals
+    if (i % 4 == 1)  // float16's range and a little beyond
+      x = std::ldexp(1.0 + double(r >> 12) * 0x1p-52, -30 + int(r % 48)) * (r & 2048 ? -1 : 1);
+    if (i % 4 == 2)  // a float16 grid point or midpoint, moved by a few units of 2^-40 of it
+      x = std::ldexp(double(1024 + (r >> 54)) + double((r >> 53) & 1) / 2, -24 + int(r % 40)) *
+          (1 + double(int(r >> 8 & 7) - 3) * 0x1p-40);
+    xs.push_back(x);
+  }
+  std::size_t bad = 0;
+  for (double x : xs)
+    for (int d = 0; d < 4; ++d) {
+      const std::uint16_t want = hw::avx512fp16(x, d), got = std::uint16_t(encode(x, fmt::float16, {modes[d]}));
+      if (want != got && ++bad <= 10)
+        FAIL_CHECK(test::hex(x) << " " << precsim::to_string(modes[d]) << ": 0x" << std::hex << got << " want 0x" << want);
+    }
+  CHECK(bad == 0);
 }
 #endif
 
@@ -115,12 +144,13 @@ int main(int argc, char** argv) {
   bool available = false;
   if (want == "f16c" || want == "f16c-all") available = hw::has_f16c();
   else if (want == "avx512bf16" || want == "avx512bf16-all") available = hw::has_avx512bf16();
+  else if (want == "avx512fp16") available = hw::has_avx512fp16();
   else if (want == "float16-type") {
 #ifdef __FLT16_MAX__
     available = true;
 #endif
   } else {
-    std::fprintf(stderr, "usage: test_hardware f16c[-all]|avx512bf16[-all]|float16-type [doctest options]\n");
+    std::fprintf(stderr, "usage: test_hardware f16c[-all]|avx512bf16[-all]|avx512fp16|float16-type [doctest options]\n");
     return 2;
   }
   if (!available) {

@@ -10,6 +10,13 @@
 #else
 #define PRECSIM_X86 0
 #endif
+// Whether the compiler has AVX512-FP16's intrinsics (GCC 12, Clang 14 on; not under nvcc).
+#if PRECSIM_X86 && !defined(__CUDACC__) && \
+    ((defined(__clang__) && __clang_major__ >= 14) || (!defined(__clang__) && __GNUC__ >= 12))
+#define PRECSIM_AVX512FP16 1
+#else
+#define PRECSIM_AVX512FP16 0
+#endif
 
 namespace precsim {
 

@@ -809,6 +809,44 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
 }
 #endif
 
+#if PRECSIM_AVX512FP16 && PRECSIM_VECTOR_KERNELS
+// Doubles to binary16 by AVX512-FP16's conversion (vcvtpd2ph), one rounding in the IEEE
+// direction H (0..3), 16 per step while it can. NaN stops it as specials stop
+// half_hw_f64_avx512 (values keep a NaN's bits, codes take the core's NaN code); infinities and
+// overflow are the conversion's, as they are F16C's. MXCSR without DAZ, which would read
+// subnormal doubles as 0 (toward +inf rounds them to the least subnormal).
+#define PRECSIM_TARGET_FP16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512fp16")))
+[[gnu::always_inline]] PRECSIM_TARGET_FP16 inline __mmask8 fp16_nan8(__m512d x) {
+  return _mm512_cmpgt_epi64_mask(_mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
+                                 _mm512_set1_epi64(0x7FF0000000000000));
+}
+template <class Out>
+[[gnu::always_inline]] PRECSIM_TARGET_FP16 inline void fp16_store8(Out* at, __m128h h) {
+  if constexpr (std::is_same_v<Out, double>) _mm512_storeu_pd(at, _mm512_cvtph_pd(h));
+  else _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_castph_si128(h));
+}
+template <int H, class Out>
+PRECSIM_TARGET_FP16 std::size_t half_fp16_f64(const double* in, Out* out, std::size_t n) {
+  static_assert(H < 4);
+  const scoped_mxcsr csr(0x1F80u);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512d x0 = _mm512_loadu_pd(in + i), x1 = _mm512_loadu_pd(in + i + 8);
+    if (fp16_nan8(x0) | fp16_nan8(x1)) break;
+    const __m128h h0 = _mm512_cvt_roundpd_ph(x0, half_imm<H>), h1 = _mm512_cvt_roundpd_ph(x1, half_imm<H>);
+    fp16_store8(out + i, h0);
+    fp16_store8(out + i + 8, h1);
+  }
+  for (; i + 8 <= n; i += 8) {
+    const __m512d x = _mm512_loadu_pd(in + i);
+    if (fp16_nan8(x)) return i;
+    fp16_store8(out + i, _mm512_cvt_roundpd_ph(x, half_imm<H>));
+  }
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_fp16_f64<H, Out>);
+}
+#undef PRECSIM_TARGET_FP16
+#endif
+
 // Outputs half_hw_f64 writes: values or 16-bit codes.
 template <class Out>
 inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_v<Out, std::uint16_t>;
@@ -818,20 +856,30 @@ inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_
 // by each lane's constant where lanes are low or beyond max in nearest even, nearest away and
 // toward zero at AVX2). (Codes by the bit pattern: 2.3-4.0 G/s at AVX2 and 3.6-5.3 at AVX-512,
 // where the conversion gives 4.2 and 4.8-6.6: Zen 4, 2026-12-07.)
+// With AVX512-FP16 (half_fp16_f64), every vector of the IEEE directions at AVX-512.
+inline bool half_fp16_f64_ok(simd_level l, const kernel_params& p) {
+  return PRECSIM_AVX512FP16 && l == simd_level::avx512 && p.half_hw >= 0 && p.half_hw < 4 && cpu().avx512fp16;
+}
 template <class Out>
 bool half_hw_f64_ok(simd_level l, const kernel_params& p, bool handed_off = false) {
   return half_hw_out<Out> && p.half_hw >= 0 &&
-         (p.half_hw == 1 || p.half_hw == 2 || handed_off || std::is_same_v<Out, std::uint16_t>) && cpu().f16c &&
-         (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
+         (p.half_hw == 1 || p.half_hw == 2 || handed_off || std::is_same_v<Out, std::uint16_t> ||
+          half_fp16_f64_ok(l, p)) &&
+         cpu().f16c && (l == simd_level::avx512 || (PRECSIM_FAST_PATH && l == simd_level::avx2));
 }
 template <class Out>
 std::size_t half_hw_f64(simd_level l, const kernel_params& p, const double* in, Out* out, std::size_t n) {
   return with_half_hw(p.half_hw, [&](auto h) -> std::size_t {
+    constexpr int H = decltype(h)::value;
+#if PRECSIM_AVX512FP16 && PRECSIM_VECTOR_KERNELS
+    if constexpr (H < 4)
+      if (half_fp16_f64_ok(l, p)) return half_fp16_f64<H>(in, out, n);
+#endif
 #if PRECSIM_FAST_PATH
-    if (l == simd_level::avx2) return half_hw_f64_avx2<decltype(h)::value>(in, out, n);
+    if (l == simd_level::avx2) return half_hw_f64_avx2<H>(in, out, n);
 #endif
     (void)l;
-    return half_hw_f64_avx512<decltype(h)::value>(in, out, n);
+    return half_hw_f64_avx512<H>(in, out, n);
   });
 }
 // Doubles in one pass (bulk.hpp): binary16 toward -inf and +inf by the hardware conversion (its
