@@ -811,38 +811,37 @@ __attribute__((target("avx2,f16c"))) std::size_t half_hw_f64_avx2(const double* 
 
 #if PRECSIM_AVX512FP16 && PRECSIM_VECTOR_KERNELS
 // Doubles to binary16 by AVX512-FP16's conversion (vcvtpd2ph), one rounding in the IEEE
-// direction H (0..3), 16 per step while it can. NaN stops it as specials stop
-// half_hw_f64_avx512 (values keep a NaN's bits, codes take the core's NaN code); infinities and
-// overflow are the conversion's, as they are F16C's. MXCSR without DAZ, which would read
-// subnormal doubles as 0 (toward +inf rounds them to the least subnormal).
+// direction H (0..3), 8 per step: every element, NaN too (codes: the conversion's NaN codes are
+// the core's, tests/test_hardware.cpp; values: a NaN passes through, as in quantize()).
+// Infinities and overflow are the conversion's, as they are F16C's. MXCSR without DAZ, which
+// would read subnormal doubles as 0 (toward +inf rounds them to the least subnormal).
 #define PRECSIM_TARGET_FP16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512fp16")))
-[[gnu::always_inline]] PRECSIM_TARGET_FP16 inline __mmask8 fp16_nan8(__m512d x) {
-  return _mm512_cmpgt_epi64_mask(_mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)),
-                                 _mm512_set1_epi64(0x7FF0000000000000));
-}
-template <class Out>
-[[gnu::always_inline]] PRECSIM_TARGET_FP16 inline void fp16_store8(Out* at, __m128h h) {
-  if constexpr (std::is_same_v<Out, double>) _mm512_storeu_pd(at, _mm512_cvtph_pd(h));
-  else _mm_storeu_si128(reinterpret_cast<__m128i*>(at), _mm_castph_si128(h));
+template <int H, class Out>
+[[gnu::always_inline]] PRECSIM_TARGET_FP16 inline void half_fp16_f64_8(const double* in, Out* out) {
+  const __m512d x = _mm512_loadu_pd(in);
+  const __m128h h = _mm512_cvt_roundpd_ph(x, half_imm<H>);
+  if constexpr (std::is_same_v<Out, double>) {
+    const __mmask8 nan = _mm512_cmpgt_epi64_mask(
+        _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)), _mm512_set1_epi64(0x7FF0000000000000));
+    _mm512_storeu_pd(out, _mm512_mask_blend_pd(nan, _mm512_cvtph_pd(h), x));
+  } else {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_castph_si128(h));
+  }
 }
 template <int H, class Out>
 PRECSIM_TARGET_FP16 std::size_t half_fp16_f64(const double* in, Out* out, std::size_t n) {
   static_assert(H < 4);
   const scoped_mxcsr csr(0x1F80u);
   std::size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    const __m512d x0 = _mm512_loadu_pd(in + i), x1 = _mm512_loadu_pd(in + i + 8);
-    if (fp16_nan8(x0) | fp16_nan8(x1)) break;
-    const __m128h h0 = _mm512_cvt_roundpd_ph(x0, half_imm<H>), h1 = _mm512_cvt_roundpd_ph(x1, half_imm<H>);
-    fp16_store8(out + i, h0);
-    fp16_store8(out + i + 8, h1);
+  for (; i + 8 <= n; i += 8) half_fp16_f64_8<H>(in + i, out + i);
+  if (i < n) {
+    double tin[8] = {};
+    Out tout[8];
+    std::memcpy(tin, in + i, (n - i) * sizeof(double));
+    half_fp16_f64_8<H>(tin, tout);
+    std::memcpy(out + i, tout, (n - i) * sizeof(Out));
   }
-  for (; i + 8 <= n; i += 8) {
-    const __m512d x = _mm512_loadu_pd(in + i);
-    if (fp16_nan8(x)) return i;
-    fp16_store8(out + i, _mm512_cvt_roundpd_ph(x, half_imm<H>));
-  }
-  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_fp16_f64<H, Out>);
+  return n;
 }
 #undef PRECSIM_TARGET_FP16
 #endif
