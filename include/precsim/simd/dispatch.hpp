@@ -821,8 +821,8 @@ template <int H, class Out>
   const __m512d x = _mm512_loadu_pd(in);
   const __m128h h = _mm512_cvt_roundpd_ph(x, half_imm<H>);
   if constexpr (std::is_same_v<Out, double>) {
-    const __mmask8 nan = _mm512_cmpgt_epi64_mask(
-        _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF)), _mm512_set1_epi64(0x7FF0000000000000));
+    const __m512i a = _mm512_and_si512(_mm512_castpd_si512(x), _mm512_set1_epi64(0x7FFFFFFFFFFFFFFF));
+    const __mmask8 nan = _mm512_cmpgt_epi64_mask(a, _mm512_set1_epi64(0x7FF0000000000000));
     _mm512_storeu_pd(out, _mm512_mask_blend_pd(nan, _mm512_cvtph_pd(h), x));
   } else {
     _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_castph_si128(h));
