@@ -10,9 +10,11 @@
 #else
 #define PRECSIM_X86 0
 #endif
-// Whether the compiler has AVX512-FP16's intrinsics (GCC 12, Clang 14 on; not under nvcc).
-#if PRECSIM_X86 && !defined(__CUDACC__) && \
-    ((defined(__clang__) && __clang_major__ >= 14) || (!defined(__clang__) && __GNUC__ >= 12))
+// Whether the compiler has AVX512-FP16's intrinsics in every unit (GCC 12 on; Clang 16 on, whose
+// immintrin.h no longer needs -mavx512fp16 for them; not under nvcc).
+#if PRECSIM_X86 && !defined(__CUDACC__) &&                                                      \
+    ((defined(__clang__) && (__clang_major__ >= 16 || defined(__AVX512FP16__))) || \
+     (!defined(__clang__) && __GNUC__ >= 12))
 #define PRECSIM_AVX512FP16 1
 #else
 #define PRECSIM_AVX512FP16 0

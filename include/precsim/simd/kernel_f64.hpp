@@ -78,7 +78,8 @@ template <int W>
 struct f64_vectors {
   using U = typename vec<W>::u64;
   using F = typename vec<W>::f64;
-  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, inf, ovf_above, lane_c, code_base;
+  U min_normal, max_value, ovf, ovf_flip, from_min, max_from_min, below_inf, inf, ovf_above, lane_c, code_base,
+      sign = U{} + 0x8000000000000000;
   F quantum, big;  // 2^q, 2^(q + 52)
   explicit f64_vectors(const f64_params& p, bool value)
       : min_normal(U{} + p.min_normal), max_value(U{} + p.max_value),
@@ -153,7 +154,7 @@ PRECSIM_LANES void f64_by_magic(const f64_params& p, const Ops& ops, const f64_v
   } else if constexpr (Plain && !Clamp) {
     mag = ovf ? k.ovf : mag;
   }
-  const U neg = U(S(b) >> 63), sign = value ? b & 0x8000000000000000 : neg & p.sign_code;
+  const U neg = U(S(b) >> 63), sign = value ? b & k.sign : neg & p.sign_code;
   if (p.keep_zero_sign) {
     y = mag | sign;
   } else if constexpr (value) {
@@ -194,7 +195,10 @@ PRECSIM_LANES std::size_t f64_span(const f64_params& params, const Ops& ops, con
   using U = typename vec<W>::u64;
   using S = typename vec<W>::i64;
   const f64_params p = params;  // (a copy: the stores to out could alias a reference)
-  const f64_vectors<W> k(p, std::is_same_v<Out, double>);
+  f64_vectors<W> k(p, std::is_same_v<Out, double>);
+  // (a sign mask the optimizer cannot see: GCC rebuilt the constant in some loops, three
+  // instructions per vector)
+  if constexpr (!std::is_null_pointer_v<decltype(ops.opaque)>) ops.opaque(k.sign);
 #if PRECSIM_FAST_PATH
   const scoped_mxcsr csr(p.csr);
 #endif
