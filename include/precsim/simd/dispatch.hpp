@@ -855,7 +855,10 @@ inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_
 // by each lane's constant where lanes are low or beyond max in nearest even, nearest away and
 // toward zero at AVX2). (Codes by the bit pattern: 2.3-4.0 G/s at AVX2 and 3.6-5.3 at AVX-512,
 // where the conversion gives 4.2 and 4.8-6.6: Zen 4, 2026-12-07.)
-// With AVX512-FP16 (half_fp16_f64), every vector of the IEEE directions at AVX-512.
+// With AVX512-FP16 (half_fp16_f64), every vector of the IEEE directions at AVX-512: one speed
+// whatever the inputs (values at 4Ki: nearest even 3.25 -> 3.5 G/s on wide-range inputs, the
+// same on N(0,1); toward zero 3.3 -> 3.5 and 3.8 -> 3.5; codes at 256Ki 4.0 -> 4.75; at 256Ki
+// values run at memcpy's speed either way: Sapphire Rapids class, 2026-12-07).
 inline bool half_fp16_f64_ok(simd_level l, const kernel_params& p) {
   return PRECSIM_AVX512FP16 && l == simd_level::avx512 && p.half_hw >= 0 && p.half_hw < 4 && cpu().avx512fp16;
 }
