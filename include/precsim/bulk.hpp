@@ -269,11 +269,13 @@ void bulk_round(const char* fn, std::span<const T> ins, std::span<Out> outs, con
 #endif
   // Float outputs of 32 MiB and more: streaming stores (no read of the lines they overwrite, no
   // eviction of the inputs; the output is not in cache afterwards, which at that size it could
-  // not be anyway). (memcpy does the same at sizes like these.) Only AVX-512's, a whole cache
-  // line each: AVX2's 32-byte ones (also two per line back to back) measured slower than plain
-  // stores for every format but bfloat16 (Zen 5, bench/RESULTS.md).
+  // not be anyway). (memcpy does the same at sizes like these.) AVX-512's, a whole cache line
+  // each; AVX2's 32-byte ones (also two per line back to back) on Intel only: on Zen 5 they
+  // measured slower than plain stores for every format but bfloat16, on an Intel Xeon faster
+  // for every format (1.2-1.5x; docs/bulk.md).
   if constexpr (vector && std::is_same_v<Out, float>)
-    p.stream_out = level == simd_level::avx512 && n * sizeof(Out) >= stream_out_bytes;
+    p.stream_out = (level == simd_level::avx512 || (level == simd_level::avx2 && cpu().intel)) &&
+                   n * sizeof(Out) >= stream_out_bytes;
   parallel_for(n, [&](std::size_t b, std::size_t e) {
     const bulk_fp_scope env;
 #if PRECSIM_VECTOR_KERNELS

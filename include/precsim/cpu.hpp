@@ -32,6 +32,7 @@ struct cpu_features {
   bool avx512bf16 = false;
   bool avx512fp16 = false;
   bool avx512vbmi = false;  // byte permutes across two registers (vpermi2b)
+  bool intel = false;       // GenuineIntel (tuning: AVX2's streaming stores, bulk.hpp)
 };
 
 PRECSIM_BEGIN_CONFIG
@@ -51,7 +52,9 @@ inline cpu_features detect_cpu() noexcept {
   const bool avx = ymm && ((cx >> 28) & 1);
   c.f16c = avx && ((cx >> 29) & 1);
   c.fma = avx && ((cx >> 12) & 1);
-  const unsigned max_leaf = static_cast<unsigned>(__get_cpuid_max(0u, nullptr));
+  __cpuid(0, a, b, cx, d);
+  c.intel = b == 0x756E6547 && d == 0x49656E69 && cx == 0x6C65746E;  // "Genu" "ineI" "ntel"
+  const unsigned max_leaf = a;
   if (max_leaf < 7) return c;
   __cpuid_count(7, 0, a, b, cx, d);
   c.avx2 = avx && ((b >> 5) & 1);

@@ -327,8 +327,9 @@ PRECSIM_LEVEL_KERNELS(wide16, 16, mul32_generic<8>, PRECSIM_STORE_GENERIC, PRECS
   [](auto* at, const auto& vector, auto sign) __attribute__((target("avx2"))) { codes4_avx2(at, vector, sign); }
 #define PRECSIM_CODES4_AVX512                                                                     \
   [](auto* at, const auto& vector, auto sign) __attribute__((target("avx512f,avx512bw,avx512vl"))) { codes4_avx512(at, vector, sign); }
-// (AVX2 does not stream: bulk.hpp, stream_out)
-PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STORE_GENERIC, PRECSIM_NO_FENCE, PRECSIM_ANY_AVX2,
+#define PRECSIM_STREAM_AVX2(at, v) _mm256_stream_si256(reinterpret_cast<__m256i*>(at), __m256i(v))
+// (AVX2 streams on Intel CPUs only: bulk.hpp, stream_out)
+PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, PRECSIM_ANY_AVX2,
                       PRECSIM_SR_LOW_AVX2, PRECSIM_CODES4_AVX2, PRECSIM_NZ_SIGN_AVX2,
                       PRECSIM_OPAQUE("+x", __attribute__((target("avx2")))), PRECSIM_ANY_GT_AVX2, PRECSIM_NAN_OR_AVX2, true,
                       __attribute__((target("avx2"))))
@@ -338,6 +339,7 @@ PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfenc
                       PRECSIM_NAN_OR_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
+#undef PRECSIM_STREAM_AVX2
 #undef PRECSIM_CODES4_AVX2
 #undef PRECSIM_CODES4_AVX512
 #endif
@@ -445,20 +447,28 @@ template <int H, class Out>
 inline constexpr bool inf_passes = std::is_same_v<Out, float> && H == 5;
 template <int H, class Out>
 inline constexpr int pass_above = inf_passes<H, Out> ? 0x7F7FFFFF : 0x7F800000;
+// (stream: kernel_params::stream_out, float outputs)
 template <int H, class Out>
-__attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n) {
+__attribute__((target("avx2,f16c"))) void half_hw_avx2(const float* in, Out* out, std::size_t n, bool stream = false) {
   std::size_t i = 0;
+  if (stream) {
+    i = std::min(n, (8 - reinterpret_cast<std::uintptr_t>(out) / sizeof(Out) % 8) % 8);
+    half_hw_avx2<H>(in, out, i);
+  }
   for (; i + 8 <= n; i += 8) {
     const __m256 x = _mm256_loadu_ps(in + i);
     const __m256i a = _mm256_and_si256(_mm256_castps_si256(x), _mm256_set1_epi32(0x7FFFFFFF));
     const __m256i nan = _mm256_cmpgt_epi32(a, _mm256_set1_epi32(pass_above<H, Out>));
     const __m128i h = half8<H, inf_passes<H, Out>>(x);
     if constexpr (std::is_same_v<Out, float>) {
-      _mm256_storeu_ps(out + i, _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan)));
+      const __m256 y = _mm256_blendv_ps(_mm256_cvtph_ps(h), x, _mm256_castsi256_ps(nan));
+      if (stream) _mm256_stream_ps(out + i, y);
+      else _mm256_storeu_ps(out + i, y);
     } else {
       _mm_storeu_si128(reinterpret_cast<__m128i*>(out + i), h);
     }
   }
+  if (stream) _mm_sfence();
   if (i < n) {
     float tin[8] = {};
     Out tout[8];
@@ -503,7 +513,7 @@ bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* o
     if (p.half_hw < 0 || (l != simd_level::avx512 && l != simd_level::avx2) || !cpu().f16c) return false;
     with_half_hw(p.half_hw, [&](auto h) {
       if (l == simd_level::avx512) half_hw_avx512<decltype(h)::value>(in, out, n, p.stream_out);
-      else half_hw_avx2<decltype(h)::value>(in, out, n);
+      else half_hw_avx2<decltype(h)::value>(in, out, n, p.stream_out);
     });
     return true;
   } else {
@@ -858,7 +868,7 @@ inline constexpr bool half_hw_out = std::is_same_v<Out, double> || std::is_same_
 // With AVX512-FP16 (half_fp16_f64), every vector of the IEEE directions at AVX-512: one speed
 // whatever the inputs (values at 4Ki: nearest even 3.25 -> 3.5 G/s on wide-range inputs, the
 // same on N(0,1); toward zero 3.3 -> 3.5 and 3.8 -> 3.5; codes at 256Ki 4.0 -> 4.75; at 256Ki
-// values run at memcpy's speed either way: Sapphire Rapids class, 2026-12-07).
+// values run at memcpy's speed either way: Intel Xeon with AVX512-FP16, 2026-12-07).
 inline bool half_fp16_f64_ok(simd_level l, const kernel_params& p) {
   return PRECSIM_AVX512FP16 && l == simd_level::avx512 && p.half_hw >= 0 && p.half_hw < 4 && cpu().avx512fp16;
 }
