@@ -1,7 +1,8 @@
 // Cross-checks against hardware conversions: F16C float -> half in all four IEEE directions,
 // AVX512-FP16 double -> half in all four, the compiler's _Float16 conversions (from float and
-// from double), and AVX512-BF16 float -> bfloat16. Each group is its own ctest entry; where the CPU or compiler lacks the
-// feature the entry exits with 77 and ctest reports it as skipped, never as passed.
+// from double), and AVX512-BF16 float -> bfloat16. Each group is its own ctest entry; where the
+// CPU or compiler lacks the feature the entry exits with 77 and ctest reports it as skipped,
+// never as passed.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
