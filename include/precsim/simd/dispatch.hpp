@@ -844,14 +844,7 @@ PRECSIM_TARGET_FP16 std::size_t half_fp16_f64(const double* in, Out* out, std::s
   const scoped_mxcsr csr(0x1F80u);
   std::size_t i = 0;
   for (; i + 8 <= n; i += 8) half_fp16_f64_8<H>(in + i, out + i);
-  if (i < n) {
-    double tin[8] = {};
-    Out tout[8];
-    std::memcpy(tin, in + i, (n - i) * sizeof(double));
-    half_fp16_f64_8<H>(tin, tout);
-    std::memcpy(out + i, tout, (n - i) * sizeof(Out));
-  }
-  return n;
+  return i == n ? n : i + f64_tail(in + i, out + i, n - i, half_fp16_f64<H, Out>);
 }
 #undef PRECSIM_TARGET_FP16
 #endif
