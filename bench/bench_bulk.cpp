@@ -6,14 +6,19 @@
 //   quantize|encode|decode|quantize_f64 / format / mode / normal|wide / size / threads:T
 //   measure|measure_f64 / float8_e4m3fn / normal|wide / size / threads:T  (statistics of a rounding)
 //   baseline / memcpy|memcpy_f64|cvt_f64|f16c|f16c_decode|avx512fp16|avx512fp16_f64|avx512bf16 / size
+//   offset / quantize|encode|decode / format / in+B / out+B  (256Ki, buffers B bytes off a line)
 // normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
 // stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
-// Items are elements; bytes count what is read plus what is written.
+// Items are elements; bytes count what is read plus what is written. Every buffer starts on a
+// 64-byte boundary but the offset rows': the heap's placement varies with what ran before, and a
+// store across two cache lines costs twice (Intel), baselines included.
 // --simd=scalar|portable|avx2|avx512 runs at that level (default: the best one).
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <cstddef>
 #include <cstring>
+#include <new>
 #include <random>
 #include <string>
 #include <vector>
@@ -31,8 +36,22 @@ namespace {
 
 using namespace precsim;
 
-std::vector<float> inputs(std::size_t n, bool wide) {
-  std::vector<float> x(n);
+template <class T>
+struct line_allocator {
+  using value_type = T;
+  line_allocator() = default;
+  template <class U>
+  line_allocator(const line_allocator<U>&) noexcept {}
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  template <class U>
+  bool operator==(const line_allocator<U>&) const noexcept { return true; }
+};
+template <class T>
+using buffer = std::vector<T, line_allocator<T>>;
+
+buffer<float> inputs(std::size_t n, bool wide) {
+  buffer<float> x(n);
   std::mt19937_64 g(12345);
   std::normal_distribution<float> normal;
   std::uniform_real_distribution<double> expo(-30, 20);
@@ -47,8 +66,8 @@ std::vector<float> inputs(std::size_t n, bool wide) {
   return x;
 }
 
-const std::vector<float>& cached_inputs(std::size_t n, bool wide) {
-  static std::vector<float> normal, widev;
+const buffer<float>& cached_inputs(std::size_t n, bool wide) {
+  static buffer<float> normal, widev;
   auto& v = wide ? widev : normal;
   if (v.size() < n) v = inputs(n, wide);
   return v;
@@ -65,8 +84,8 @@ void bench_round(benchmark::State& state, float_format f, rounding r, bool wide,
                  unsigned threads) {
   const auto& xf = cached_inputs(n, wide);
   using In = std::conditional_t<std::is_same_v<Out, double>, double, float>;
-  const std::vector<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
-  std::vector<Out> y(n);
+  const buffer<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  buffer<Out> y(n);
   const threads_scope scope(threads);
   std::uint64_t step = 0;
   for (auto _ : state) {
@@ -84,9 +103,9 @@ void bench_round(benchmark::State& state, float_format f, rounding r, bool wide,
 template <class Code>
 void bench_decode(benchmark::State& state, float_format f, bool wide, std::size_t n, unsigned threads) {
   const auto& x = cached_inputs(n, wide);
-  std::vector<Code> c(n);
+  buffer<Code> c(n);
   encode(std::span<const float>(x.data(), n), std::span<Code>(c), f);
-  std::vector<float> y(n);
+  buffer<float> y(n);
   const threads_scope scope(threads);
   for (auto _ : state) {
     decode(std::span<const Code>(c), std::span<float>(y), f);
@@ -96,12 +115,34 @@ void bench_decode(benchmark::State& state, float_format f, bool wide, std::size_
   set_counters(state, n, sizeof(Code) + 4);
 }
 
+// 256Ki elements, the input in_off bytes and the output out_off bytes after a 64-byte boundary
+// (what std::vector, whose blocks are 16-byte aligned, or a tensor's slice hands over). In =
+// float: quantize (Out float) or encode (Out a code type); else decode (Out float).
+template <class In, class Out>
+void bench_offset(benchmark::State& state, float_format f, std::size_t in_off, std::size_t out_off) {
+  constexpr std::size_t n = 256u << 10;
+  const auto& xf = cached_inputs(n, false);
+  buffer<std::byte> in_bytes(n * sizeof(In) + 64), out_bytes(n * sizeof(Out) + 64);
+  const std::span<In> x(reinterpret_cast<In*>(in_bytes.data() + in_off), n);
+  const std::span<Out> y(reinterpret_cast<Out*>(out_bytes.data() + out_off), n);
+  if constexpr (std::is_same_v<In, float>) std::copy(xf.begin(), xf.begin() + std::ptrdiff_t(n), x.begin());
+  else encode(std::span<const float>(xf.data(), n), x, f);
+  for (auto _ : state) {
+    if constexpr (std::is_same_v<In, float> && std::is_same_v<Out, float>) quantize(std::span<const float>(x), y, f);
+    else if constexpr (std::is_same_v<In, float>) encode(std::span<const float>(x), y, f);
+    else decode(std::span<const In>(x), y, f);
+    benchmark::DoNotOptimize(y.data());
+    benchmark::ClobberMemory();
+  }
+  set_counters(state, n, sizeof(In) + sizeof(Out));
+}
+
 // The statistics pass (stats.hpp) over inputs and their rounding; In: float or double.
 template <class In>
 void bench_measure(benchmark::State& state, float_format f, bool wide, std::size_t n, unsigned threads) {
   const auto& xf = cached_inputs(n, wide);
-  const std::vector<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
-  std::vector<In> y(n);
+  const buffer<In> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  buffer<In> y(n);
   quantize(std::span<const In>(x), std::span<In>(y), f);
   const threads_scope scope(threads);
   for (auto _ : state) {
@@ -115,7 +156,7 @@ void bench_measure(benchmark::State& state, float_format f, bool wide, std::size
 // a training loop pays for each small tensor.
 void bench_small_call(benchmark::State& state, std::size_t n) {
   const auto& x = cached_inputs(n, false);
-  std::vector<float> y(n);
+  buffer<float> y(n);
   set_max_threads(0);  // the default (PRECSIM_THREADS or the available CPUs)
   for (auto _ : state) {
     quantize(std::span<const float>(x.data(), n), y, formats::float8_e4m3fn);
@@ -129,8 +170,8 @@ void bench_small_call(benchmark::State& state, std::size_t n) {
 template <class T>
 void bench_memcpy(benchmark::State& state, std::size_t n) {
   const auto& xf = cached_inputs(n, false);
-  const std::vector<T> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
-  std::vector<T> y(n);
+  const buffer<T> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  buffer<T> y(n);
   for (auto _ : state) {
     std::memcpy(y.data(), x.data(), n * sizeof(T));
     benchmark::DoNotOptimize(y.data());
@@ -144,8 +185,8 @@ void cvt_f64_round_trip(const double* x, double* y, std::size_t n) {
 }
 void bench_hw_f64(benchmark::State& state, void (*fn)(const double*, double*, std::size_t), std::size_t n) {
   const auto& xf = cached_inputs(n, false);
-  const std::vector<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
-  std::vector<double> y(n);
+  const buffer<double> x(xf.begin(), xf.begin() + std::ptrdiff_t(n));
+  buffer<double> y(n);
   for (auto _ : state) {
     fn(x.data(), y.data(), n);
     benchmark::DoNotOptimize(y.data());
@@ -171,9 +212,9 @@ __attribute__((target("avx2,f16c"))) void f16c_decode(const std::uint16_t* h, fl
 }
 void bench_f16c_decode(benchmark::State& state, std::size_t n) {
   const auto& x = cached_inputs(n, false);
-  std::vector<std::uint16_t> h(n);
+  buffer<std::uint16_t> h(n);
   encode(std::span<const float>(x.data(), n), std::span<std::uint16_t>(h), formats::float16);
-  std::vector<float> y(n);
+  buffer<float> y(n);
   for (auto _ : state) {
     f16c_decode(h.data(), y.data(), n);
     benchmark::DoNotOptimize(y.data());
@@ -214,7 +255,7 @@ __attribute__((target("avx512fp16,avx512vl"))) void fp16_round_trip_f64(const do
 
 void bench_hw(benchmark::State& state, void (*fn)(const float*, float*, std::size_t), std::size_t n) {
   const auto& x = cached_inputs(n, false);
-  std::vector<float> y(n);
+  buffer<float> y(n);
   for (auto _ : state) {
     fn(x.data(), y.data(), n);
     benchmark::DoNotOptimize(y.data());
@@ -269,6 +310,21 @@ int main(int argc, char** argv) {
   for (std::size_t n : {std::size_t{256}, std::size_t{4096}})
     benchmark::RegisterBenchmark(("small_call/quantize/float8_e4m3fn/" + std::to_string(n) + "/default_settings").c_str(),
                                  bench_small_call, n)->UseRealTime();
+  for (std::size_t in_off : {0, 16})
+    for (std::size_t out_off : {0, 16}) {
+      const std::string tail = "/in+" + std::to_string(in_off) + "B/out+" + std::to_string(out_off) + "B";
+      const float_format e4m3 = formats::float8_e4m3fn, half = formats::float16;
+      benchmark::RegisterBenchmark(("offset/quantize/float8_e4m3fn" + tail).c_str(), bench_offset<float, float>,
+                                   e4m3, in_off, out_off)->UseRealTime();
+      benchmark::RegisterBenchmark(("offset/quantize/float16" + tail).c_str(), bench_offset<float, float>, half,
+                                   in_off, out_off)->UseRealTime();
+      benchmark::RegisterBenchmark(("offset/encode/float8_e4m3fn" + tail).c_str(),
+                                   bench_offset<float, std::uint8_t>, e4m3, in_off, out_off)->UseRealTime();
+      benchmark::RegisterBenchmark(("offset/decode/float8_e4m3fn" + tail).c_str(),
+                                   bench_offset<std::uint8_t, float>, e4m3, in_off, out_off)->UseRealTime();
+      benchmark::RegisterBenchmark(("offset/decode/float16" + tail).c_str(), bench_offset<std::uint16_t, float>,
+                                   half, in_off, out_off)->UseRealTime();
+    }
   for (std::size_t n : sizes) {
     const std::string sz = size_name(n);
     benchmark::RegisterBenchmark(("baseline/memcpy/" + sz).c_str(), bench_memcpy<float>, n)->UseRealTime();

@@ -821,6 +821,99 @@ TEST_CASE("in place, unaligned pointers and every length up to 200 give the same
   }
 }
 
+// Runs of 1024 and more start with the elements before the output's first 64-byte boundary
+// (bulk.hpp, line_aligned): at every placement of input and output relative to a cache line,
+// the bits are the scalar core's, in place too, and nothing outside the output is written.
+TEST_CASE("long spans give the same bits wherever input and output sit relative to a cache line") {
+  constexpr std::size_t n = 1500;
+  std::vector<float> xs(n);
+  std::vector<double> xd(n);
+  test::splitmix64 rng{11};
+  const float specials[] = {NAN, -INFINITY, 1e30f, -0.0f, 1e-42f};
+  for (std::size_t i = 0; i < n; ++i) {
+    xs[i] = i % 97 == 5 ? specials[i / 97 % 5] : float(double(std::int64_t(rng()) >> 11) * 0x1p-50);
+    xd[i] = double(xs[i]) * (1 + 0x1p-40);
+  }
+  // 64-byte aligned blocks; a span starts `at` bytes into one
+  struct alignas(64) line { unsigned char b[64]; };
+  std::vector<line> in_block(n * 8 / 64 + 2), out_block(n * 8 / 64 + 2);
+  const auto place = [](std::vector<line>& block, std::size_t at) { return block.data()->b + at; };
+  for (const float_format& f : {fmt::float16, fmt::bfloat16, fmt::float8_e4m3fn})
+    for (const rounding r : {rounding{}, rounding{round_mode::toward_zero}, rounding{round_mode::stochastic}}) {
+      const sr_stream stream{3, 4, 5};
+      std::vector<float> want(n), want_decoded(n);
+      std::vector<double> want_d(n);
+      std::vector<std::uint16_t> want_codes(n);
+      for (std::size_t i = 0; i < n; ++i) {
+        want[i] = expected_value(xs[i], f, r, stream, i);
+        want_d[i] = expected_value(xd[i], f, r, stream, i);
+        want_codes[i] = std::uint16_t(expected_code(xs[i], f, r, stream, i));
+        want_decoded[i] = detail::to_float(decode(want_codes[i], f));
+      }
+      const bool byte = storage_bits(f) <= 8;
+      for (const level_config& lc : levels()) {
+        const scoped_config scope(lc, 1);
+        for (std::size_t in_at = 0; in_at < 64; in_at += 16)
+          for (std::size_t out_at = 0; out_at < 64; out_at += 4) {
+            std::size_t bad = 0;
+            // call(output) writes `bytes` bytes at out_at; every other byte of the block stays
+            const auto guarded = [&](std::size_t bytes, auto call) {
+              std::memset(out_block.data(), 0x5A, out_block.size() * sizeof(line));
+              call(place(out_block, out_at));
+              const unsigned char* o = place(out_block, 0);
+              for (std::size_t k = 0; k < out_block.size() * sizeof(line); ++k)
+                bad += (k < out_at || k >= out_at + bytes) && o[k] != 0x5A;
+            };
+            auto* x = reinterpret_cast<float*>(place(in_block, in_at));
+            std::copy(xs.begin(), xs.end(), x);
+            guarded(n * 4, [&](unsigned char* at) {
+              auto* y = reinterpret_cast<float*>(at);
+              quantize(std::span<const float>(x, n), std::span<float>(y, n), f, r, stream);
+              for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want[i]);
+              std::copy(xs.begin(), xs.end(), y);
+              quantize(std::span<float>(y, n), f, r, stream);
+              for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want[i]);
+            });
+            guarded(n * 2, [&](unsigned char* at) {
+              auto* c = reinterpret_cast<std::uint16_t*>(at);
+              encode(std::span<const float>(x, n), std::span<std::uint16_t>(c, n), f, r, stream);
+              for (std::size_t i = 0; i < n; ++i) bad += c[i] != want_codes[i];
+            });
+            if (byte)
+              guarded(n, [&](unsigned char* c) {
+                encode(std::span<const float>(x, n), std::span<std::uint8_t>(c, n), f, r, stream);
+                for (std::size_t i = 0; i < n; ++i) bad += c[i] != want_codes[i];
+              });
+            auto* c16 = reinterpret_cast<std::uint16_t*>(place(in_block, in_at));
+            std::copy(want_codes.begin(), want_codes.end(), c16);
+            guarded(n * 4, [&](unsigned char* at) {
+              auto* y = reinterpret_cast<float*>(at);
+              decode(std::span<const std::uint16_t>(c16, n), std::span<float>(y, n), f);
+              for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want_decoded[i]);
+            });
+            if (byte) {
+              std::uint8_t* c8 = place(in_block, in_at);
+              std::copy(want_codes.begin(), want_codes.end(), c8);
+              guarded(n * 4, [&](unsigned char* at) {
+                auto* y = reinterpret_cast<float*>(at);
+                decode(std::span<const std::uint8_t>(c8, n), std::span<float>(y, n), f);
+                for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want_decoded[i]);
+              });
+            }
+            auto* xin = reinterpret_cast<double*>(place(in_block, in_at));
+            std::copy(xd.begin(), xd.end(), xin);
+            guarded(n * 8, [&](unsigned char* at) {
+              auto* y = reinterpret_cast<double*>(at);
+              quantize(std::span<const double>(xin, n), std::span<double>(y, n), f, r, stream);
+              for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want_d[i]);
+            });
+            CHECK_MESSAGE(bad == 0, lc.name << " " << f.exponent_bits << "/" << f.mantissa_bits << " " << describe(r)
+                                            << " input at +" << in_at << " output at +" << out_at << ": " << bad);
+          }
+      }
+    }
+}
+
 TEST_CASE("float outputs past the streaming size (32 MiB) equal the scalar core, aligned or not") {
   // Past detail::stream_out_bytes the fast path stores with streaming stores from the first
   // vector-aligned element on; an output one float off alignment puts a head and a tail around
