@@ -834,10 +834,14 @@ TEST_CASE("long spans give the same bits wherever input and output sit relative 
     xs[i] = i % 97 == 5 ? specials[i / 97 % 5] : float(double(std::int64_t(rng()) >> 11) * 0x1p-50);
     xd[i] = double(xs[i]) * (1 + 0x1p-40);
   }
-  // 64-byte aligned blocks; a span starts `at` bytes into one
-  struct alignas(64) line { unsigned char b[64]; };
-  std::vector<line> in_block(n * 8 / 64 + 2), out_block(n * 8 / 64 + 2);
-  const auto place = [](std::vector<line>& block, std::size_t at) { return block.data()->b + at; };
+  // two blocks of `size` bytes from a 64-byte boundary on; a span starts `at` bytes into one
+  constexpr std::size_t size = n * 8 + 128;
+  std::vector<unsigned char> in_raw(size + 64), out_raw(size + 64);
+  const auto line_start = [](std::vector<unsigned char>& raw) {
+    return raw.data() + (64 - reinterpret_cast<std::uintptr_t>(raw.data()) % 64) % 64;
+  };
+  unsigned char* const in_block = line_start(in_raw);
+  unsigned char* const out_block = line_start(out_raw);
   for (const float_format& f : {fmt::float16, fmt::bfloat16, fmt::float8_e4m3fn})
     for (const rounding r : {rounding{}, rounding{round_mode::toward_zero}, rounding{round_mode::stochastic}}) {
       const sr_stream stream{3, 4, 5};
@@ -858,13 +862,11 @@ TEST_CASE("long spans give the same bits wherever input and output sit relative 
             std::size_t bad = 0;
             // call(output) writes `bytes` bytes at out_at; every other byte of the block stays
             const auto guarded = [&](std::size_t bytes, auto call) {
-              std::memset(out_block.data(), 0x5A, out_block.size() * sizeof(line));
-              call(place(out_block, out_at));
-              const unsigned char* o = place(out_block, 0);
-              for (std::size_t k = 0; k < out_block.size() * sizeof(line); ++k)
-                bad += (k < out_at || k >= out_at + bytes) && o[k] != 0x5A;
+              std::memset(out_block, 0x5A, size);
+              call(out_block + out_at);
+              for (std::size_t k = 0; k < size; ++k) bad += (k < out_at || k >= out_at + bytes) && out_block[k] != 0x5A;
             };
-            auto* x = reinterpret_cast<float*>(place(in_block, in_at));
+            auto* x = reinterpret_cast<float*>(in_block + in_at);
             std::copy(xs.begin(), xs.end(), x);
             guarded(n * 4, [&](unsigned char* at) {
               auto* y = reinterpret_cast<float*>(at);
@@ -884,7 +886,7 @@ TEST_CASE("long spans give the same bits wherever input and output sit relative 
                 encode(std::span<const float>(x, n), std::span<std::uint8_t>(c, n), f, r, stream);
                 for (std::size_t i = 0; i < n; ++i) bad += c[i] != want_codes[i];
               });
-            auto* c16 = reinterpret_cast<std::uint16_t*>(place(in_block, in_at));
+            auto* c16 = reinterpret_cast<std::uint16_t*>(in_block + in_at);
             std::copy(want_codes.begin(), want_codes.end(), c16);
             guarded(n * 4, [&](unsigned char* at) {
               auto* y = reinterpret_cast<float*>(at);
@@ -892,7 +894,7 @@ TEST_CASE("long spans give the same bits wherever input and output sit relative 
               for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want_decoded[i]);
             });
             if (byte) {
-              std::uint8_t* c8 = place(in_block, in_at);
+              std::uint8_t* c8 = in_block + in_at;
               std::copy(want_codes.begin(), want_codes.end(), c8);
               guarded(n * 4, [&](unsigned char* at) {
                 auto* y = reinterpret_cast<float*>(at);
@@ -900,7 +902,7 @@ TEST_CASE("long spans give the same bits wherever input and output sit relative 
                 for (std::size_t i = 0; i < n; ++i) bad += bits_of(y[i]) != bits_of(want_decoded[i]);
               });
             }
-            auto* xin = reinterpret_cast<double*>(place(in_block, in_at));
+            auto* xin = reinterpret_cast<double*>(in_block + in_at);
             std::copy(xd.begin(), xd.end(), xin);
             if (out_at % alignof(double) == 0)
               guarded(n * 8, [&](unsigned char* at) {
