@@ -1151,9 +1151,12 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
 // which are a half's subnormals, the placed fields halved: the larger of the two (down_binade).
 enum half_place : int { place_fields, place_byte, place_shift };
 struct half_plan {
-  // exc_code: the widened code, moved up by `up` (but at place_byte, where `up` places the fields)
-  std::uint16_t keep = 0, exc_code[3]{}, exc_half[3]{};
-  int up = 0, down = 0, exceptions = 0, place = place_fields;
+  // exception j: codes whose placed fields w (before down_binade) have (w & exc_sel) == exc_key;
+  // their half is the computed one minus exc_delta (mod 2^16). A code and its negative share
+  // one (exc_sel without bit 15: the first `pairs`) where the delta is the same: one compare
+  // for e4m3fn's two NaNs.
+  std::uint16_t keep = 0, exc_sel[3]{}, exc_key[3]{}, exc_delta[3]{};
+  int up = 0, down = 0, exceptions = 0, pairs = 0, place = place_fields;
   bool down_binade = false;
   float scale = 1;
 };
@@ -1178,21 +1181,24 @@ __attribute__((target("avx512f"))) inline __m512 half_floats(__m256i halves, __m
   const __m512 f = _mm512_maskz_cvtph_ps(0xFFFF, halves);
   return Scale ? _mm512_mul_ps(f, scale) : f;
 }
-template <int E, bool DownBinade, int Place>
+template <int E, int P, bool DownBinade, int Place>
 __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, const std::uint8_t* in, float* out,
                                                            std::size_t n) {
   const __m256i keep = _mm256_set1_epi16(short(h.keep));
   const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
   const __m256 scale = _mm256_set1_ps(h.scale);
-  __m256i exc_code[E > 0 ? E : 1], exc_half[E > 0 ? E : 1];
+  __m256i sel[E > 0 ? E : 1], key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
   for (int j = 0; j < E; ++j) {
-    exc_code[j] = _mm256_set1_epi16(short(h.exc_code[j]));
-    exc_half[j] = _mm256_set1_epi16(short(h.exc_half[j]));
+    sel[j] = _mm256_set1_epi16(short(h.exc_sel[j]));
+    key[j] = _mm256_set1_epi16(short(h.exc_key[j]));
+    delta[j] = _mm256_set1_epi16(short(h.exc_delta[j]));
   }
-  // the halves of 16 codes placed in u (v: the fields), codes 0-7 to at, 8-15 to at + far
-  const auto store = [&](__m256i u, __m256i v, float* at, std::size_t far) __attribute__((target("avx2,f16c"))) {
-    if constexpr (DownBinade) v = half_down_binade(v);
-    for (int j = 0; j < E; ++j) v = _mm256_blendv_epi8(v, exc_half[j], _mm256_cmpeq_epi16(u, exc_code[j]));
+  // the halves of 16 codes whose fields are placed in w, codes 0-7 to at, 8-15 to at + far
+  // (exceptions by and/subtract: a blend is 3 uops on Intel's big cores)
+  const auto store = [&](__m256i w, float* at, std::size_t far) __attribute__((target("avx2,f16c"))) {
+    __m256i v = DownBinade ? half_down_binade(w) : w;
+    for (int j = 0; j < E; ++j)
+      v = _mm256_sub_epi16(v, _mm256_and_si256(delta[j], _mm256_cmpeq_epi16(j < P ? _mm256_and_si256(w, sel[j]) : w, key[j])));
     _mm256_storeu_ps(at, half_floats<!DownBinade>(_mm256_castsi256_si128(v), scale));
     _mm256_storeu_ps(at + far, half_floats<!DownBinade>(_mm256_extracti128_si256(v, 1), scale));
   };
@@ -1205,65 +1211,65 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
       for (; i + 32 <= n; i += 32) {
         const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i)), zero = _mm256_setzero_si256();
         const __m256i lo = _mm256_unpacklo_epi8(zero, b), hi = _mm256_unpackhi_epi8(zero, b);
-        store(lo, lo, out + i, 16);
-        store(hi, hi, out + i + 8, 16);
+        store(lo, out + i, 16);
+        store(hi, out + i + 8, 16);
       }
   for (; i + 16 <= n; i += 16) {
     const __m128i b = _mm_loadu_si128(reinterpret_cast<const __m128i*>(in + i));
-    __m256i u, v;
+    __m256i w;
     if constexpr (Place == place_byte) {
-      u = _mm256_cvtepi8_epi16(b);
-      v = _mm256_and_si256(_mm256_sll_epi16(u, up), keep);
+      w = _mm256_and_si256(_mm256_sll_epi16(_mm256_cvtepi8_epi16(b), up), keep);
     } else {
-      u = _mm256_sll_epi16(_mm256_cvtepu8_epi16(b), up);
-      v = Place == place_shift ? u : _mm256_and_si256(_mm256_sra_epi16(u, down), keep);
+      w = _mm256_sll_epi16(_mm256_cvtepu8_epi16(b), up);
+      if (Place != place_shift) w = _mm256_and_si256(_mm256_sra_epi16(w, down), keep);
     }
-    store(u, v, out + i, 8);
+    store(w, out + i, 8);
   }
   if (i < n) {
     std::uint8_t tin[16] = {};
     float tout[16];
     std::memcpy(tin, in + i, n - i);
-    half_decode_avx2<E, DownBinade, Place>(h, tin, tout, 16);
+    half_decode_avx2<E, P, DownBinade, Place>(h, tin, tout, 16);
     std::memcpy(out + i, tout, (n - i) * sizeof(float));
   }
 }
-template <int E, bool DownBinade, int Place>
+template <int E, int P, bool DownBinade, int Place>
 __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(const half_plan& h, const std::uint8_t* in,
                                                                             float* out, std::size_t n) {
   const __m512i keep = _mm512_set1_epi16(short(h.keep));
   const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
   const __m512 scale = _mm512_set1_ps(h.scale);
-  __m512i exc_code[E > 0 ? E : 1], exc_half[E > 0 ? E : 1];
+  __m512i sel[E > 0 ? E : 1], key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
   for (int j = 0; j < E; ++j) {
-    exc_code[j] = _mm512_set1_epi16(short(h.exc_code[j]));
-    exc_half[j] = _mm512_set1_epi16(short(h.exc_half[j]));
+    sel[j] = _mm512_set1_epi16(short(h.exc_sel[j]));
+    key[j] = _mm512_set1_epi16(short(h.exc_key[j]));
+    delta[j] = _mm512_set1_epi16(short(h.exc_delta[j]));
   }
   std::size_t i = 0;
   for (; i + 32 <= n; i += 32) {
     const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(in + i));
-    __m512i u, v;
+    __m512i w;
     if constexpr (Place == place_byte) {
-      u = _mm512_maskz_cvtepi8_epi16(~0u, b);
-      v = _mm512_and_si512(_mm512_sll_epi16(u, up), keep);
+      w = _mm512_and_si512(_mm512_sll_epi16(_mm512_maskz_cvtepi8_epi16(~0u, b), up), keep);
     } else {
-      u = _mm512_sll_epi16(_mm512_maskz_cvtepu8_epi16(~0u, b), up);
-      v = Place == place_shift ? u : _mm512_and_si512(_mm512_sra_epi16(u, down), keep);
+      w = _mm512_sll_epi16(_mm512_maskz_cvtepu8_epi16(~0u, b), up);
+      if (Place != place_shift) w = _mm512_and_si512(_mm512_sra_epi16(w, down), keep);
     }
-    if constexpr (DownBinade) v = half_down_binade(v);
-    for (int j = 0; j < E; ++j) v = _mm512_mask_blend_epi16(_mm512_cmpeq_epi16_mask(u, exc_code[j]), v, exc_half[j]);
+    __m512i v = DownBinade ? half_down_binade(w) : w;
+    for (int j = 0; j < E; ++j)
+      v = _mm512_mask_sub_epi16(v, j < P ? _mm512_testn_epi16_mask(_mm512_xor_si512(w, key[j]), sel[j]) : _mm512_cmpeq_epi16_mask(w, key[j]), v, delta[j]);
     _mm512_storeu_ps(out + i, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 0), scale));
     _mm512_storeu_ps(out + i + 16, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 1), scale));
   }
-  half_decode_avx2<E, DownBinade, Place>(h, in + i, out + i, n - i);
+  half_decode_avx2<E, P, DownBinade, Place>(h, in + i, out + i, n - i);
 }
 template <class In>
 void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std::size_t n) {
   static_assert(sizeof(In) == 1);
-  const auto run = [&](auto e) {
+  const auto run = [&](auto e, auto pairs) {
     const auto at = [&](auto down_binade, auto place) {
-      if (l == simd_level::avx512) half_decode_avx512<e(), down_binade(), place()>(h, in, out, n);
-      else half_decode_avx2<e(), down_binade(), place()>(h, in, out, n);
+      if (l == simd_level::avx512) half_decode_avx512<e(), pairs(), down_binade(), place()>(h, in, out, n);
+      else half_decode_avx2<e(), pairs(), down_binade(), place()>(h, in, out, n);
     };
     const auto placed = [&](auto down_binade) {
       switch (h.place) {
@@ -1275,12 +1281,22 @@ void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std
     if (h.down_binade) placed(std::true_type{});
     else placed(std::false_type{});
   };
-  switch (h.exceptions) {
-    case 0: return run(std::integral_constant<int, 0>{});
-    case 1: return run(std::integral_constant<int, 1>{});
-    case 2: return run(std::integral_constant<int, 2>{});
-    default: return run(std::integral_constant<int, 3>{});
+  using std::integral_constant;
+  switch (h.exceptions * 4 + h.pairs) {
+    case 0: return run(integral_constant<int, 0>{}, integral_constant<int, 0>{});
+    case 4: return run(integral_constant<int, 1>{}, integral_constant<int, 0>{});
+    case 5: return run(integral_constant<int, 1>{}, integral_constant<int, 1>{});
+    case 8: return run(integral_constant<int, 2>{}, integral_constant<int, 0>{});
+    case 9: return run(integral_constant<int, 2>{}, integral_constant<int, 1>{});
+    case 10: return run(integral_constant<int, 2>{}, integral_constant<int, 2>{});
+    case 12: return run(integral_constant<int, 3>{}, integral_constant<int, 0>{});
+    case 13: return run(integral_constant<int, 3>{}, integral_constant<int, 1>{});
+    case 14: return run(integral_constant<int, 3>{}, integral_constant<int, 2>{});
+    default: return run(integral_constant<int, 3>{}, integral_constant<int, 3>{});
   }
+}
+__attribute__((target("f16c"))) inline std::uint16_t half_bits(float f) {
+  return std::uint16_t(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
 }
 // The plan for a format of k storage bits (p: its kernel parameters) whose 256 values are
 // table, at level l (avx2 or avx512, F16C present); false where the fields or the exceptions do
@@ -1309,11 +1325,33 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
       if (got[c] == table[c]) continue;
       const std::uint32_t t = table[c], frac = t & 0x7FFFFFu;
       // only NaN and inf differ: a half holds them where NaNs are quiet with 10 payload bits
-      if ((t & 0x7F800000u) != 0x7F800000u || h.exceptions == 3 || (frac && (frac & 0x401FFFu) != 0x400000u))
-        return false;
-      h.exc_code[h.exceptions] = std::uint16_t(h.place == place_byte ? std::uint16_t(std::int8_t(c)) : c << h.up);
-      h.exc_half[h.exceptions++] = std::uint16_t(((t >> 16) & 0x8000u) | 0x7C00u | (frac >> 13));
+      if ((t & 0x7F800000u) != 0x7F800000u || (frac && (frac & 0x401FFFu) != 0x400000u)) return false;
+      const float computed = bit_cast<float>(got[c]) / h.scale;  // (a half: exact)
+      if (computed != computed) return false;
+      const auto delta = std::uint16_t(half_bits(computed) - (((t >> 16) & 0x8000u) | 0x7C00u | (frac >> 13)));
+      // the kernel's w for code c
+      std::uint16_t key = std::uint16_t((h.place == place_byte ? std::uint16_t(std::int8_t(c)) : c) << h.up);
+      if (h.place == place_byte) key &= h.keep;
+      if (h.place == place_fields) key = std::uint16_t(std::int16_t(key) >> h.down) & h.keep;
+      int j = 0;
+      while (j < h.exceptions && !(h.exc_sel[j] == 0xFFFFu && h.exc_delta[j] == delta && (h.exc_key[j] ^ key) == 0x8000u))
+        ++j;
+      if (j < h.exceptions) {  // the other sign's: one entry for both
+        h.exc_sel[j] = 0x7FFFu;
+        h.exc_key[j] &= 0x7FFFu;
+        continue;
+      }
+      if (h.exceptions == 3) return false;
+      h.exc_sel[j] = 0xFFFFu;
+      h.exc_key[j] = key;
+      h.exc_delta[h.exceptions++] = delta;
     }
+    for (int j = 0; j < h.exceptions; ++j)  // the pairs first
+      if (h.exc_sel[j] != 0xFFFFu) {
+        std::swap(h.exc_sel[j], h.exc_sel[h.pairs]);
+        std::swap(h.exc_key[j], h.exc_key[h.pairs]);
+        std::swap(h.exc_delta[j], h.exc_delta[h.pairs++]);
+      }
     half_decode(l, h, every_byte.c, reinterpret_cast<float*>(got), 256);
     for (unsigned c = 0; c < 256; ++c)
       if (got[c] != table[c]) return false;
