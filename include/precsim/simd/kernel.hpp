@@ -921,7 +921,8 @@ inline constexpr bool late_signs = has_codes4<Out, Ops> && (W == 8 || sizeof(Out
 // variant's reduction and R's alignment go, 4-5 operations per vector. shape_nan_unsigned: plain
 // codes of shape_nan_const signed by codes4 (LateSigns) whose NaN code takes no sign where the
 // input's sign would give it one (formats without NaN, whose NaN code is +0: FP6, FP4): the
-// NaN lanes leave codes4's signs, one operation per vector that the others do without.
+// NaN lanes leave codes4's signs, one operation per vector that the others do without, and
+// their +0 is one AND-NOT where a NaN code took a select (AVX2 FP6 / FP4 encode 1.1x, Intel).
 // shape_sat: plain values of shape_lanes whose overflow and inf are max (FP6, FP4, saturating
 // policies): |x| clamped at max gives them, no compare and select for either (4 uops of about
 // 18 per vector on Intel: AVX2 FP6 / FP4 1.07-1.22x). At AVX2 only: at AVX-512, where the
@@ -1060,7 +1061,10 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     } else {
       if constexpr (!clamped) mag = ovf ? p.ovf_code[0] : mag;
       if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
-      mag = nan ? p.nan_code[0] | payload : mag;
+      if constexpr ((Shape & shape_nan_unsigned) != 0)
+        mag = nan ? u32{} : mag;  // (its NaN code is +0: one AND-NOT for a 3-uop blend)
+      else
+        mag = nan ? p.nan_code[0] | payload : mag;
       if constexpr (SignLater)
         y = mag;
       else if constexpr ((Shape & shape_nzs) != 0)
@@ -1286,7 +1290,9 @@ PRECSIM_LANES void with_fast_shape(const kernel_params& p, Run&& run) {
           if (p.nan_payload_code == 0) {
             constexpr unsigned nan_const = Shape | shape_lanes | shape_nan_const;
             if constexpr (late)
-              if (nan_unsigned) return run(std::integral_constant<unsigned, nan_const | shape_nan_unsigned>{});
+              if (nan_unsigned)  // (shape_nan_unsigned's NaN code is +0; any other takes the sign per vector)
+                return p.nan_code[0] ? run(std::integral_constant<unsigned, Shape>{})
+                                     : run(std::integral_constant<unsigned, nan_const | shape_nan_unsigned>{});
             return run(std::integral_constant<unsigned, nan_const>{});
           }
           if constexpr (late)  // (NaN codes with a payload take the sign: IEEE formats; others go here)
