@@ -59,7 +59,8 @@ struct kernel_params {
   // every answer but NaN's (shape_float), and NaN's code is the input's top bits with the
   // NaN code's own (the quiet bit) set. fast_inf_*: plain but for inf inputs, whose
   // value or code differs from overflow's (toward zero and to odd stop at max finite; shape_inf:
-  // values overflow to max finite itself, an unsigned min).
+  // values overflow to max finite itself, an unsigned min; codes: inf's code is the overflow's
+  // plus one, as in every format known: inf lanes add one).
   // Formats without -0 (P3109, fnuz) take these shapes only with fast_sub and without block
   // scales (shape_nzs: zero results stay unsigned); otherwise the general special-value step.
   // fast_lanes: every lane rounds by its own magic constant (lanes_by_magic, shape_lanes) in
@@ -252,7 +253,7 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
                           p.inf_code[1] == (p.inf_code[0] | p.sign_bit) &&
                           (signed_nan || p.nan_code[1] == p.nan_code[0]) && p.sign_bit == 1u << (storage_bits(f) - 1);
     p.fast_plain_code = sym_code && p.inf_code[0] == p.ovf_code[0];
-    p.fast_inf_code = sym_code && !p.fast_plain_code;
+    p.fast_inf_code = sym_code && !p.fast_plain_code && p.inf_code[0] == p.ovf_code[0] + 1;
     // (toward zero and to odd: the bits rounded at 23 - m never carry past max's all-ones
     // fraction, so that max is the overflow's answer, and inf's bits are exact; in a format of
     // float's range a value's code is its bits >> 23 - m, so the codes follow the values)
@@ -1060,7 +1061,9 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       if constexpr (!nan_in_ovf) y = nan ? b : y;  // NaN passes through, as in scalar quantize()
     } else {
       if constexpr (!clamped) mag = ovf ? p.ovf_code[0] : mag;
-      if constexpr ((Shape & shape_inf) != 0) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
+      // (inf's code is the overflow's plus one, fast_inf_code: a compare and a subtraction of
+      // its -1 where a select took a 3-uop blend)
+      if constexpr ((Shape & shape_inf) != 0) mag -= u32(i32(a) == 0x7F800000);
       if constexpr ((Shape & shape_nan_unsigned) != 0)
         mag = nan ? u32{} : mag;  // (its NaN code is +0: one AND-NOT for a 3-uop blend)
       else
