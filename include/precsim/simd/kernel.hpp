@@ -1062,8 +1062,9 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     } else {
       if constexpr (!clamped) mag = ovf ? p.ovf_code[0] : mag;
       // (inf's code is the overflow's plus one, fast_inf_code: a compare and a subtraction of
-      // its -1 where a select took a 3-uop blend)
-      if constexpr ((Shape & shape_inf) != 0) mag -= u32(i32(a) == 0x7F800000);
+      // its -1 where a select took a 3-uop blend; AVX-512 selects by a mask in one)
+      if constexpr ((Shape & shape_inf) != 0 && W == 16) mag = i32(a) == 0x7F800000 ? p.inf_code[0] : mag;
+      else if constexpr ((Shape & shape_inf) != 0) mag -= u32(i32(a) == 0x7F800000);
       if constexpr ((Shape & shape_nan_unsigned) != 0)
         mag = nan ? u32{} : mag;  // (its NaN code is +0: one AND-NOT for a 3-uop blend)
       else
