@@ -1295,8 +1295,9 @@ void half_decode(simd_level l, const half_plan& h, const In* in, float* out, std
     default: return run(integral_constant<int, 3>{}, integral_constant<int, 3>{});
   }
 }
+// (not _cvtss_sh: clang's is a compound literal, which -Wpedantic rejects in C++)
 __attribute__((target("f16c"))) inline std::uint16_t half_bits(float f) {
-  return std::uint16_t(_cvtss_sh(f, _MM_FROUND_TO_NEAREST_INT));
+  return std::uint16_t(_mm_cvtsi128_si32(_mm_cvtps_ph(_mm_set_ss(f), _MM_FROUND_TO_NEAREST_INT)));
 }
 // The plan for a format of k storage bits (p: its kernel parameters) whose 256 values are
 // table, at level l (avx2 or avx512, F16C present); false where the fields or the exceptions do
