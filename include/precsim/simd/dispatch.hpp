@@ -1151,11 +1151,11 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void table_decode_avx512_pl
 // which are a half's subnormals, the placed fields halved: the larger of the two (down_binade).
 enum half_place : int { place_fields, place_byte, place_shift };
 struct half_plan {
-  // exception j: codes whose placed fields w (before down_binade) have (w & exc_sel) == exc_key;
-  // their half is the computed one minus exc_delta (mod 2^16). A code and its negative share
-  // one (exc_sel without bit 15: the first `pairs`) where the delta is the same: one compare
-  // for e4m3fn's two NaNs.
-  std::uint16_t keep = 0, exc_sel[3]{}, exc_key[3]{}, exc_delta[3]{};
+  // exception j: codes whose placed fields w (before down_binade) equal exc_key; their half is
+  // the computed one minus exc_delta (mod 2^16). A code and its negative share one where the
+  // delta is the same (the first `pairs`, matched on w without bit 15): one compare for
+  // e4m3fn's two NaNs.
+  std::uint16_t keep = 0, exc_key[3]{}, exc_delta[3]{};
   int up = 0, down = 0, exceptions = 0, pairs = 0, place = place_fields;
   bool down_binade = false;
   float scale = 1;
@@ -1187,9 +1187,9 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
   const __m256i keep = _mm256_set1_epi16(short(h.keep));
   const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
   const __m256 scale = _mm256_set1_ps(h.scale);
-  __m256i sel[E > 0 ? E : 1], key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
+  const __m256i unsigned_w = _mm256_set1_epi16(0x7FFF);
+  __m256i key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
   for (int j = 0; j < E; ++j) {
-    sel[j] = _mm256_set1_epi16(short(h.exc_sel[j]));
     key[j] = _mm256_set1_epi16(short(h.exc_key[j]));
     delta[j] = _mm256_set1_epi16(short(h.exc_delta[j]));
   }
@@ -1198,7 +1198,7 @@ __attribute__((target("avx2,f16c"))) void half_decode_avx2(const half_plan& h, c
   const auto store = [&](__m256i w, float* at, std::size_t far) __attribute__((target("avx2,f16c"))) {
     __m256i v = DownBinade ? half_down_binade(w) : w;
     for (int j = 0; j < E; ++j)
-      v = _mm256_sub_epi16(v, _mm256_and_si256(delta[j], _mm256_cmpeq_epi16(j < P ? _mm256_and_si256(w, sel[j]) : w, key[j])));
+      v = _mm256_sub_epi16(v, _mm256_and_si256(delta[j], _mm256_cmpeq_epi16(j < P ? _mm256_and_si256(w, unsigned_w) : w, key[j])));
     _mm256_storeu_ps(at, half_floats<!DownBinade>(_mm256_castsi256_si128(v), scale));
     _mm256_storeu_ps(at + far, half_floats<!DownBinade>(_mm256_extracti128_si256(v, 1), scale));
   };
@@ -1239,9 +1239,9 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(con
   const __m512i keep = _mm512_set1_epi16(short(h.keep));
   const __m128i up = _mm_cvtsi32_si128(h.up), down = _mm_cvtsi32_si128(h.down);
   const __m512 scale = _mm512_set1_ps(h.scale);
-  __m512i sel[E > 0 ? E : 1], key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
+  const __m512i unsigned_w = _mm512_set1_epi16(0x7FFF);
+  __m512i key[E > 0 ? E : 1], delta[E > 0 ? E : 1];
   for (int j = 0; j < E; ++j) {
-    sel[j] = _mm512_set1_epi16(short(h.exc_sel[j]));
     key[j] = _mm512_set1_epi16(short(h.exc_key[j]));
     delta[j] = _mm512_set1_epi16(short(h.exc_delta[j]));
   }
@@ -1257,7 +1257,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_decode_avx512(con
     }
     __m512i v = DownBinade ? half_down_binade(w) : w;
     for (int j = 0; j < E; ++j)
-      v = _mm512_mask_sub_epi16(v, j < P ? _mm512_testn_epi16_mask(_mm512_xor_si512(w, key[j]), sel[j]) : _mm512_cmpeq_epi16_mask(w, key[j]), v, delta[j]);
+      v = _mm512_mask_sub_epi16(v, j < P ? _mm512_testn_epi16_mask(_mm512_xor_si512(w, key[j]), unsigned_w) : _mm512_cmpeq_epi16_mask(w, key[j]), v, delta[j]);
     _mm512_storeu_ps(out + i, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 0), scale));
     _mm512_storeu_ps(out + i + 16, half_floats<!DownBinade>(_mm512_maskz_extracti64x4_epi64(0xF, v, 1), scale));
   }
@@ -1307,6 +1307,7 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
   std::uint32_t got[256];
   const auto attempt = [&](bool down_binade) {
     h = half_plan{};
+    bool pair[3]{};
     if (p.m > 10 || e > 5 || bias < -100 || bias > 100) return false;
     // the code's top bit to bit 15 (bits above the format's drop out), then the fields down to a
     // half's (sign copies cleared)
@@ -1335,21 +1336,19 @@ inline bool make_half_plan(simd_level l, const kernel_params& p, int k, const st
       if (h.place == place_byte) key &= h.keep;
       if (h.place == place_fields) key = std::uint16_t(std::int16_t(key) >> h.down) & h.keep;
       int j = 0;
-      while (j < h.exceptions && !(h.exc_sel[j] == 0xFFFFu && h.exc_delta[j] == delta && (h.exc_key[j] ^ key) == 0x8000u))
-        ++j;
+      while (j < h.exceptions && !(!pair[j] && h.exc_delta[j] == delta && (h.exc_key[j] ^ key) == 0x8000u)) ++j;
       if (j < h.exceptions) {  // the other sign's: one entry for both
-        h.exc_sel[j] = 0x7FFFu;
+        pair[j] = true;
         h.exc_key[j] &= 0x7FFFu;
         continue;
       }
       if (h.exceptions == 3) return false;
-      h.exc_sel[j] = 0xFFFFu;
       h.exc_key[j] = key;
       h.exc_delta[h.exceptions++] = delta;
     }
     for (int j = 0; j < h.exceptions; ++j)  // the pairs first
-      if (h.exc_sel[j] != 0xFFFFu) {
-        std::swap(h.exc_sel[j], h.exc_sel[h.pairs]);
+      if (pair[j]) {
+        std::swap(pair[j], pair[h.pairs]);
         std::swap(h.exc_key[j], h.exc_key[h.pairs]);
         std::swap(h.exc_delta[j], h.exc_delta[h.pairs++]);
       }
