@@ -290,6 +290,39 @@ TEST_CASE("stochastic rounding below the min normal with many random bits: input
   }
 }
 
+// The stochastic kernels run their low lanes' steps past a branch, or in every vector of a group
+// where a third or more of the last group's vectors had such lanes (simd/kernel.hpp, low_lanes).
+// Runs of inputs with none, with only low lanes and with them in every third 16-lane stripe make
+// each group's choice change along the span, at every bit count's group size.
+TEST_CASE("stochastic rounding gives the same bits where groups change between branching on low lanes and not") {
+  std::size_t cases = 0;
+  for (const test::named& nf : std::vector<test::named>{{"float16", fmt::float16},
+                                                        {"float8_e4m3fn", fmt::float8_e4m3fn},
+                                                        {"float6_e3m2fn", fmt::float6_e3m2fn},
+                                                        {"float4_e2m1fn", fmt::float4_e2m1fn}}) {
+    const float_format& f = nf.f;
+    const double min_normal = std::ldexp(1.0, min_exponent(f));
+    test::splitmix64 rng{0x10A5};
+    const auto normal = [&] { return float(min_normal * (1.0 + double(rng() >> 11) * 0x1p-53 * 7)); };
+    const auto low = [&] { return float(min_normal * double(rng() >> 11) * 0x1p-53); };
+    std::vector<float> xs;
+    for (int run = 0; run < 12; ++run)
+      for (int i = 0; i < 2048 + 16 * run; ++i) {  // (runs that do not end on a group's edge)
+        const bool is_low = run % 3 == 0 ? false : run % 3 == 1 ? true : i / 16 % 3 == 0;
+        const float x = is_low ? low() : normal();
+        xs.push_back(rng() & 1 ? -x : x);
+      }
+    for (int n : {0, 16, 8, 1})
+      for (auto v : {sr_variant::a, sr_variant::c}) {
+        const rounding r{round_mode::stochastic, saturation::none, n, v};
+        if (storage_bits(f) <= 8) check_rounding<std::uint8_t>(nf, xs, r, sr_stream{0x5EED, 9, 33}, cases);
+        else check_rounding<std::uint16_t>(nf, xs, r, sr_stream{0x5EED, 9, 33}, cases);
+      }
+  }
+  MESSAGE(cases << " (format, rounding, level, threads) sweeps");
+  CHECK(cases > 0);
+}
+
 TEST_CASE("every code of every format up to 16 bits decodes like the scalar core, float and double") {
   std::vector<test::named> formats = test::named_formats();
   for (auto& nf : test::custom_formats()) formats.push_back(nf);

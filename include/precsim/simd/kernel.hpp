@@ -964,18 +964,31 @@ inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && M
 // One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
 // SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once;
 // plain values without it (but NaN's), which dispatch.hpp's half_top4_avx2 sets on their codes.
+// Where the stochastic kernels run their low lanes' steps (fast_lanes): in the vectors that
+// have such lanes, past a branch on that, or in every vector (`always`), as round_group picks
+// per group from the count of the last group's vectors that had them (`vectors`). Where the
+// branch goes both ways often its mispredictions cost more than the steps: N(0,1) in FP6
+// E3M2 or E3M5 (min normal 1/4) has such lanes in 83% of AVX2's vectors, and every vector
+// measured 1.07x (32 random bits) and 1.17x (8) there; N(0,1) in e4m3fn (9.5%) or float16
+// (~0), 0.71-0.84x (Intel Xeon, AVX512-FP16).
+struct low_lanes {
+  bool always = false;
+  unsigned vectors = 0;
+};
+
 template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops>
 PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
-                              const typename vec<W>::u32& random, typename vec<W>::u32& y) {
+                              const typename vec<W>::u32& random, typename vec<W>::u32& y, low_lanes* seen = nullptr) {
   using u32 = typename vec<W>::u32;
   using i32 = i32_of<W>;
   using f32 = typename vec<W>::f32;
   constexpr bool value = std::is_floating_point_v<Out>;
+  constexpr bool sr32 = (Shape & shape_sr32) != 0;
   if constexpr ((Shape & shape_float) != 0) {
     // the signed pattern rounded: carries stop at +-inf, below the sign bit
     static_assert((Shape & ~shape_sr32) == (shape_float | shape_plain) && sign_blind_mode<Mode>);
     u32 rn;
-    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, b, random, rn);
+    fast_normal<W, Mode, sr32>(p, b, b, random, rn);
     const i32 nan = i32(b & 0x7FFFFFFFu) > 0x7F800000;
     if constexpr (value) {
       y = nan ? b : rn;
@@ -1004,7 +1017,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < top ? a : top) : a, u32{} + p.fast_min_normal,
                                             u32{} + p.fast_lane_c, u32{} + p.fast_code_base, 23 - p.m, mag, ops.opaque);
   } else {
-    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, a, random, rn);
+    fast_normal<W, Mode, sr32>(p, b, a, random, rn);
     mag = rn;
     if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
   }
@@ -1014,7 +1027,15 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     bool any = true;
     if constexpr (fast_magic_mode<Mode, Scaled>) {
       fast_low_magic<W, Mode>(p, b, a, q);
-    } else if ((any = ops.any(u32(low)))) {
+    } else if ((any = [&] {
+                 const bool has = ops.any(u32(low));
+                 if (seen && seen->always) {
+                   seen->vectors += has;
+                   return true;
+                 }
+                 if (seen && has) ++seen->vectors;  // (counted where taken: no work where rare)
+                 return has;
+               }())) {
       if (Mode == round_mode::stochastic && p.sr_magic) {
         // units of 2^(q - n) (rounded by the sum), + R, in units of 2^q
         const u32 units = u32(f32(a) + f32(u32{} + p.sr_magic)) - p.sr_magic;
@@ -1180,10 +1201,14 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
 // an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
 template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Ops>
 PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const philox_keys& keys, const Ops& ops,
-                               std::uint64_t j0, const float* in, Out* out, const lane_scales& sc) {
+                               std::uint64_t j0, const float* in, Out* out, const lane_scales& sc, bool& low_always) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
+  low_lanes low{low_always, 0};
+  low_lanes* const seen = sr ? &low : nullptr;
+  // (the next group's: every vector where a third or more of this one's had low lanes)
+  const auto decide = [&] { low_always = 3 * low.vectors >= 64 * share / W; };
   // the group's words first: the chains of its 16 blocks side by side (at AVX2 two calls, whose
   // four chains hide each other's multiply latency: 1.05x), then its elements
   philox_words<W> rnd[16 / W];  // (not zeroed: the stores could not be dropped before an MXCSR write)
@@ -1202,12 +1227,13 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
           if constexpr (sr) random = rnd[at % 16 / W].w[at / 16] >> (part_bits * part);
           if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
           load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + 64 * part + at, x);
-          fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, random, codes);
+          fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, random, codes, seen);
           signs = typename vec<W>::u32(i32_of<W>(x) < p.code_sign_below);
         };
         ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + 64 * part + v * W, vector,
                    codes_sign<late, (Shape & shape_nzs) != 0>{p.sign_bit});
       }
+    decide();
     return;
   }
   for (int h = 0; h < 16; h += W) {
@@ -1220,7 +1246,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
         if constexpr (Fast) {
           if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
-          fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, random, y);
+          fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, random, y, seen);
         } else {
           rounded_lanes<W> r;
           round_lanes<W, Mode>(p, x, random, r);
@@ -1231,6 +1257,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
       }
   }
+  decide();
   (void)s;
 }
 
@@ -1245,12 +1272,13 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
   const sr_stream s = stream;
   const philox_keys keys(s.seed);
   const std::size_t g = std::size_t{64} << (Mode == round_mode::stochastic ? p.sr_share_shift : 0);
+  bool low_always = false;  // (round_group)
   std::size_t i = 0;
   while (i < n) {
     const std::uint64_t g0 = (j + i) & ~std::uint64_t(g - 1);
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= g) {
-      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, in + i, out + i, sc.from(i));
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, in + i, out + i, sc.from(i), low_always);
       i += g;
       continue;
     }
@@ -1264,7 +1292,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
       std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, tin, tout, at);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, tin, tout, at, low_always);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
