@@ -961,21 +961,23 @@ inline constexpr bool inf_shape_mode = !Scaled && (Mode == round_mode::toward_ze
 template <round_mode Mode>
 inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && Mode != round_mode::toward_negative;
 
-// One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
-// SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once;
-// plain values without it (but NaN's), which dispatch.hpp's half_top4_avx2 sets on their codes.
 // Where the stochastic kernels run their low lanes' steps (fast_lanes): in the vectors that
 // have such lanes, past a branch on that, or in every vector (`always`), as round_group picks
-// per group from the count of the last group's vectors that had them (`vectors`). Where the
-// branch goes both ways often its mispredictions cost more than the steps: N(0,1) in FP6
-// E3M2 or E3M5 (min normal 1/4) has such lanes in 83% of AVX2's vectors, and every vector
-// measured 1.07x (32 random bits) and 1.17x (8) there; N(0,1) in e4m3fn (9.5%) or float16
-// (~0), 0.71-0.84x (Intel Xeon, AVX512-FP16).
+// for each group from the count of the last group's vectors that had them (`vectors`): every
+// vector from a third on. Where the branch goes both ways often, its mispredictions cost more
+// than the steps: N(0,1) in FP6 E3M2 or E3M5 (min normal 1/4) has such lanes in 83% of AVX2's
+// vectors, where every vector measured 1.07-1.10x with 32 random bits and 1.22-1.24x with 8;
+// in e4m3fn (9.5%) and float16 (~0) every vector would cost 0.71-0.84x, and the count costs
+// 0.96-0.98x (Intel Xeon, AVX512-FP16).
 struct low_lanes {
   bool always = false;
   unsigned vectors = 0;
 };
 
+// One vector: input bits b -> y, float bits (Out = float) or codes. random: R in the top n bits.
+// SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once;
+// plain values without it (but NaN's), which dispatch.hpp's half_top4_avx2 sets on their codes.
+// seen: the stochastic kernels' low_lanes (round_group's), nullptr elsewhere.
 template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops>
 PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
                               const typename vec<W>::u32& random, typename vec<W>::u32& y, low_lanes* seen = nullptr) {
@@ -983,12 +985,11 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
   using i32 = i32_of<W>;
   using f32 = typename vec<W>::f32;
   constexpr bool value = std::is_floating_point_v<Out>;
-  constexpr bool sr32 = (Shape & shape_sr32) != 0;
   if constexpr ((Shape & shape_float) != 0) {
     // the signed pattern rounded: carries stop at +-inf, below the sign bit
     static_assert((Shape & ~shape_sr32) == (shape_float | shape_plain) && sign_blind_mode<Mode>);
     u32 rn;
-    fast_normal<W, Mode, sr32>(p, b, b, random, rn);
+    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, b, random, rn);
     const i32 nan = i32(b & 0x7FFFFFFFu) > 0x7F800000;
     if constexpr (value) {
       y = nan ? b : rn;
@@ -1017,7 +1018,7 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
     lanes_by_magic<lanes32<W>, value, Mode>(clamped ? (a < top ? a : top) : a, u32{} + p.fast_min_normal,
                                             u32{} + p.fast_lane_c, u32{} + p.fast_code_base, 23 - p.m, mag, ops.opaque);
   } else {
-    fast_normal<W, Mode, sr32>(p, b, a, random, rn);
+    fast_normal<W, Mode, (Shape & shape_sr32) != 0>(p, b, a, random, rn);
     mag = rn;
     if constexpr (!value) mag = (rn - p.val_offset) >> (23 - p.m);
   }
