@@ -968,7 +968,8 @@ inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && M
 // than the steps: N(0,1) in FP6 E3M2 or E3M5 (min normal 1/4) has such lanes in 83% of AVX2's
 // vectors, where every vector measured 1.07-1.10x with 32 random bits and 1.22-1.24x with 8;
 // in e4m3fn (9.5%) and float16 (~0) every vector would cost 0.71-0.84x, and the count costs
-// 0.96-0.98x (Intel Xeon, AVX512-FP16).
+// 0.96-0.98x (Intel Xeon, AVX512-FP16). Not at 16 lanes, whose vectors have such lanes rarely
+// or nearly always (FP6 E3M2, N(0,1): 97%), nor for the codes that codes4 narrows.
 struct low_lanes {
   bool always = false;
   unsigned vectors = 0;
@@ -978,9 +979,10 @@ struct low_lanes {
 // SignLater: plain codes without their sign, which level_ops::codes4 sets on 32 codes at once;
 // plain values without it (but NaN's), which dispatch.hpp's half_top4_avx2 sets on their codes.
 // seen: the stochastic kernels' low_lanes (round_group's), nullptr elsewhere.
-template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops>
+template <int W, round_mode Mode, unsigned Shape, bool Scaled, class Out, bool SignLater = false, class Ops,
+          class Seen = std::nullptr_t>
 PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const typename vec<W>::u32& b,
-                              const typename vec<W>::u32& random, typename vec<W>::u32& y, low_lanes* seen = nullptr) {
+                              const typename vec<W>::u32& random, typename vec<W>::u32& y, Seen seen = nullptr) {
   using u32 = typename vec<W>::u32;
   using i32 = i32_of<W>;
   using f32 = typename vec<W>::f32;
@@ -1030,11 +1032,13 @@ PRECSIM_LANES void fast_lanes(const kernel_params& p, const Ops& ops, const type
       fast_low_magic<W, Mode>(p, b, a, q);
     } else if ((any = [&] {
                  const bool has = ops.any(u32(low));
-                 if (seen && seen->always) {
-                   seen->vectors += has;
-                   return true;
+                 if constexpr (!std::is_null_pointer_v<Seen>) {
+                   if (seen->always) {
+                     seen->vectors += has;
+                     return true;
+                   }
+                   if (has) ++seen->vectors;  // (counted where taken: no work where rare)
                  }
-                 if (seen && has) ++seen->vectors;  // (counted where taken: no work where rare)
                  return has;
                }())) {
       if (Mode == round_mode::stochastic && p.sr_magic) {
@@ -1207,7 +1211,10 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
   low_lanes low{low_always, 0};
-  low_lanes* const seen = sr ? &low : nullptr;
+  const auto seen = [&] {  // (16 lanes: see low_lanes)
+    if constexpr (sr && W <= 8) return &low;
+    else return nullptr;
+  }();
   // (the next group's: every vector where a third or more of this one's had low lanes)
   const auto decide = [&] { low_always = 3 * low.vectors >= 64 * share / W; };
   // the group's words first: the chains of its 16 blocks side by side (at AVX2 two calls, whose
@@ -1228,7 +1235,8 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
           if constexpr (sr) random = rnd[at % 16 / W].w[at / 16] >> (part_bits * part);
           if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
           load_lanes<W>(reinterpret_cast<const std::uint32_t*>(in) + 64 * part + at, x);
-          fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, random, codes, seen);
+          // (no low_lanes: its count here cost AVX2's stochastic encode 0.67-0.89x)
+          fast_lanes<W, Mode, Shape, Scaled, Out, late>(p, ops, x, random, codes);
           signs = typename vec<W>::u32(i32_of<W>(x) < p.code_sign_below);
         };
         ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + 64 * part + v * W, vector,
@@ -1247,7 +1255,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         if constexpr (Scaled) pre_scale_lanes<W>(sc.from(std::size_t(i)), x);
         if constexpr (Fast) {
           if constexpr (sr && (Shape & shape_sr32) == 0) random = random << (32 - p.random_bits);
-          fast_lanes<W, Mode, Shape, Scaled, Out>(p, ops, x, random, y, seen);
+          fast_lanes<W, Mode, Shape, Scaled, Out, false, Ops>(p, ops, x, random, y, seen);
         } else {
           rounded_lanes<W> r;
           round_lanes<W, Mode>(p, x, random, r);
