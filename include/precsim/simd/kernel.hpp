@@ -1242,7 +1242,6 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         ops.codes4(reinterpret_cast<store_t<W, Out>*>(out) + 64 * part + v * W, vector,
                    codes_sign<late, (Shape & shape_nzs) != 0>{p.sign_bit});
       }
-    decide();
     return;
   }
   for (int h = 0; h < 16; h += W) {
@@ -1281,7 +1280,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
   const sr_stream s = stream;
   const philox_keys keys(s.seed);
   const std::size_t g = std::size_t{64} << (Mode == round_mode::stochastic ? p.sr_share_shift : 0);
-  bool low_always = false;  // (round_group)
+  bool low_always = false;  // (round_group's choice for the next group: low_lanes)
   std::size_t i = 0;
   while (i < n) {
     const std::uint64_t g0 = (j + i) & ~std::uint64_t(g - 1);
