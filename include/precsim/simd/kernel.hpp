@@ -966,9 +966,9 @@ inline constexpr bool sign_blind_mode = Mode != round_mode::toward_positive && M
 // for each group from the count of the last group's vectors that had them (`vectors`): every
 // vector from a third on. Where the branch goes both ways often, its mispredictions cost more
 // than the steps: N(0,1) in FP6 E3M2 or E3M5 (min normal 1/4) has such lanes in 83% of AVX2's
-// vectors, where every vector measured 1.07-1.10x with 32 random bits and 1.22-1.24x with 8;
-// in e4m3fn (9.5%) and float16 (~0) every vector would cost 0.71-0.84x, and the count costs
-// 0.96-0.98x (Intel Xeon, AVX512-FP16). Not at 16 lanes, whose vectors have such lanes rarely
+// vectors, where every vector measured 1.07x with 32 random bits and 1.23x with 8; in e4m3fn
+// (9.5%) and float16 (~0) every vector would cost 0.71-0.84x, and the count costs 0.95-0.98x
+// (Intel Xeon, AVX512-FP16). Not at 16 lanes, whose vectors have such lanes rarely
 // or nearly always (FP6 E3M2, N(0,1): 97%), nor for the codes that codes4 narrows.
 struct low_lanes {
   bool always = false;
@@ -1206,17 +1206,15 @@ PRECSIM_LANES void fast_span(const kernel_params& params, const Ops& ops, const 
 // an unsigned integer type: codes. Fast: the fast path's lanes in that Shape.
 template <int W, round_mode Mode, bool Scaled, bool Fast, unsigned Shape, class Out, class Ops>
 PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const philox_keys& keys, const Ops& ops,
-                               std::uint64_t j0, const float* in, Out* out, const lane_scales& sc, bool& low_always) {
+                               std::uint64_t j0, const float* in, Out* out, const lane_scales& sc, low_lanes& low) {
   static_assert(16 % W == 0, "a vector must fit in one stripe of 16 indices");
   constexpr bool sr = Mode == round_mode::stochastic;
   const unsigned shift = sr ? p.sr_share_shift : 0, share = 1u << shift, part_bits = 32 >> shift;
-  low_lanes low{low_always, 0};
+  low.vectors = 0;
   const auto seen = [&] {  // (16 lanes: see low_lanes)
     if constexpr (sr && W <= 8) return &low;
     else return nullptr;
   }();
-  // (the next group's: every vector where a third or more of this one's had low lanes)
-  const auto decide = [&] { low_always = 3 * low.vectors >= 64 * share / W; };
   // the group's words first: the chains of its 16 blocks side by side (at AVX2 two calls, whose
   // four chains hide each other's multiply latency: 1.05x), then its elements
   philox_words<W> rnd[16 / W];  // (not zeroed: the stores could not be dropped before an MXCSR write)
@@ -1265,7 +1263,7 @@ PRECSIM_LANES void round_group(const kernel_params& p, const sr_stream& s, const
         store_lanes<W>(reinterpret_cast<store_t<W, Out>*>(out) + i, y);
       }
   }
-  decide();
+  low.always = 3 * low.vectors >= 64 * share / W;  // (the next group's: see low_lanes)
   (void)s;
 }
 
@@ -1280,13 +1278,13 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
   const sr_stream s = stream;
   const philox_keys keys(s.seed);
   const std::size_t g = std::size_t{64} << (Mode == round_mode::stochastic ? p.sr_share_shift : 0);
-  bool low_always = false;  // (round_group's choice for the next group: low_lanes)
+  low_lanes low;  // (round_group's choice for the next group)
   std::size_t i = 0;
   while (i < n) {
     const std::uint64_t g0 = (j + i) & ~std::uint64_t(g - 1);
     const std::size_t lead = std::size_t(j + i - g0);
     if (lead == 0 && n - i >= g) {
-      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, in + i, out + i, sc.from(i), low_always);
+      round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, in + i, out + i, sc.from(i), low);
       i += g;
       continue;
     }
@@ -1300,7 +1298,7 @@ PRECSIM_LANES void group_span(const kernel_params& params, const sr_stream& stre
       std::fill_n(tpost, g, 1.0f);
       at = sc.from(i).copied(tpre, tpost, lead, count);
     }
-    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, tin, tout, at, low_always);
+    round_group<W, Mode, Scaled, Fast, Shape>(p, s, keys, ops, g0, tin, tout, at, low);
     std::memcpy(out + i, tout + lead, count * sizeof(Out));
     i += count;
   }
