@@ -10,8 +10,10 @@
 // normal: N(0,1); wide: magnitudes 2^-30..2^20, log-uniform, random signs. Mode stochastic_8bit:
 // stochastic rounding with rounding.random_bits = 8. Decode rows decode the codes of the inputs.
 // Items are elements; bytes count what is read plus what is written. Every buffer starts on a
-// 64-byte boundary but the offset rows': the heap's placement varies with what ran before, and a
-// store across two cache lines costs twice (Intel), baselines included.
+// page (4 KiB) boundary, the offset rows' at their offset from one: the heap's placement varies
+// with what ran before, a store across two cache lines costs twice (Intel), and an output one or
+// two lines ahead of its input modulo 4 KiB makes each load wait on the store before it (Zen 4:
+// doubles 0.75x), baselines included.
 // --simd=scalar|portable|avx2|avx512 runs at that level (default: the best one).
 #include <benchmark/benchmark.h>
 
@@ -42,8 +44,8 @@ struct line_allocator {
   line_allocator() = default;
   template <class U>
   line_allocator(const line_allocator<U>&) noexcept {}
-  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{64})); }
-  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{64}); }
+  T* allocate(std::size_t n) { return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{4096})); }
+  void deallocate(T* p, std::size_t) noexcept { ::operator delete(p, std::align_val_t{4096}); }
   template <class U>
   bool operator==(const line_allocator<U>&) const noexcept { return true; }
 };
@@ -115,7 +117,7 @@ void bench_decode(benchmark::State& state, float_format f, bool wide, std::size_
   set_counters(state, n, sizeof(Code) + 4);
 }
 
-// 256Ki elements, the input in_off bytes and the output out_off bytes after a 64-byte boundary
+// 256Ki elements, the input in_off bytes and the output out_off bytes after a page boundary
 // (what std::vector, whose blocks are 16-byte aligned, or a tensor's slice hands over). In =
 // float: quantize (Out float) or encode (Out a code type); else decode (Out float).
 template <class In, class Out>
