@@ -310,6 +310,29 @@ __attribute__((target("avx2"))) inline __m256i nan_or_avx2(__m256i x, __m256i c)
 #define PRECSIM_NZ_SIGN_AVX2(y, sign) _mm256_or_si256(__m256i(y), _mm256_sign_epi32(__m256i(sign), __m256i(y)))
 #if PRECSIM_X86
 #define PRECSIM_OPAQUE(constraint, ...) [](auto& v) __VA_ARGS__ { __asm__("" : constraint(v)); }
+// AVX-512's opaque, with the sums |a| + C of lanes_by_magic rounded to odd by embedded rounding:
+// cut toward zero, and its last bit set where the sum toward +inf, the next float where they
+// differ, has it. Three operations for the sum in MXCSR's mode and the five of its inexact
+// test (a subtraction, a compare, the bit by a masked move, an OR). (Floats and doubles.)
+struct avx512_opaque {
+  template <class V>
+  __attribute__((target("avx512f"))) void operator()(V& v) const {
+    __asm__("" : "+v"(v));
+  }
+  // (the full masks' forms: GCC 12 warns of the others' undefined source as uninitialized)
+  __attribute__((target("avx512f"))) void odd_sum(const vec<16>::f32& a, const vec<16>::f32& c, vec<16>::u32& k) const {
+    constexpr int rz = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC, ru = _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC;
+    const __m512i z = _mm512_castps_si512(_mm512_maskz_add_round_ps(__mmask16(~0u), __m512(a), __m512(c), rz));
+    const __m512i u = _mm512_castps_si512(_mm512_maskz_add_round_ps(__mmask16(~0u), __m512(a), __m512(c), ru));
+    k = vec<16>::u32(_mm512_ternarylogic_epi32(z, u, _mm512_set1_epi32(1), 0xF8));  // z | (u & 1)
+  }
+  __attribute__((target("avx512f"))) void odd_sum(const vec<8>::f64& a, const vec<8>::f64& c, vec<8>::u64& k) const {
+    constexpr int rz = _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC, ru = _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC;
+    const __m512i z = _mm512_castpd_si512(_mm512_maskz_add_round_pd(__mmask8(~0u), __m512d(a), __m512d(c), rz));
+    const __m512i u = _mm512_castpd_si512(_mm512_maskz_add_round_pd(__mmask8(~0u), __m512d(a), __m512d(c), ru));
+    k = vec<8>::u64(_mm512_ternarylogic_epi64(z, u, _mm512_set1_epi64(1), 0xF8));
+  }
+};
 #else
 #define PRECSIM_OPAQUE(constraint, ...) nullptr
 #endif
@@ -335,7 +358,7 @@ PRECSIM_LEVEL_KERNELS(avx2, 8, mul32_avx2, PRECSIM_STREAM_AVX2, _mm_sfence, PREC
                       __attribute__((target("avx2"))))
 PRECSIM_LEVEL_KERNELS(avx512, 16, mul32_avx512, PRECSIM_STREAM_AVX512, _mm_sfence, PRECSIM_ANY_AVX512,
                       PRECSIM_SR_LOW_GENERIC, PRECSIM_CODES4_AVX512, PRECSIM_NZ_SIGN_GENERIC,
-                      PRECSIM_OPAQUE("+v", __attribute__((target("avx512f,avx512bw,avx512vl")))), PRECSIM_ANY_GT_AVX512,
+                      avx512_opaque{}, PRECSIM_ANY_GT_AVX512,
                       PRECSIM_NAN_OR_AVX512, handoff,
                       __attribute__((target("avx512f,avx512bw,avx512vl"))))
 #undef PRECSIM_STREAM_AVX512
@@ -595,8 +618,7 @@ __attribute__((target("avx512f,avx512bw,avx512vl"))) void half_top_avx512(const 
                                                                          std::size_t n) {
   const kernel_params p = params;
   const scoped_mxcsr csr(p.fast_csr);
-  const auto opaque = [](auto& v) __attribute__((target("avx512f,avx512bw,avx512vl"))) { __asm__("" : "+v"(v)); };
-  const half_top_ops<decltype(opaque)> ops{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, opaque};
+  const half_top_ops<avx512_opaque> ops{nullptr, nullptr, nullptr, nullptr, nullptr, nullptr, {}};
   // the packed qwords: codes 0-7 of vectors 0 and 2, 8-15 of 0 and 2, then of 1 and 3; in order by
   // one qword permute
   const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);

@@ -760,7 +760,8 @@ PRECSIM_LANES void fast_low_magic(const kernel_params& p, const typename vec<W>:
 // that the sum less c is exact: so where hide(sum) hides the sum from the optimizer
 // (level_ops::opaque), which -ffast-math would otherwise fold into sum - c = |x|; where it
 // cannot (nullptr), C is the sum's masked exponent, one operation more, and 2 C only where
-// fast_lanes does not go (to nearest with m = 22, a binade's top float).
+// fast_lanes does not go (to nearest with m = 22, a binade's top float). Where hide has
+// odd_sum(|x|, C, k) (AVX-512: avx512_opaque), to_odd takes the sum's bits from it.
 template <class L, bool Value, round_mode Mode, class Hide = std::nullptr_t>
 PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& min_normal, const typename L::U& lane_c,
                                   const typename L::U& code_base, int s, typename L::U& mag, const Hide& hide = nullptr) {
@@ -773,16 +774,21 @@ PRECSIM_LANES void lanes_by_magic(const typename L::U& a, const typename L::U& m
   const I e0 = I(a & exp_mask), lo = I(min_normal);
   const U e = U(e0 > lo ? e0 : lo);
   const U c = e + lane_c;
-  F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
-  U base;  // C (codes but to odd: not needed)
-  if constexpr (!std::is_null_pointer_v<Hide> && (Value || Mode == round_mode::to_odd)) {
-    hide(sum);
+  U base, k;  // C (codes but to odd: not needed); C + the quanta
+  if constexpr (Mode == round_mode::to_odd && requires { hide.odd_sum(F(a), F(c), k); }) {
+    hide.odd_sum(F(a), F(c), k);
     base = c;
   } else {
-    base = U(sum) & exp_mask;
+    F sum = F(Mode == round_mode::nearest_away ? a | 1 : a) + F(c);
+    if constexpr (!std::is_null_pointer_v<Hide> && (Value || Mode == round_mode::to_odd)) {
+      hide(sum);
+      base = c;
+    } else {
+      base = U(sum) & exp_mask;
+    }
+    k = U(sum);
+    if constexpr (Mode == round_mode::to_odd) k |= U(sum - F(base) != F(a)) & 1;
   }
-  U k = U(sum);                      // C + the quanta
-  if constexpr (Mode == round_mode::to_odd) k |= U(sum - F(base) != F(a)) & 1;
   if constexpr (Value)
     mag = U(F(k) - F(base));
   else
