@@ -394,6 +394,35 @@ TEST_CASE("e5m2 codes come from its values' binary16 top byte; other formats and
     CHECK_FALSE(make_kernel_params(f, {}).code_half_top);
 }
 
+// AVX512-BF16's conversion reads float subnormal inputs as zero: a vector holding one, and the
+// block from it on, go to the kernels. Inputs: a long run without them, then a run of them, then
+// one every ~300, one last, among ties, values beyond max, infinities, zeros and NaN payloads.
+TEST_CASE("bfloat16 codes to nearest even by the hardware conversion follow the scalar core around subnormal inputs") {
+  using detail::make_kernel_params;
+  CHECK(make_kernel_params(fmt::bfloat16, {}).bf16_hw);
+  for (auto s : test::all_saturations)
+    if (s != saturation::none) CHECK_FALSE(make_kernel_params(fmt::bfloat16, {round_mode::nearest_even, s}).bf16_hw);
+  for (auto m : {round_mode::nearest_away, round_mode::toward_zero, round_mode::to_odd, round_mode::stochastic})
+    CHECK_FALSE(make_kernel_params(fmt::bfloat16, {m}).bf16_hw);
+  CHECK_FALSE(make_kernel_params(fmt::float16, {}).bf16_hw);
+  test::splitmix64 rng{11};
+  std::vector<float> xs(4099);
+  for (std::size_t i = 0; i < xs.size(); ++i) {
+    const std::uint32_t r = std::uint32_t(rng()), sign = r & 0x80000000u, kind = std::uint32_t(rng() % 16);
+    std::uint32_t b = sign | ((r & 0x7FFFFFFFu) % 0x7F000000u + 0x00800000u);  // a normal float
+    if (kind == 0) b = (b & 0xFFFF0000u) | 0x8000u;                              // a tie
+    if (kind == 1) b = sign | (0x7F7F8000u + (r >> 17));                         // at and beyond max's tie
+    if (kind == 2) b = sign | 0x7F800000u | (r & 0x007FFFFFu);                   // inf or a NaN payload
+    if (kind == 3) b = sign;                                                     // +-0
+    const bool sub = (i >= 1100 && i < 1140) || (i > 1140 && rng() % 300 == 0) || i + 1 == xs.size();
+    if (sub) b = sign | (r & 0x007FFFFFu) | 1u;
+    xs[i] = detail::bit_cast<float>(b);
+  }
+  std::size_t cases = 0;
+  check_rounding<std::uint16_t>({"bfloat16", fmt::bfloat16}, xs, {}, {}, cases);
+  CHECK(cases == 2 * levels().size());
+}
+
 #if PRECSIM_X86 && PRECSIM_VECTOR_KERNELS
 // The long-span decode above checks the results; this pins down which formats take the binary16
 // route (a refused plan only costs speed) and that its check refuses what the route cannot give.

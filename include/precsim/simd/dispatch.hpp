@@ -547,6 +547,41 @@ bool half_hw_round(simd_level l, const kernel_params& p, const float* in, Out* o
 #endif
 
 #if PRECSIM_X86
+// bfloat16 codes to nearest even by AVX512-BF16's vcvtneps2bf16 (kernel_params::bf16_hw), 16 per
+// instruction: its rounding, overflow and NaN codes are the core's, but it reads float
+// subnormal inputs as zero. Returns how many it rounded, stopping before the first vector that
+// holds one (or the tail).
+__attribute__((target("avx512f,avx512bf16"))) inline std::size_t bf16_hw_avx512(const float* in, std::uint16_t* out,
+                                                                          std::size_t n) {
+  const __m512i exp = _mm512_set1_epi32(0x7F800000), frac = _mm512_set1_epi32(0x007FFFFF);
+  std::size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    const __m512 x = _mm512_loadu_ps(in + i);
+    const __m512i b = _mm512_castps_si512(x);
+    if (_mm512_mask_test_epi32_mask(_mm512_testn_epi32_mask(b, exp), b, frac) != 0) break;
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(out + i), __m256i(_mm512_cvtneps_pbh(x)));
+  }
+  return i;
+}
+// Whether the conversion served the call: its vectors, and the kernel's for each block of 1024
+// from a vector with a subnormal input on (and the tail).
+template <class Out>
+bool bf16_hw_round(simd_level l, const kernel_params& p, const float* in, Out* out, std::size_t n) {
+  if constexpr (std::is_same_v<Out, std::uint16_t>) {
+    if (!p.bf16_hw || l != simd_level::avx512 || !cpu().avx512bf16) return false;
+    for (std::size_t done = 0;;) {
+      done += bf16_hw_avx512(in + done, out + done, n - done);
+      if (done == n) return true;
+      const std::size_t k = std::min<std::size_t>(1024, n - done);
+      avx512_round<round_mode::nearest_even, false>(p, {}, 0, in + done, out + done, k, {});
+      done += k;
+    }
+  } else {
+    (void)l, (void)p, (void)in, (void)out, (void)n;
+    return false;
+  }
+}
+
 #if PRECSIM_FAST_PATH
 // Codes of kernel_params::code_half_top (e5m2): the values' kernel (fast_lanes in the value
 // shape with_fast_shape picks: binary16 numbers, inf, or NaN's own bits), converted to binary16
@@ -675,7 +710,7 @@ void vector_round(simd_level l, const kernel_params& p, const sr_stream& s, std:
   (void)l;  // (portable only off x86)
 #if PRECSIM_X86
   if constexpr (!Scaled)
-    if (half_hw_round(l, p, in, out, n) || half_top_round(l, p, in, out, n)) return;
+    if (half_hw_round(l, p, in, out, n) || half_top_round(l, p, in, out, n) || bf16_hw_round(l, p, in, out, n)) return;
 #endif
   with_mode(p.mode, [&](auto mode) {
     constexpr round_mode M = decltype(mode)::value;
