@@ -310,10 +310,11 @@ __attribute__((target("avx2"))) inline __m256i nan_or_avx2(__m256i x, __m256i c)
 #define PRECSIM_NZ_SIGN_AVX2(y, sign) _mm256_or_si256(__m256i(y), _mm256_sign_epi32(__m256i(sign), __m256i(y)))
 #if PRECSIM_X86
 #define PRECSIM_OPAQUE(constraint, ...) [](auto& v) __VA_ARGS__ { __asm__("" : constraint(v)); }
-// AVX-512's opaque, with the sums |a| + C of lanes_by_magic rounded to odd by embedded rounding:
-// cut toward zero, and its last bit set where the sum toward +inf, the next float where they
-// differ, has it. Three operations for the sum in MXCSR's mode and the five of its inexact
-// test (a subtraction, a compare, the bit by a masked move, an OR). (Floats and doubles.)
+// AVX-512's opaque, with lanes_by_magic's sums |x| + C rounded to odd by embedded rounding (floats
+// and doubles): the sum toward zero, its last bit set where the sum toward +inf has it (where
+// |x| + C is inexact that is the next float, whose last bit differs). Three operations where
+// the sum in MXCSR's mode and its inexact test (a subtraction, a compare, a masked move, an OR)
+// took five.
 struct avx512_opaque {
   template <class V>
   __attribute__((target("avx512f"))) void operator()(V& v) const {
