@@ -267,8 +267,8 @@ inline kernel_params make_kernel_params(const float_format& f, const rounding& r
     p.fast_float_range = !p.fast_sub && p.keep_zero_sign && (to_inf || stops_at_max) && signed_nan &&
                          p.nan_payload_code == p.frac_mask && p.nan_code[0] >> m == 0xFFu &&
                          p.fast_max == inf - (p.fast_lowm + 1) && p.sign_bit == 1u << (8 + m);
-    p.bf16_hw = p.fast_float_range && to_inf && m == 7 && r.mode == round_mode::nearest_even &&
-                p.nan_code[0] == 0x7FC0u && p.nan_code[1] == 0xFFC0u;
+    // (to nearest, fast_float_range means overflow to +-inf and NaN codes signed like the input)
+    p.bf16_hw = p.fast_float_range && m == 7 && r.mode == round_mode::nearest_even && p.nan_code[0] == 0x7FC0u;
     const int d = 23 - m - p.random_bits;  // discarded bits below the random ones
     if (r.mode == round_mode::stochastic && d > 0 && r.variant != sr_variant::a) {
       p.sr_bias = (1u << (d - 1)) - (r.variant == sr_variant::c);
